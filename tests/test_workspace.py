@@ -1,0 +1,140 @@
+"""Opening workspaces: migrations, backups, and refusing files that are not ours."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support import file_digest, new_workspace
+
+from wushan_desk import paths
+from wushan_desk.services import workspace
+from wushan_desk.store import migrations
+from wushan_desk.store.backup import backups_dir
+from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.workspace import open_workspace
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def extra_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of db/ plus one more migration whose SQL the test chooses."""
+    db_dir = tmp_path / "db"
+    shutil.copytree(paths.migrations_dir(), db_dir)
+    monkeypatch.setattr(paths, "migrations_dir", lambda: db_dir)
+    migrations.available.cache_clear()
+
+    def add(sql: str) -> int:
+        version = len(list(db_dir.glob("*.sql"))) + 1
+        (db_dir / f"{version:04d}_test_step.sql").write_text(sql, encoding="utf-8")
+        migrations.available.cache_clear()
+        return version
+
+    yield add
+    migrations.available.cache_clear()
+
+
+def test_new_workspace_gets_every_migration_wal_and_foreign_keys(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "new.wsdb")
+    conn = ws.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM townships").fetchone()[0] == 26
+    assert workspace.check(ws).ok
+    assert not backups_dir(ws.path).exists()  # nothing to back up for a new file
+    ws.close()
+
+
+def test_backup_is_taken_before_a_migration(tmp_path: Path, extra_migration) -> None:
+    path = tmp_path / "old.wsdb"
+    new_workspace(path).close()
+    version = extra_migration("CREATE TABLE later_feature (id TEXT PRIMARY KEY);")
+    ws = open_workspace(path)
+    assert ws.conn.execute("PRAGMA user_version").fetchone()[0] == version
+    ws.close()
+    backups = list(backups_dir(path).glob("old-before-v*.wsdb"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("PRAGMA user_version").fetchone()[0] == version - 1
+    assert old.execute("SELECT count(*) FROM townships").fetchone()[0] == 26
+    old.close()
+
+
+def test_failing_migration_leaves_previous_version(tmp_path: Path, extra_migration) -> None:
+    path = tmp_path / "old.wsdb"
+    new_workspace(path).close()
+    extra_migration("CREATE TABLE half_done (id TEXT);\nTHIS IS NOT SQL;")
+    with pytest.raises(sqlite3.OperationalError):
+        open_workspace(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
+    conn.close()
+
+
+def test_workspace_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.wsdb"
+    new_workspace(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {migrations.latest_version() + 5}")
+    conn.close()
+    before = file_digest(path)
+    with pytest.raises(WorkspaceError, match="更新版本"):
+        open_workspace(path)
+    assert file_digest(path) == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is a spreadsheet, not a workspace\n" * 50, b"SQLite format 3\x00" + b"\xff" * 4000],
+    ids=["not-sqlite", "corrupt-sqlite"],
+)
+def test_wrong_or_corrupt_file_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "wrong.wsdb"
+    path.write_bytes(content)
+    with pytest.raises(WorkspaceError, match="文件未作任何改动"):
+        open_workspace(path)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wrong.wsdb"]
+
+
+def test_other_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE things (x)")
+    conn.close()
+    before = file_digest(path)
+    with pytest.raises(WorkspaceError, match="其他程序"):
+        open_workspace(path)
+    assert file_digest(path) == before
+
+
+def test_missing_file_is_not_created_when_create_is_false(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="找不到工作区文件"):
+        open_workspace(tmp_path / "absent.wsdb", create=False)
+    assert not (tmp_path / "absent.wsdb").exists()
+
+
+def test_version_1_fixture_file_still_opens(tmp_path: Path) -> None:
+    """A workspace written by release 0.1 (schema 1) opens and migrates in later versions."""
+    path = tmp_path / "v1.wsdb"
+    shutil.copy(FIXTURES / "workspace-v1.wsdb", path)
+    ws = open_workspace(path)
+    assert ws.conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version()
+    assert ws.conn.execute("SELECT count(*) FROM students WHERE deleted = 0").fetchone()[0] == 1
+    assert workspace.check(ws).ok
+    ws.close()
+
+
+def test_clock_resumes_after_reopen_even_if_wall_clock_went_back(tmp_path: Path) -> None:
+    path = tmp_path / "clock.wsdb"
+    ws = new_workspace(path)
+    last = str(ws.clock.last)
+    ws.close()
+    ws = open_workspace(path, wall=lambda: 1_000)  # a laptop whose battery died: 1970
+    assert str(ws.clock.now()) > last
+    ws.close()

@@ -1,0 +1,357 @@
+"""The `wushan-desk` command: a thin layer over services/ (county scripts rely on it).
+
+Exit codes: 0 ok; 1 unexpected error; 2 usage error; 3 input rejected, nothing written.
+Errors are one line on stderr, in Chinese with an English code in brackets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from wushan_desk import __version__, paths
+from wushan_desk.domain import entities
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services.progress import Cancelled
+from wushan_desk.store.errors import WorkspaceError
+
+log = logging.getLogger("wushan_desk")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+
+class Rejected(Exception):
+    """Input refused by a command; `message` is the Chinese line for stderr."""
+
+    def __init__(self, message: str, code: str = "rejected") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after a subcommand's own arguments: the sub-parsers
+    # repeat it with SUPPRESS so that a value given at the top is not overwritten.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="工作区文件")
+    parser = argparse.ArgumentParser(
+        prog="wushan-desk", description="巫山教育督导桌面端", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"wushan-desk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", parents=[common], help="生成演示用的模拟县数据")
+    demo.add_argument("--scale", type=float, default=1.0, help="规模（1 = 巫山县全县）")
+    demo.add_argument("--seed", type=int, default=2026, help="随机种子：相同种子生成相同数据")
+    demo.set_defaults(func=cmd_demo)
+
+    check = sub.add_parser("check", parents=[common], help="检查工作区完整性")
+    check.set_defaults(func=cmd_check)
+
+    selfcheck = sub.add_parser("selfcheck", help="自检：新建临时工作区并应用全部数据结构升级")
+    selfcheck.set_defaults(func=cmd_selfcheck)
+
+    rec = sub.add_parser("records", help="按类别读写记录（JSON lines）")
+    rsub = rec.add_subparsers(dest="action", metavar="ACTION", required=True)
+    rsub.add_parser("kinds", parents=[common], help="列出记录类别").set_defaults(func=cmd_kinds)
+    for name, func, extra in (
+        ("schema", cmd_schema, []),
+        ("list", cmd_list, []),
+        ("get", cmd_get, ["id"]),
+        ("put", cmd_put, ["file"]),
+        ("delete", cmd_delete, ["id"]),
+    ):
+        p = rsub.add_parser(name, parents=[common])
+        p.add_argument("kind", metavar="KIND")
+        for arg in extra:
+            p.add_argument(arg, metavar=arg.upper())
+        if name == "list":
+            p.add_argument("--deleted", action="store_true", help="也列出已删除（墓碑）记录")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wushan-desk` script."""
+    _utf8_streams()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
+        return int(exc.code or 0)
+    _setup_logging()
+    if not getattr(args, "func", None):
+        from wushan_desk.gui.app import run
+
+        return run(getattr(args, "db", None))
+    try:
+        return args.func(args) or EXIT_OK
+    except (Rejected, WorkspaceError, ValidationError) as exc:
+        code = getattr(exc, "code", type(exc).__name__)
+        _error(f"{exc.message} [{code}]")
+        return EXIT_REJECTED
+    except Cancelled:
+        _error("已取消，工作区未作改动。 [cancelled]")
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        _error("已中断。 [interrupted]")
+        return EXIT_ERROR
+    except Exception as exc:  # the last resort: one line for the user, the rest to the log
+        log.exception("unexpected error")
+        _error(f"发生意外错误：{exc}。详细信息见日志 {_log_path()} [unexpected]")
+        return EXIT_ERROR
+
+
+def _open(args: argparse.Namespace, *, create: bool = False):
+    from wushan_desk.store.workspace import open_workspace
+
+    return open_workspace(_db(args), create=create)
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return getattr(args, "db", None) or paths.default_workspace()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from wushan_desk.services.demo import build_demo
+
+    if not 0 < args.scale <= 20:
+        raise Rejected("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
+    summary = build_demo(_db(args), scale=args.scale, seed=args.seed, progress=_progress_bar())
+    print(json.dumps(_jsonable(summary), ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wushan_desk.services import workspace
+
+    ws = _open(args)
+    try:
+        report = workspace.check(ws)
+        info = workspace.info(ws)
+    finally:
+        ws.close()
+    print(
+        json.dumps(
+            {
+                "workspace": str(info.path),
+                "schema_version": info.schema_version,
+                "role": info.role,
+                "integrity": report.integrity or "ok",
+                "foreign_keys": report.foreign_keys or "ok",
+                "ok": report.ok,
+            },
+            ensure_ascii=False,
+        )
+    )
+    if not report.ok:
+        _error("工作区检查发现问题，请联系县教委技术人员，并先不要继续录入。 [check-failed]")
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    """Prove an installation (or the frozen bundle) is whole: data files, migrations, deps."""
+    import tempfile
+
+    from wushan_desk.services import workspace
+    from wushan_desk.store import migrations
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = workspace.create(Path(tmp) / "selfcheck.wsdb", "demo", "自检")
+        try:
+            report = workspace.check(ws)
+            version = workspace.info(ws).schema_version
+            townships = ws.conn.execute("SELECT count(*) FROM townships").fetchone()[0]
+        finally:
+            ws.close()
+    fonts = sorted(p.name for p in paths.fonts_dir().glob("*.tt[fc]"))
+    result = {
+        "version": __version__,
+        "data_root": str(paths.data_root()),
+        "schema_version": version,
+        "migrations": migrations.latest_version(),
+        "townships": townships,
+        "fonts": fonts,
+        "ok": report.ok and bool(fonts),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK if result["ok"] and version == migrations.latest_version() else EXIT_ERROR
+
+
+def cmd_kinds(args: argparse.Namespace) -> int:
+    for kind in entities.KINDS.values():
+        print(f"{kind.name}\t{kind.label}")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(entities.json_schema(args.kind), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from wushan_desk.services import records
+
+    entities.kind(args.kind)
+    ws = _open(args)
+    try:
+        for record in records.iter_records(ws, args.kind, deleted=args.deleted):
+            print(json.dumps(record, ensure_ascii=False))
+    finally:
+        ws.close()
+    return EXIT_OK
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    from wushan_desk.services import records
+
+    entities.kind(args.kind)
+    ws = _open(args)
+    try:
+        record = records.get(ws, args.kind, args.id)
+    finally:
+        ws.close()
+    if record is None:
+        raise Rejected(
+            f"找不到编号为 {args.id} 的{entities.kind(args.kind).label}记录。", "not-found"
+        )
+    print(json.dumps(record, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_put(args: argparse.Namespace) -> int:
+    from wushan_desk.services import records
+
+    entities.kind(args.kind)
+    lines = _read_jsonl(Path(args.file))
+    ws = _open(args)
+    try:
+        results = records.put_many(ws, args.kind, lines)
+    except records.BatchInvalid as exc:
+        raise Rejected(exc.message, "invalid-records") from exc
+    finally:
+        ws.close()
+    print(
+        json.dumps(
+            {
+                "created": sum(r.created for r in results),
+                "updated": sum(bool(r.changed) and not r.created for r in results),
+                "unchanged": sum(not r.changed for r in results),
+                "ids": [r.id for r in results],
+            },
+            ensure_ascii=False,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from wushan_desk.services import records
+
+    entities.kind(args.kind)
+    ws = _open(args)
+    try:
+        if not records.delete(ws, args.kind, args.id):
+            raise Rejected(f"找不到编号为 {args.id} 的记录（或已删除）。", "not-found")
+    finally:
+        ws.close()
+    print(json.dumps({"deleted": args.id}))
+    return EXIT_OK
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Parse a JSON-lines file; every bad line is reported, and then none is used."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise Rejected(f"找不到文件：{path}", "no-file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Rejected(
+            f"无法读取文件 {path}（应为 UTF-8 编码的 JSON lines）：{exc}", "bad-file"
+        ) from exc
+    records, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"第 {number} 行：不是有效的 JSON（{exc.msg}）")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"第 {number} 行：应为一个 JSON 对象")
+            continue
+        records.append(value)
+    if problems:
+        raise Rejected(
+            f"{len(problems)} 行有错误，未写入任何记录：" + "；".join(problems), "bad-json"
+        )
+    return records
+
+
+def _progress_bar() -> Callable[[int, int, str], None]:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+    interactive = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if not interactive or (now - last[0] < 0.1 and done < total):
+            return
+        last[0] = now
+        share = done / total if total else 1.0
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\r[{bar:<30}] {share:4.0%} {message}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: _jsonable(v) for k, v in obj.__dict__.items()}
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def _error(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _log_path() -> Path:
+    return paths.user_data_dir() / "logs" / "wushan-desk.log"
+
+
+def _setup_logging() -> None:
+    try:
+        _log_path().parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(_log_path(), encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def _utf8_streams() -> None:
+    """Chinese output must not crash on a Windows console with a legacy code page."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Domain: entities, codes and validation. Standard library only, no I/O."""

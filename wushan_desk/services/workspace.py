@@ -1,0 +1,117 @@
+"""Workspace use cases: create, open, describe, check.
+
+A workspace has a role, kept locally: `demo` (a synthetic county to try the app on),
+`hub` (the county office) or `centre` (a township centre's laptop; set up by enrolment,
+which the sync issue adds).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from wushan_desk import paths
+from wushan_desk.store import changes
+from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.workspace import Workspace, open_workspace
+
+ROLE_LABELS = {"demo": "演示工作区", "hub": "县教委（中心库）", "centre": "督导中心设备"}
+
+
+@cache
+def reference_data() -> dict[str, Any]:
+    """The county and its townships, shipped in resources/reference/wushan.json."""
+    path = paths.resources_dir() / "reference" / "wushan.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def reference_id(key: str) -> str:
+    """Stable id of a reference record, identical in every workspace (uuid5)."""
+    return str(uuid.uuid5(uuid.UUID(reference_data()["namespace"]), key))
+
+
+def county_id() -> str:
+    return reference_id(f"county:{reference_data()['county']['code']}")
+
+
+def township_ids() -> dict[str, str]:
+    """Township name -> record id, in the order of the reference file."""
+    return {t["name"]: reference_id(f"township:{t['name']}") for t in reference_data()["townships"]}
+
+
+def ensure_reference(ws: Workspace) -> None:
+    """Create the county and its 26 townships if this workspace lacks them."""
+    ref = reference_data()
+    with ws.transaction():
+        if changes.read_row(ws, "counties", county_id()) is None:
+            changes.insert_many(ws, "counties", [{"id": county_id(), **ref["county"]}])
+        missing = [
+            {"id": tid, "name": t["name"], "kind": t["kind"], "county_id": county_id()}
+            for t, tid in zip(ref["townships"], township_ids().values(), strict=True)
+            if changes.read_row(ws, "townships", tid) is None
+        ]
+        changes.insert_many(ws, "townships", missing)
+
+
+def create(path: str | Path, role: str, name: str) -> Workspace:
+    """Make a new workspace file with reference data; refuses to overwrite one."""
+    path = Path(path)
+    if path.exists() and path.stat().st_size:
+        raise WorkspaceError(f"{path} 已存在，不会覆盖。请换一个文件名或先移走原文件。")
+    ws = open_workspace(path)
+    with ws.transaction():
+        ws.set_state("role", role)
+        ws.set_state("name", name)
+        ensure_reference(ws)
+    return ws
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """What the status bar and `check` show about a workspace."""
+
+    path: Path
+    name: str
+    role: str
+    role_label: str
+    device_id: str
+    last_sync: str | None
+    schema_version: int
+
+
+def info(ws: Workspace) -> WorkspaceInfo:
+    role = ws.state("role", "demo") or "demo"
+    version = ws.conn.execute("PRAGMA user_version").fetchone()[0]
+    return WorkspaceInfo(
+        path=ws.path,
+        name=ws.state("name", ws.path.stem) or ws.path.stem,
+        role=role,
+        role_label=ROLE_LABELS.get(role, role),
+        device_id=ws.device_id,
+        last_sync=ws.state("last_sync"),
+        schema_version=version,
+    )
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    integrity: list[str]
+    foreign_keys: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and not self.foreign_keys
+
+
+def check(ws: Workspace) -> CheckReport:
+    """SQLite integrity check and foreign-key check of the whole workspace."""
+    integrity = [r[0] for r in ws.conn.execute("PRAGMA integrity_check")]
+    fk = [
+        f"{table} 行 {rowid} 引用的 {parent} 不存在"
+        for table, rowid, parent, _ in ws.conn.execute("PRAGMA foreign_key_check")
+    ]
+    return CheckReport([] if integrity == ["ok"] else integrity, fk)

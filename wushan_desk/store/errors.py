@@ -1,0 +1,12 @@
+"""Store errors: what went wrong with a workspace file, in words for the user."""
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be opened or changed; `message` is plain Chinese.
+
+    Raised before anything is written, so the file is as it was.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,88 @@
+"""Numbered schema migrations from `db/NNNN_name.sql`, applied forward only.
+
+Each file runs in one transaction together with its `user_version` bump, so a crash
+or a full disk leaves the workspace at the previous version, never half-way. Before
+the first migration of an existing workspace a backup copy is taken.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from wushan_desk import paths
+from wushan_desk.store.backup import backup_workspace
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, order=True)
+class Migration:
+    version: int
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@cache
+def available() -> tuple[Migration, ...]:
+    """All migrations shipped with this build, in order; gaps are a packaging bug."""
+    found = sorted(
+        Migration(int(m.group(1)), p)
+        for p in paths.migrations_dir().glob("*.sql")
+        if (m := _NAME.match(p.name))
+    )
+    for expected, mig in enumerate(found, start=1):
+        if mig.version != expected:
+            raise RuntimeError(f"migration {expected:04d} missing before {mig.path.name}")
+    return tuple(found)
+
+
+def latest_version() -> int:
+    return len(available())
+
+
+def migrate(conn: sqlite3.Connection, path: Path, current: int) -> Path | None:
+    """Bring the workspace at `path` from `current` to the latest version.
+
+    Returns the backup taken (None for a new, empty workspace).
+    """
+    backup = backup_workspace(conn, path, f"before-v{latest_version()}") if current else None
+    for mig in available()[current:]:
+        apply_one(conn, mig)
+    return backup
+
+
+def apply_one(conn: sqlite3.Connection, mig: Migration) -> None:
+    """Run one migration file and its version bump atomically."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _statements(mig.sql):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {mig.version}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (sqlite3.complete_statement knows triggers)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf)
+            buf = ""
+    if buf.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buf.splitlines()
+    ):
+        raise ValueError("incomplete SQL statement at end of migration")
+    return out
