@@ -1,0 +1,72 @@
+"""Attachment files, stored content-addressed beside the workspace.
+
+`<workspace>.files/ab/abcdef…` holds the bytes whose sha256 is `abcdef…`: the same photo
+attached twice is stored once, a file can be checked against its name at any time, and
+sync can ship or skip files by hash. Files are written to a temporary name and renamed,
+so a full disk or a crash never leaves a truncated file under a valid name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from wushan_desk.store.errors import WorkspaceError
+
+CHUNK = 1 << 20
+
+
+def blob_path(files_dir: Path, sha256: str) -> Path:
+    return files_dir / sha256[:2] / sha256
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """(sha256 hex, size in bytes) of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def store_file(files_dir: Path, source: Path, max_bytes: int) -> tuple[str, int]:
+    """Copy `source` into the store (once per content); returns (sha256, size)."""
+    try:
+        size = source.stat().st_size
+    except OSError as exc:
+        raise WorkspaceError(f"无法读取文件 {source.name}：{exc.strerror}") from exc
+    if size > max_bytes:
+        raise WorkspaceError(
+            f"文件 {source.name} 有 {size / 1e6:.1f} MB，超过附件上限 {max_bytes / 1e6:.0f} MB。"
+            "请压缩或缩小后再添加。"
+        )
+    sha256, _ = hash_file(source)
+    target = blob_path(files_dir, sha256)
+    if target.exists():
+        return sha256, size
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with source.open("rb") as src, partial.open("wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if hash_file(partial)[0] != sha256:
+            raise OSError("源文件在复制过程中发生了变化")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise WorkspaceError(
+            f"保存附件 {source.name} 失败（{exc.strerror or exc}）。请检查磁盘空间后重试。"
+        ) from exc
+    return sha256, size
+
+
+def verify(files_dir: Path, sha256: str) -> bool:
+    """True if the stored file exists and still has the content its name promises."""
+    path = blob_path(files_dir, sha256)
+    return path.exists() and hash_file(path)[0] == sha256
