@@ -1,0 +1,117 @@
+"""The vendored fonts in resources/fonts render Chinese in PDFs (reportlab) and in Qt.
+
+Built by scripts/make_fonts.py; see resources/fonts/README.md.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+FONTS_DIR = Path(__file__).resolve().parents[1] / "resources" / "fonts"
+FONT_FILES = sorted(FONTS_DIR.glob("*.ttf"))
+
+SAMPLE = ("巫山县教育督导中心 红椿土家族乡 邓家土家族乡 骡坪镇 堃燚犇昇曌䶮𠮷"
+          " 0123456789 ABCxyz （）：，。“”、")
+# Pinyin with tone marks, numbering and units as they appear in reports.
+EXTRA = "wū shān xiàn lǜ ǚ ①②③ ⑴ Ⅰ Ⅱ Ⅻ 12℃ 100㎡ № ★ ≤ ≥ × ÷ ￥ 《》【】——……·"
+
+ids = [p.name for p in FONT_FILES]
+
+
+def test_fonts_are_vendored():
+    names = {p.name for p in FONT_FILES}
+    assert {"WushanSans-Regular.ttf", "WushanSans-Bold.ttf"} <= names
+    assert (FONTS_DIR / "OFL.txt").is_file()
+    assert (FONTS_DIR / "README.md").is_file()
+    total = sum(p.stat().st_size for p in FONT_FILES)
+    assert total <= 35_000_000, f"vendored fonts grew to {total / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize("path", FONT_FILES, ids=ids)
+def test_truetype_outlines_and_cmap_coverage(path: Path):
+    font = TTFont(path, lazy=True)
+    # reportlab embeds only TrueType ('glyf') outlines, not CFF.
+    assert "glyf" in font and "CFF " not in font
+    assert font["OS/2"].fsType & 0x000E == 0, "embedding restricted"
+    cmap = font.getBestCmap()
+    missing = sorted({c for c in SAMPLE + EXTRA if not c.isspace() and ord(c) not in cmap})
+    assert not missing, f"{path.name} lacks {''.join(missing)}"
+
+
+@pytest.mark.parametrize("path", [p for p in FONT_FILES if p.name.startswith("WushanSans")],
+                         ids=lambda p: p.name)
+def test_wushan_sans_is_renamed(path: Path):
+    # OFL: a Modified Version may not use the Reserved Font Name 'Source' (nor "Noto").
+    names = TTFont(path, lazy=True)["name"]
+    for nid in (1, 4, 6, 16, 17, 21, 22):
+        for rec in names.names:
+            if rec.nameID == nid:
+                text = rec.toUnicode()
+                assert "Noto" not in text and "Source" not in text, (nid, text)
+    assert names.getDebugName(1) == "WushanSans"
+    assert names.getDebugName(2) == path.stem.split("-")[1]
+
+
+@pytest.mark.parametrize("path", FONT_FILES, ids=ids)
+def test_reportlab_embeds_font(path: Path):
+    pypdf = pytest.importorskip("pypdf")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+    from reportlab.pdfgen import canvas
+
+    name = f"test-{path.stem}"
+    pdfmetrics.registerFont(RLTTFont(name, str(path)))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont(name, 14)
+    c.drawString(40, 780, SAMPLE)
+    c.drawString(40, 750, EXTRA)
+    c.save()
+
+    page = pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+    embedded = []
+    for ref in page["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        if "/FontDescriptor" in font:
+            desc = font["/FontDescriptor"].get_object()
+            embedded.append((str(font["/BaseFont"]), "/FontFile2" in desc))
+    assert embedded, "no embedded font in the PDF"
+    for base_font, has_file in embedded:
+        assert has_file, f"{base_font} is not embedded"
+        # A subset tag "ABCDEF+" and the font's PostScript name.
+        assert base_font.split("+", 1)[1] == path.stem
+    # Text extraction works for the Basic Multilingual Plane. (reportlab 5.1 writes a
+    # broken ToUnicode entry for characters beyond it, such as 𠮷: they print correctly
+    # but extract wrongly, so they are left out here.)
+    text = "".join(page.extract_text().split())
+    bmp = "".join(c for c in SAMPLE if ord(c) <= 0xFFFF and not c.isspace())
+    assert bmp in text
+
+
+def test_qt_loads_family(qapp_or_skip):
+    from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
+
+    families = set()
+    for path in FONT_FILES:
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        assert font_id != -1, path
+        families.update(QFontDatabase.applicationFontFamilies(font_id))
+    assert "WushanSans" in families
+    bold = QFont("WushanSans", 12)
+    bold.setBold(True)
+    info = QFontInfo(bold)
+    assert info.family() == "WushanSans" and info.bold()
+
+
+@pytest.fixture
+def qapp_or_skip():
+    pytest.importorskip("PySide6")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([])
