@@ -35,6 +35,9 @@ CREATE TABLE change_log (
     device_id TEXT NOT NULL,
     op        TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
     data      TEXT NOT NULL CHECK (json_valid(data)),
+    -- {field: stamp} of the version each changed field replaced, as the editor saw it;
+    -- sync compares it with the receiver's version to tell sequential from concurrent edits
+    base      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(base)),
     UNIQUE (hlc, tbl, row_id)
 );
 CREATE INDEX change_log_row ON change_log (tbl, row_id, seq);

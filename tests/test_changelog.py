@@ -202,3 +202,22 @@ def test_delete_is_a_tombstone_that_is_logged(tmp_path: Path) -> None:
     assert op == "delete" and json.loads(data) == {"deleted": True}
     assert township("骡坪镇")
     ws.close()
+
+
+def test_each_change_names_the_versions_it_replaced(tmp_path: Path) -> None:
+    """The base of an edit is the version the editor saw: sync tells concurrent edits by it."""
+    ws = new_workspace(tmp_path / "w.wsdb")
+    sid = records.put(ws, "student", student_record(add_school(ws))).id
+    records.put(ws, "student", {"id": sid, "class_name": "1班"})
+    records.put(ws, "student", {"id": sid, "class_name": "2班"})
+    log = [
+        (hlc, json.loads(base))
+        for hlc, base in ws.conn.execute(
+            "SELECT hlc, base FROM change_log WHERE row_id = ? ORDER BY seq", (sid,)
+        )
+    ]
+    (created, base0), (first, base1), (_, base2) = log
+    assert base0 == {}
+    assert base1 == {"class_name": created, "deleted": created}
+    assert base2 == {"class_name": first, "deleted": created}
+    ws.close()

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck = sub.add_parser("selfcheck", help="自检：新建临时工作区并应用全部数据结构升级")
     selfcheck.set_defaults(func=cmd_selfcheck)
 
+    bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
+    bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
+    bench.add_argument("--json", action="store_true", help="输出 JSON")
+    bench.set_defaults(func=cmd_bench)
+
     rec = sub.add_parser("records", help="按类别读写记录（JSON lines）")
     rsub = rec.add_subparsers(dest="action", metavar="ACTION", required=True)
     rsub.add_parser("kinds", parents=[common], help="列出记录类别").set_defaults(func=cmd_kinds)
@@ -183,6 +188,21 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     }
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK if result["ok"] and version == migrations.latest_version() else EXIT_ERROR
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from wushan_desk.services import bench
+
+    if not 0 < args.scale <= 20:
+        raise Rejected("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
+    figures = bench.run(args.scale, progress=_progress_bar())
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for name, fig in figures.items():
+        ratio = f"  (基线 {fig['baseline']}，比值 {fig['ratio']})" if "ratio" in fig else ""
+        print(f"{name:28} {fig['value']:>12} {fig['unit']}{ratio}")
+    return EXIT_OK
 
 
 def cmd_kinds(args: argparse.Namespace) -> int:

@@ -12,8 +12,8 @@ column values.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from wushan_desk.domain import entities
@@ -31,6 +31,7 @@ class Change:
     device: str
     op: str  # 'upsert' | 'delete'
     data: dict[str, Any]
+    base: dict[str, str] = field(default_factory=dict)
 
 
 def synced_tables(ws: Workspace) -> list[str]:
@@ -82,6 +83,7 @@ def write_local(ws: Workspace, table: str, row_id: str, values: Mapping[str, Any
     """
     kind = table_kind(table)
     current = read_row(ws, table, row_id)
+    base: dict[str, str] = {}
     if current is None:
         changed = {f: values.get(f) for f in kind.field_names}
         if "deleted" in values:
@@ -89,24 +91,31 @@ def write_local(ws: Workspace, table: str, row_id: str, values: Mapping[str, Any
     else:
         logical = from_sql(kind, current) | {"deleted": bool(current["deleted"])}
         changed = {f: v for f, v in values.items() if f != "id" and logical.get(f) != v}
+        versions = json.loads(current["versions"])
+        # the versions this edit replaces, and the deletion state it was made on
+        base = {f: versions.get(f, current["created_hlc"]) for f in {*changed, "deleted"}}
     if not changed:
         return []
     op = "delete" if changed.get("deleted") else "upsert"
+    stamp = str(ws.clock.now())
     with ws.transaction():
-        apply_change(ws, Change(table, row_id, str(ws.clock.now()), ws.device_id, op, changed))
+        apply_change(ws, Change(table, row_id, stamp, ws.device_id, op, changed, base))
         ws.set_state("hlc", str(ws.clock.last))
     return list(changed)
 
 
-def apply_change(ws: Workspace, change: Change) -> int:
+def apply_change(ws: Workspace, change: Change, fields: Collection[str] | None = None) -> int:
     """Log `change` and apply it to its row: the only code that writes synced rows.
 
-    Local edits arrive here from `write_local`; sync import will call it for incoming
-    changes after deciding, field by field, which values win. Returns the log seq.
+    Local edits arrive here from `write_local`. Sync import calls it for an incoming
+    change with `fields`, the fields whose incoming values won the merge: the whole
+    change is logged (so it can be forwarded), only those fields are written.
+    Returns the log seq.
     """
     kind = table_kind(change.table)
     cur = ws.conn.execute(
-        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data, base) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             change.table,
             change.row_id,
@@ -114,15 +123,17 @@ def apply_change(ws: Workspace, change: Change) -> int:
             change.device,
             change.op,
             json.dumps(change.data, ensure_ascii=False, sort_keys=True),
+            json.dumps(change.base, sort_keys=True),
         ),
     )
     seq = cur.lastrowid
     assert seq is not None
-    columns = {f: to_sql(kind, f, v) for f, v in change.data.items()}
-    existing = ws.conn.execute(
-        f"SELECT versions, hlc FROM {change.table} WHERE id = ?", (change.row_id,)
-    ).fetchone()
-    if existing is None:
+    data = change.data if fields is None else {f: change.data[f] for f in fields}
+    if not data:
+        return seq
+    columns = {f: to_sql(kind, f, v) for f, v in data.items()}
+    current = read_row(ws, change.table, change.row_id)
+    if current is None:
         columns |= derived_columns(change.table, columns)
         columns |= {
             "id": change.row_id,
@@ -138,11 +149,10 @@ def apply_change(ws: Workspace, change: Change) -> int:
             f"INSERT INTO {change.table} ({names}) VALUES ({marks})", list(columns.values())
         )
     else:
-        versions = json.loads(existing[0]) | {f: change.stamp for f in change.data}
-        current = read_row(ws, change.table, change.row_id) or {}
+        versions = json.loads(current["versions"]) | {f: change.stamp for f in data}
         columns |= derived_columns(change.table, current | columns)
         columns |= {
-            "hlc": max(existing[1], change.stamp),
+            "hlc": max(current["hlc"], change.stamp),
             "versions": json.dumps(versions, sort_keys=True),
             "seq": seq,
         }
@@ -206,11 +216,19 @@ def _next_seq(ws: Workspace) -> int:
     return (row[0] if row else 0) + 1
 
 
+def last_seq(ws: Workspace) -> int:
+    """The newest change log position (0 for an empty log)."""
+    return ws.conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+
+
 def changes_since(ws: Workspace, after_seq: int, limit: int = 10_000) -> list[tuple[int, Change]]:
     """Log entries with seq > after_seq, oldest first (an index range scan, never a table scan)."""
     rows = ws.conn.execute(
-        "SELECT seq, tbl, row_id, hlc, device_id, op, data FROM change_log "
+        "SELECT seq, tbl, row_id, hlc, device_id, op, data, base FROM change_log "
         "WHERE seq > ? ORDER BY seq LIMIT ?",
         (after_seq, limit),
     )
-    return [(r[0], Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))) for r in rows]
+    return [
+        (r[0], Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7])))
+        for r in rows
+    ]
