@@ -38,6 +38,7 @@ CREATE TABLE change_log (
     -- {field: stamp} of the version each changed field replaced, as the editor saw it;
     -- sync compares it with the receiver's version to tell sequential from concurrent edits
     base      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(base)),
+    source    TEXT,  -- NULL: made on this device; else the peer it was received from
     UNIQUE (hlc, tbl, row_id)
 );
 CREATE INDEX change_log_row ON change_log (tbl, row_id, seq);
