@@ -57,6 +57,51 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck = sub.add_parser("selfcheck", help="自检：新建临时工作区并应用全部数据结构升级")
     selfcheck.set_defaults(func=cmd_selfcheck)
 
+    hub = sub.add_parser("hub", help="县级中心库：创建、登记设备、吊销设备")
+    hsub = hub.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = hsub.add_parser("init", parents=[common], help="创建县级中心库工作区")
+    p.add_argument("--name", required=True, help="中心库名称，如“巫山县教委督导室”")
+    p.set_defaults(func=cmd_hub_init)
+    p = hsub.add_parser("enrol", parents=[common], help="登记督导中心设备，生成入网包")
+    p.add_argument("request", type=Path, metavar="REQUEST", help="设备的入网申请文件")
+    p.add_argument("--centre", required=True, help="督导中心名称或编号")
+    p.add_argument("--out", type=Path, required=True, help="入网包写入的文件夹")
+    p.set_defaults(func=cmd_hub_enrol)
+    p = hsub.add_parser("revoke", parents=[common], help="吊销设备：此后拒收其同步包")
+    p.add_argument("device", metavar="DEVICE", help="设备名称或编号")
+    p.set_defaults(func=cmd_hub_revoke)
+
+    dev = sub.add_parser("device", help="督导中心设备：创建、加入")
+    dsub = dev.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = dsub.add_parser("init", parents=[common], help="创建设备工作区并生成入网申请")
+    p.add_argument("--name", required=True, help="设备名称，如“骡坪督导中心-笔记本1”")
+    p.add_argument("--out", type=Path, required=True, help="入网申请写入的文件夹")
+    p.set_defaults(func=cmd_device_init)
+    p = dsub.add_parser("join", parents=[common], help="导入县级中心库发来的入网包")
+    p.add_argument("package", type=Path, metavar="PACKAGE")
+    p.set_defaults(func=cmd_device_join)
+
+    syn = sub.add_parser("sync", help="同步包：导出、导入、冲突")
+    ssub = syn.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = ssub.add_parser("export", parents=[common], help="导出同步包")
+    p.add_argument("--out", type=Path, required=True, help="写入的文件夹（如 U 盘）")
+    p.add_argument("--to", help="县级中心库：只为该设备导出（名称或编号）")
+    p.set_defaults(func=cmd_sync_export)
+    p = ssub.add_parser("import", parents=[common], help="导入同步包")
+    p.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+    p.add_argument("packages", type=Path, nargs="+", metavar="PACKAGE")
+    p.set_defaults(func=cmd_sync_import)
+    p = ssub.add_parser("conflicts", parents=[common], help="列出待处理的冲突")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--all", action="store_true", help="包括已处理的")
+    p.set_defaults(func=cmd_sync_conflicts)
+    p = ssub.add_parser("resolve", parents=[common], help="处理冲突")
+    p.add_argument("conflict", metavar="CONFLICT_ID")
+    p.add_argument("--keep", required=True, choices=["local", "incoming"])
+    p.set_defaults(func=cmd_sync_resolve)
+    p = ssub.add_parser("status", parents=[common], help="各对端的收发情况")
+    p.set_defaults(func=cmd_sync_status)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -97,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(getattr(args, "db", None))
     try:
         return args.func(args) or EXIT_OK
-    except (Rejected, WorkspaceError, ValidationError) as exc:
+    except (Rejected, WorkspaceError, ValidationError, _package_rejected()) as exc:
         code = getattr(exc, "code", type(exc).__name__)
         _error(f"{exc.message} [{code}]")
         return EXIT_REJECTED
@@ -111,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected error")
         _error(f"发生意外错误：{exc}。详细信息见日志 {_log_path()} [unexpected]")
         return EXIT_ERROR
+
+
+def _package_rejected() -> type[Exception]:
+    from wushan_desk.sync.container import PackageRejected
+
+    return PackageRejected
 
 
 def _open(args: argparse.Namespace, *, create: bool = False):
@@ -188,6 +239,151 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     }
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK if result["ok"] and version == migrations.latest_version() else EXIT_ERROR
+
+
+def _require_db(args: argparse.Namespace) -> Path:
+    db = getattr(args, "db", None)
+    if db is None:
+        raise Rejected("请用 --db 指定工作区文件。", "no-db")
+    return db
+
+
+def cmd_hub_init(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    result = sync.hub_init(_require_db(args), args.name)
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_hub_enrol(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        enrolled = sync.hub_enrol(ws, args.request, args.centre, args.out)
+    finally:
+        ws.close()
+    print(enrolled.package)
+    _error(
+        f"已登记 {enrolled.device_name}（{enrolled.centre}）。请核对指纹——"
+        f"设备：{enrolled.device_fingerprint}；中心库：{enrolled.hub_fingerprint}"
+    )
+    return EXIT_OK
+
+
+def cmd_hub_revoke(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        device_id = sync.revoke(ws, args.device)
+    finally:
+        ws.close()
+    print(json.dumps({"revoked": device_id}))
+    return EXIT_OK
+
+
+def cmd_device_init(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    print(sync.device_init(_require_db(args), args.name, args.out))
+    return EXIT_OK
+
+
+def cmd_device_join(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        summary = sync.device_join(ws, args.package, progress=_progress_bar())
+    finally:
+        ws.close()
+    print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    if summary.status == "rejected":
+        raise Rejected(summary.rejected or "入网包被拒绝。", summary.code or "rejected")
+    return EXIT_OK
+
+
+def cmd_sync_export(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        for exported in sync.export(ws, args.out, args.to, progress=_progress_bar()):
+            print(exported.path)
+    finally:
+        ws.close()
+    return EXIT_OK
+
+
+def cmd_sync_import(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        summaries = sync.import_packages(
+            ws, args.packages, dry_run=args.dry_run, progress=_progress_bar()
+        )
+    finally:
+        ws.close()
+    print(
+        json.dumps(
+            {"dry_run": args.dry_run, "packages": [s.as_dict() for s in summaries]},
+            ensure_ascii=False,
+        )
+    )
+    rejected = [s for s in summaries if s.status == "rejected"]
+    for s in rejected:
+        _error(f"{Path(s.file).name}：{s.rejected} [{s.code}]")
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_sync_conflicts(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        found = sync.conflicts(ws, open_only=not args.all)
+    finally:
+        ws.close()
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for c in found:
+        print(
+            f"{c['id']}  {c['kind_label']}“{c['record']}”的{c['field_label']}："
+            f"本机 {c['local']!r}（{c['local_by']} {c['local_at']}） / "
+            f"对方 {c['incoming']!r}（{c['incoming_by']} {c['incoming_at']}）"
+            f"  当前采用：{'本机' if c['winner'] == 'local' else '对方'}"
+        )
+    if not found:
+        print("没有待处理的冲突。")
+    return EXIT_OK
+
+
+def cmd_sync_resolve(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        sync.resolve(ws, args.conflict, args.keep)
+    finally:
+        ws.close()
+    print(json.dumps({"resolved": args.conflict, "keep": args.keep}))
+    return EXIT_OK
+
+
+def cmd_sync_status(args: argparse.Namespace) -> int:
+    from wushan_desk.services import sync
+
+    ws = _open(args)
+    try:
+        status = [p.__dict__ for p in sync.peers(ws)]
+    finally:
+        ws.close()
+    print(json.dumps(status, ensure_ascii=False, indent=1))
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

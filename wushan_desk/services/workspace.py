@@ -57,8 +57,12 @@ def ensure_reference(ws: Workspace) -> None:
         changes.insert_many(ws, "townships", missing)
 
 
-def create(path: str | Path, role: str, name: str) -> Workspace:
-    """Make a new workspace file with reference data; refuses to overwrite one."""
+def create(path: str | Path, role: str, name: str, *, reference: bool = True) -> Workspace:
+    """Make a new workspace file, by default with the county's reference data.
+
+    A centre device is created without it: its reference data comes from the hub in
+    the enrolment package. Refuses to overwrite an existing file.
+    """
     path = Path(path)
     if path.exists() and path.stat().st_size:
         raise WorkspaceError(f"{path} 已存在，不会覆盖。请换一个文件名或先移走原文件。")
@@ -66,7 +70,8 @@ def create(path: str | Path, role: str, name: str) -> Workspace:
     with ws.transaction():
         ws.set_state("role", role)
         ws.set_state("name", name)
-        ensure_reference(ws)
+        if reference:
+            ensure_reference(ws)
     return ws
 
 

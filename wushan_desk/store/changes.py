@@ -76,10 +76,19 @@ def read_row(ws: Workspace, table: str, row_id: str) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def write_local(ws: Workspace, table: str, row_id: str, values: Mapping[str, Any]) -> list[str]:
+def write_local(
+    ws: Workspace,
+    table: str,
+    row_id: str,
+    values: Mapping[str, Any],
+    *,
+    force: Collection[str] = (),
+) -> list[str]:
     """Record a local edit of `row_id`: only fields whose value changes are logged.
 
-    Returns the changed field names (empty: nothing written at all).
+    `force` names fields to log even if unchanged (resolving a conflict in favour of
+    the value already here must still reach the other side). Returns the changed
+    field names (empty: nothing written at all).
     """
     kind = table_kind(table)
     current = read_row(ws, table, row_id)
@@ -90,10 +99,14 @@ def write_local(ws: Workspace, table: str, row_id: str, values: Mapping[str, Any
             changed["deleted"] = values["deleted"]
     else:
         logical = from_sql(kind, current) | {"deleted": bool(current["deleted"])}
-        changed = {f: v for f, v in values.items() if f != "id" and logical.get(f) != v}
+        changed = {
+            f: v for f, v in values.items() if f != "id" and (logical.get(f) != v or f in force)
+        }
         versions = json.loads(current["versions"])
-        # the versions this edit replaces, and the deletion state it was made on
-        base = {f: versions.get(f, current["created_hlc"]) for f in {*changed, "deleted"}}
+        # The versions this edit replaces and the deletion state it was made on; a
+        # deletion names every field's version, so sync can tell an unseen edit.
+        seen = [*kind.field_names, "deleted"] if changed.get("deleted") else [*changed, "deleted"]
+        base = {f: versions.get(f, current["created_hlc"]) for f in seen}
     if not changed:
         return []
     op = "delete" if changed.get("deleted") else "upsert"
@@ -104,18 +117,29 @@ def write_local(ws: Workspace, table: str, row_id: str, values: Mapping[str, Any
     return list(changed)
 
 
-def apply_change(ws: Workspace, change: Change, fields: Collection[str] | None = None) -> int:
-    """Log `change` and apply it to its row: the only code that writes synced rows.
+def apply_change(ws: Workspace, change: Change) -> int:
+    """Log a local `change` and write all its fields: the path of every local edit."""
+    seq = log_change(ws, change)
+    assert seq is not None, "a local stamp is never reused"
+    write_fields(
+        ws,
+        change.table,
+        change.row_id,
+        seq,
+        {f: (v, change.stamp) for f, v in change.data.items()},
+        origin=change.device,
+    )
+    return seq
 
-    Local edits arrive here from `write_local`. Sync import calls it for an incoming
-    change with `fields`, the fields whose incoming values won the merge: the whole
-    change is logged (so it can be forwarded), only those fields are written.
-    Returns the log seq.
+
+def log_change(ws: Workspace, change: Change, source: str | None = None) -> int | None:
+    """Append `change` to the log; None if the log already holds it (same row and stamp).
+
+    `source` is the peer an incoming change arrived from (NULL for local edits).
     """
-    kind = table_kind(change.table)
     cur = ws.conn.execute(
-        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data, base) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO change_log (tbl, row_id, hlc, device_id, op, data, base, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             change.table,
             change.row_id,
@@ -124,43 +148,64 @@ def apply_change(ws: Workspace, change: Change, fields: Collection[str] | None =
             change.op,
             json.dumps(change.data, ensure_ascii=False, sort_keys=True),
             json.dumps(change.base, sort_keys=True),
+            source,
         ),
     )
-    seq = cur.lastrowid
-    assert seq is not None
-    data = change.data if fields is None else {f: change.data[f] for f in fields}
-    if not data:
-        return seq
-    columns = {f: to_sql(kind, f, v) for f, v in data.items()}
-    current = read_row(ws, change.table, change.row_id)
+    return cur.lastrowid if cur.rowcount else None
+
+
+def write_fields(
+    ws: Workspace,
+    table: str,
+    row_id: str,
+    seq: int,
+    fields: Mapping[str, tuple[Any, str]],
+    *,
+    origin: str,
+    created: str | None = None,
+) -> None:
+    """Write {field: (value, stamp)} to a row, recording each field's version.
+
+    The row is created if absent (`created` is then its creation stamp, by default the
+    oldest given; `origin` its creating device). `seq` must name the change_log entry
+    this write belongs to: the guard triggers refuse the write otherwise.
+    """
+    if not fields:
+        return
+    kind = table_kind(table)
+    columns = {f: to_sql(kind, f, v) for f, (v, _) in fields.items()}
+    newest = max(stamp for _, stamp in fields.values())
+    current = read_row(ws, table, row_id)
     if current is None:
-        columns |= derived_columns(change.table, columns)
+        created = created or min(stamp for _, stamp in fields.values())
+        versions = {f: stamp for f, (_, stamp) in fields.items() if stamp != created}
+        columns |= derived_columns(table, columns)
         columns |= {
-            "id": change.row_id,
-            "origin_device": change.device,
-            "created_hlc": change.stamp,
-            "hlc": change.stamp,
-            "versions": "{}",
+            "id": row_id,
+            "origin_device": origin,
+            "created_hlc": created,
+            "hlc": max(newest, created),
+            "versions": json.dumps(versions, sort_keys=True),
             "seq": seq,
         }
         names = ", ".join(columns)
         marks = ", ".join("?" * len(columns))
-        ws.conn.execute(
-            f"INSERT INTO {change.table} ({names}) VALUES ({marks})", list(columns.values())
-        )
-    else:
-        versions = json.loads(current["versions"]) | {f: change.stamp for f in data}
-        columns |= derived_columns(change.table, current | columns)
-        columns |= {
-            "hlc": max(current["hlc"], change.stamp),
-            "versions": json.dumps(versions, sort_keys=True),
-            "seq": seq,
-        }
-        sets = ", ".join(f"{c} = ?" for c in columns)
-        ws.conn.execute(
-            f"UPDATE {change.table} SET {sets} WHERE id = ?", [*columns.values(), change.row_id]
-        )
-    return seq
+        ws.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(columns.values()))
+        return
+    versions = json.loads(current["versions"]) | {f: stamp for f, (_, stamp) in fields.items()}
+    columns |= derived_columns(table, current | columns)
+    columns |= {
+        "hlc": max(current["hlc"], newest),
+        "versions": json.dumps(versions, sort_keys=True),
+        "seq": seq,
+    }
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    ws.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*columns.values(), row_id])
+
+
+def field_version(row: Mapping[str, Any], field: str) -> str:
+    """The stamp of the write that set `field` of a stored row."""
+    return json.loads(row["versions"]).get(field, row["created_hlc"])
 
 
 def insert_many(ws: Workspace, table: str, records: Iterable[Mapping[str, Any]]) -> int:
@@ -219,6 +264,15 @@ def _next_seq(ws: Workspace) -> int:
 def last_seq(ws: Workspace) -> int:
     """The newest change log position (0 for an empty log)."""
     return ws.conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+
+
+def row_seq(ws: Workspace, table: str, row_id: str) -> int:
+    """The newest change_log position of one row (0 if it has none)."""
+    row = ws.conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM change_log WHERE tbl = ? AND row_id = ?",
+        (table, row_id),
+    ).fetchone()
+    return row[0]
 
 
 def changes_since(ws: Workspace, after_seq: int, limit: int = 10_000) -> list[tuple[int, Change]]:

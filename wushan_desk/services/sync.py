@@ -1,0 +1,372 @@
+"""Sync use cases: set up a hub, enrol devices, export and import packages, conflicts.
+
+The CLI's `hub`, `device` and `sync` commands and the GUI's 同步 page call these.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wushan_desk import __version__
+from wushan_desk.domain.hlc import Stamp
+from wushan_desk.services import records
+from wushan_desk.services import workspace as workspace_service
+from wushan_desk.services.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
+from wushan_desk.store import changes, sync_state
+from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync import crypto, exporter, identity, importer
+from wushan_desk.sync.container import PackageRejected
+
+REQUEST_SUFFIX = ".wsreq"
+
+
+# --- setting up ------------------------------------------------------------------------
+
+
+def hub_init(path: Path, name: str) -> dict[str, str]:
+    """Create the county hub workspace with its key pair; returns its id and fingerprint."""
+    ws = workspace_service.create(path, "hub", name)
+    try:
+        keys = _new_keys(ws)
+        records.put(
+            ws,
+            "device",
+            {
+                "id": ws.device_id,
+                "name": name,
+                "role": "hub",
+                "sign_public_key": keys.public().sign,
+                "encrypt_public_key": keys.public().encrypt,
+            },
+        )
+        return {
+            "device_id": ws.device_id,
+            "fingerprint": identity.suite().fingerprint(keys.public()),
+        }
+    finally:
+        ws.close()
+
+
+def device_init(path: Path, name: str, out_dir: Path) -> Path:
+    """Create a centre device workspace awaiting enrolment; writes its request file."""
+    ws = workspace_service.create(path, "centre", name, reference=False)
+    try:
+        keys = _new_keys(ws)
+        ws.set_state("enrolled", "0")
+        request = {
+            "format": 1,
+            "kind": "enrolment-request",
+            "suite": identity.DEFAULT_SUITE,
+            "device_id": ws.device_id,
+            "name": name,
+            "keys": keys.public().__dict__,
+            "created": _now(),
+            "app_version": __version__,
+            "schema_version": identity.schema_version(ws),
+        }
+        signature = identity.suite().sign(keys, _canonical(request))
+        request["signature"] = base64.b64encode(signature).decode()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = (
+            out_dir / f"{identity._safe(name)}-入网申请-{dt.date.today():%Y%m%d}{REQUEST_SUFFIX}"
+        )
+        _write_atomic(target, json.dumps(request, ensure_ascii=False, indent=1).encode())
+        return target
+    finally:
+        ws.close()
+
+
+def _new_keys(ws: Workspace) -> crypto.PrivateKeys:
+    keys = identity.suite().generate()
+    with ws.transaction():
+        identity.keystore(ws).save(keys)
+    return keys
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    package: Path
+    device_id: str
+    device_name: str
+    centre: str
+    hub_fingerprint: str
+    device_fingerprint: str
+
+
+def hub_enrol(
+    ws: Workspace,
+    request_path: Path,
+    centre: str,
+    out_dir: Path,
+    progress: ProgressFn = no_progress,
+) -> Enrolled:
+    """Enrol the device that wrote `request_path` into `centre`; writes its enrolment package."""
+    _require_role(ws, "hub", "只有县级中心库可以登记设备。")
+    request = read_request(request_path)
+    centre_id = find_centre(ws, centre)
+    public = crypto.PublicKeys(**request["keys"])
+    existing = identity.device_row(ws, request["device_id"])
+    if existing and existing["sign_public_key"] not in (None, public.sign):
+        raise PackageRejected("该设备编号已用另一套密钥登记过，拒绝登记。", "key-mismatch")
+    records.put(
+        ws,
+        "device",
+        {
+            "id": request["device_id"],
+            "name": request["name"],
+            "role": "centre",
+            "centre_id": centre_id,
+            "sign_public_key": public.sign,
+            "encrypt_public_key": public.encrypt,
+            "revoked": False,
+        },
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = exporter.export_to(
+        ws, request["device_id"], out_dir, enrolment=True, progress=progress
+    )
+    return Enrolled(
+        written.path,
+        request["device_id"],
+        request["name"],
+        identity.centre_name(ws, centre_id) or centre,
+        identity.suite().fingerprint(identity.my_public_keys(ws)),
+        identity.suite().fingerprint(public),
+    )
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """Parse and verify a self-signed enrolment request (proves the device holds its key)."""
+    try:
+        request = json.loads(path.read_text(encoding="utf-8"))
+        signature = base64.b64decode(request.pop("signature"), validate=True)
+        public = crypto.PublicKeys(**request["keys"])
+        ok = request.get("kind") == "enrolment-request" and identity.suite().verify(
+            public, _canonical(request), signature
+        )
+    except (OSError, ValueError, KeyError, TypeError, crypto.CryptoError) as exc:
+        raise PackageRejected(f"{path.name} 不是有效的入网申请文件。", "bad-request") from exc
+    if not ok:
+        raise PackageRejected(f"入网申请 {path.name} 的签名不符，可能已被改动。", "bad-request")
+    return request
+
+
+def device_join(
+    ws: Workspace,
+    package: Path,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> importer.ImportSummary:
+    """Apply the hub's enrolment package: the device learns its hub, centre and data."""
+    _require_role(ws, "centre", "只有督导中心设备可以加入。")
+    if ws.state("enrolled") == "1":
+        raise PackageRejected("本机已经加入县级中心库，不能重复加入。", "already-enrolled")
+    summary = importer.import_package(
+        ws, package, enrolment=True, progress=progress, cancelled=cancelled
+    )
+    if summary.status != "applied":
+        return summary
+    hub_id = summary.sender or ""
+    device = identity.device_row(ws, ws.device_id) or {}
+    with ws.transaction():
+        ws.set_state("hub_id", hub_id)
+        ws.set_state("centre_id", device.get("centre_id") or "")
+        ws.set_state("enrolled", "1")
+    return summary
+
+
+def revoke(ws: Workspace, device: str) -> str:
+    """Revoke a device: its later packages are refused (the revocation syncs)."""
+    _require_role(ws, "hub", "只有县级中心库可以吊销设备。")
+    device_id = find_device(ws, device)
+    records.put(ws, "device", {"id": device_id, "revoked": True})
+    return device_id
+
+
+# --- exchange --------------------------------------------------------------------------
+
+
+def export(
+    ws: Workspace,
+    out_dir: Path,
+    to: str | None = None,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> list[exporter.Exported]:
+    """A device: one package for the hub. The hub: one per enrolled device (or `to`)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if identity.role(ws) == "hub":
+        targets = [find_device(ws, to)] if to else enrolled_devices(ws)
+    else:
+        if ws.state("enrolled") != "1":
+            raise PackageRejected("本机尚未加入县级中心库，不能导出同步包。", "not-enrolled")
+        targets = [ws.state("hub_id") or ""]
+    return [
+        exporter.export_to(ws, t, out_dir, progress=progress, cancelled=cancelled) for t in targets
+    ]
+
+
+def import_packages(
+    ws: Workspace,
+    paths: list[Path],
+    *,
+    dry_run: bool = False,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> list[importer.ImportSummary]:
+    """Import each package on its own (one bad file does not stop the others)."""
+    return [
+        importer.import_package(ws, p, dry_run=dry_run, progress=progress, cancelled=cancelled)
+        for p in paths
+    ]
+
+
+def enrolled_devices(ws: Workspace) -> list[str]:
+    return [
+        r["id"]
+        for r in sync_state.rows_of(ws, "devices")
+        if r["role"] == "centre" and not r["revoked"] and not r["deleted"]
+    ]
+
+
+@dataclass(frozen=True)
+class PeerStatus:
+    device_id: str
+    name: str
+    acked_seq: int
+    acked_at: str | None
+    received_seq: int
+    last_export: str | None
+    last_import: str | None
+    pending: int  # our changes the peer has not confirmed (before scope filtering)
+
+
+def peers(ws: Workspace) -> list[PeerStatus]:
+    """Exchange state per peer: "received by the other side up to …"."""
+    ids = enrolled_devices(ws) if identity.role(ws) == "hub" else [ws.state("hub_id") or ""]
+    out = []
+    for device_id in filter(None, ids):
+        p = sync_state.peer(ws, device_id)
+        out.append(
+            PeerStatus(
+                device_id,
+                identity.device_name(ws, device_id),
+                p.acked_seq,
+                p.acked_at,
+                p.received_seq,
+                p.last_export,
+                p.last_import,
+                sync_state.pending_count(ws, p.acked_seq, device_id),
+            )
+        )
+    return out
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+
+def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
+    """Conflicts with who and when, for `sync conflicts` and the review screen."""
+    out = []
+    for c in sync_state.conflicts(ws, open_only=open_only):
+        kind = changes.table_kind(c.table)
+        row = changes.read_row(ws, c.table, c.row_id) or {}
+        label = "是否删除" if c.field == "deleted" else kind.field(c.field).label
+        out.append(
+            {
+                "id": c.id,
+                "kind": kind.name,
+                "kind_label": kind.label,
+                "record_id": c.row_id,
+                "record": row.get(kind.title_field) or c.row_id[:8],
+                "field": c.field,
+                "field_label": label,
+                "local": c.local_value,
+                "incoming": c.incoming_value,
+                "local_by": _who(ws, c.local_stamp),
+                "local_at": _when(c.local_stamp),
+                "incoming_by": _who(ws, c.incoming_stamp),
+                "incoming_at": _when(c.incoming_stamp),
+                "winner": c.winner,
+                "detected": c.detected,
+                "resolved": c.resolved,
+                "resolution": c.resolution,
+            }
+        )
+    return out
+
+
+def resolve(ws: Workspace, conflict_id: str, keep: str) -> None:
+    """Settle a conflict by keeping one value; the choice is a new change that syncs."""
+    if keep not in ("local", "incoming"):
+        raise PackageRejected("--keep 只能是 local 或 incoming。", "bad-choice")
+    c = sync_state.conflict(ws, conflict_id)
+    if c is None:
+        raise PackageRejected(f"找不到冲突 {conflict_id}。", "not-found")
+    if c.resolved:
+        raise PackageRejected("该冲突已经处理过了。", "already-resolved")
+    value = c.local_value if keep == "local" else c.incoming_value
+    when = _now()
+    with ws.transaction():
+        changes.write_local(ws, c.table, c.row_id, {c.field: value}, force={c.field})
+        sync_state.close_conflicts(ws, c.table, c.row_id, c.field, when, keep, conflict_id=c.id)
+        sync_state.close_conflicts(
+            ws, c.table, c.row_id, c.field, when, "superseded", older_than=str(ws.clock.last)
+        )
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def find_centre(ws: Workspace, name_or_id: str) -> str:
+    for r in sync_state.rows_of(ws, "centres"):
+        if not r["deleted"] and name_or_id in (r["id"], r["name"]):
+            return r["id"]
+    names = "、".join(r["name"] for r in sync_state.rows_of(ws, "centres") if not r["deleted"])
+    raise PackageRejected(f"找不到督导中心“{name_or_id}”。现有：{names or '（无）'}", "no-centre")
+
+
+def find_device(ws: Workspace, name_or_id: str | None) -> str:
+    for r in sync_state.rows_of(ws, "devices"):
+        if not r["deleted"] and name_or_id in (r["id"], r["name"]) and r["role"] == "centre":
+            return r["id"]
+    raise PackageRejected(f"找不到已登记的设备“{name_or_id}”。", "no-device")
+
+
+def _require_role(ws: Workspace, role: str, message: str) -> None:
+    if identity.role(ws) != role:
+        raise WorkspaceError(message)
+
+
+def _who(ws: Workspace, stamp: str) -> str:
+    return identity.device_name(ws, Stamp.parse(stamp).device)
+
+
+def _when(stamp: str) -> str:
+    ms = Stamp.parse(stamp).ms
+    return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _canonical(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    import os
+
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, target)

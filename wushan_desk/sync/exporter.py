@@ -1,0 +1,204 @@
+"""Writing a package for one peer: everything it has not acknowledged, in its scope.
+
+A device sends the hub every change made on the device after the hub's last receipt.
+The hub sends each device the changes of rows in that device's scope, except those that
+came from the device itself; a row that enters the scope (a transferred student) goes as
+a snapshot of its whole state, with the rows that belong to it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wushan_desk import __version__
+from wushan_desk.services.progress import (
+    Cancelled,
+    CancelledFn,
+    ProgressFn,
+    never_cancelled,
+    no_progress,
+)
+from wushan_desk.store import changes, sync_state
+from wushan_desk.store.blobs import blob_path
+from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync import container, identity, payload
+from wushan_desk.sync.merge import now_text
+from wushan_desk.sync.scope import DEPENDENTS, SCOPE_FIELDS, Scope, device_scope, everything
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    package_id: str
+    recipient: str
+    changes: int
+    files: int
+    from_seq: int
+    to_seq: int
+
+
+def export_to(
+    ws: Workspace,
+    peer_id: str,
+    out_dir: Path,
+    *,
+    enrolment: bool = False,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> Exported:
+    """Write one package for `peer_id` into `out_dir`; returns what was written."""
+    recipient = identity.public_keys_of(ws, peer_id)
+    peer = sync_state.peer(ws, peer_id)
+    upto = changes.last_seq(ws)
+    after = 0 if enrolment else peer.acked_seq
+    scope = device_scope(ws, peer_id) if identity.role(ws) == "hub" else everything(ws)
+    with tempfile.TemporaryDirectory(prefix="wushan-export-", dir=out_dir) as tmp:
+        lines_path = Path(tmp) / "changes.jsonl"
+        files: set[str] = set()
+        count = 0
+        with lines_path.open("w", encoding="utf-8") as out:
+            entries = (
+                _snapshots(ws, scope) if enrolment else _entries(ws, scope, peer_id, after, upto)
+            )
+            for entry in entries:
+                out.write(payload.dumps(entry) + "\n")
+                count += 1
+                files |= _files_of(ws, entry)
+                if count % 2000 == 0:
+                    progress(count, max(count, upto - after), "正在整理修改…")
+                    if cancelled():
+                        raise Cancelled()
+        manifest = {
+            "from_seq": after + 1,
+            "to_seq": upto,
+            "changes": count,
+            "files": sorted(files),
+            "receipt": {"received_seq": peer.received_seq, "at": now_text()},
+        }
+        members: list[tuple[str, Path | bytes]] = [
+            ("manifest.json", payload.dumps(manifest).encode()),
+            ("changes.jsonl", lines_path),
+        ]
+        members += [(f"files/{h}", blob_path(ws.files_dir, h)) for h in sorted(files)]
+        if enrolment:
+            members.append(
+                ("enrolment.json", payload.dumps(identity.enrolment_info(ws, peer_id)).encode())
+            )
+        package_id = str(uuid.uuid4())
+        header = {
+            "package_id": package_id,
+            "kind": "enrolment" if enrolment else "sync",
+            "sender": ws.device_id,
+            "recipient": peer_id,
+            "schema_version": identity.schema_version(ws),
+            "app_version": __version__,
+        }
+        if enrolment:
+            header["sender_keys"] = identity.my_public_keys(ws).__dict__
+        path = out_dir / identity.package_file_name(ws, peer_id, package_id, enrolment)
+        written = container.write_package(
+            path,
+            header,
+            members,
+            identity.my_keys(ws),
+            recipient,
+            identity.suite(),
+            progress=progress,
+            cancelled=cancelled,
+        )
+    _record(ws, written.package_id, peer, header["kind"], path, manifest, enrolment)
+    return Exported(path, written.package_id, peer_id, count, len(files), after + 1, upto)
+
+
+def _record(
+    ws: Workspace,
+    package_id: str,
+    peer: sync_state.Peer,
+    kind: str,
+    path: Path,
+    manifest: dict[str, Any],
+    enrolment: bool,
+) -> None:
+    when = now_text()
+    with ws.transaction():
+        sync_state.record_package(
+            ws,
+            package_id=package_id,
+            direction="out",
+            kind=kind,
+            peer=peer.device_id,
+            created=when,
+            processed=when,
+            from_seq=manifest["from_seq"],
+            to_seq=manifest["to_seq"],
+            changes=manifest["changes"],
+            files=len(manifest["files"]),
+            status="exported",
+            summary={},
+            file_name=path.name,
+        )
+        acked = manifest["to_seq"] if enrolment else peer.acked_seq
+        sync_state.save_peer(
+            ws,
+            sync_state.Peer(
+                peer.device_id, acked, peer.acked_at, peer.received_seq, when, peer.last_import
+            ),
+        )
+
+
+def _entries(
+    ws: Workspace, scope: Scope, peer_id: str, after: int, upto: int
+) -> Iterator[dict[str, Any]]:
+    """Log entries the peer lacks, filtered to its scope, with snapshots for moves."""
+    for seq, change, _source in sync_state.log_entries(ws, after, upto, exclude_source=peer_id):
+        row = changes.read_row(ws, change.table, change.row_id)
+        if row is None:
+            continue  # logged without a row (an edit we never held): nothing to forward
+        in_now = scope.contains(ws, change.table, row)
+        moved = set(SCOPE_FIELDS.get(change.table, ())) & set(change.data)
+        if moved and change.base and not scope.everything:  # an edit that may move the row
+            before = dict(row) | {
+                f: sync_state.previous_value(ws, change.table, change.row_id, f, seq) for f in moved
+            }
+            was_in = scope.contains(ws, change.table, before)
+            if in_now and not was_in:
+                yield from _row_with_dependents(ws, scope, change.table, row)
+            if in_now or was_in:
+                yield payload.change_entry(change)
+        elif in_now:
+            yield payload.change_entry(change)
+
+
+def _row_with_dependents(
+    ws: Workspace, scope: Scope, table: str, row: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    yield payload.snapshot_entry(table, row)
+    for dep_table, column in DEPENDENTS.get(table, ()):
+        for dep in sync_state.rows_where(ws, dep_table, column, row["id"]):
+            if scope.contains(ws, dep_table, dep):
+                yield from _row_with_dependents(ws, scope, dep_table, dep)
+
+
+def _snapshots(ws: Workspace, scope: Scope) -> Iterator[dict[str, Any]]:
+    """Every row in scope, as state: what a newly enrolled device starts from."""
+    for table in changes.synced_tables(ws):
+        for row in sync_state.rows_of(ws, table):
+            if scope.contains(ws, table, row):
+                yield payload.snapshot_entry(table, row)
+
+
+def _files_of(ws: Workspace, entry: dict[str, Any]) -> set[str]:
+    """Attachment content to ship with an entry, when this workspace holds it."""
+    if entry["tbl"] != "attachments":
+        return set()
+    sha = (
+        (entry.get("data") or {}).get("sha256")
+        if entry["t"] == "c"
+        else entry["fields"]["sha256"][0]
+    )
+    return {sha} if sha and blob_path(ws.files_dir, sha).exists() else set()

@@ -1,0 +1,222 @@
+"""Field-level merge of incoming changes, with conflicts kept for a person.
+
+Each field is a last-writer-wins register ordered by HLC stamp, so every party that has
+seen the same changes holds the same values, in whatever order they arrived. Whether
+two writes of a field were *concurrent* (a conflict to show) or one was made on top of
+the other is read from the `base` each change carries: the version its author saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wushan_desk.store import changes, sync_state
+from wushan_desk.store.changes import Change
+from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync.payload import Snapshot
+
+MAX_ANCESTRY = 10_000
+
+
+@dataclass
+class MergeStats:
+    """What an import did, row by row and field by field."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def count(self, table: str, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome in ("added", "changed"):
+            self.tables[table] = self.tables.get(table, 0) + 1
+
+
+def descends(log: Mapping[str, Change], start: str | None, target: str, name: str) -> bool:
+    """Does version `start` of field `name` build, through its bases, on version `target`?
+
+    Bases always point to older stamps, so the walk stops once it passes `target`. A
+    version missing from our log but newer than `target` is one we never received: the
+    author saw more than we did, which is no conflict.
+    """
+    current = start
+    for _ in range(MAX_ANCESTRY):
+        if current is None or current < target:
+            return False
+        if current == target:
+            return True
+        change = log.get(current)
+        if change is None:
+            return True
+        current = change.base.get(name)
+    return False
+
+
+def now_text() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def merge_change(
+    ws: Workspace, change: Change, source: str, package_id: str, stats: MergeStats
+) -> None:
+    """Log an incoming change and apply the fields it wins; record conflicts."""
+    seq = changes.log_change(ws, change, source)
+    if seq is None:
+        stats.count(change.table, "unchanged")
+        return
+    kind = changes.table_kind(change.table)
+    current = changes.read_row(ws, change.table, change.row_id)
+    if current is None:
+        if all(f in change.data for f in kind.field_names):  # a creation: the whole row
+            fields = {f: (v, change.stamp) for f, v in change.data.items()}
+            changes.write_fields(
+                ws,
+                change.table,
+                change.row_id,
+                seq,
+                fields,
+                origin=change.device,
+                created=change.stamp,
+            )
+            stats.count(change.table, "added")
+        else:  # an edit of a row we do not hold: logged; a snapshot brings the row
+            stats.count(change.table, "unchanged")
+        return
+    log = sync_state.row_log(ws, change.table, change.row_id)
+    logical = changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])}
+    winners: dict[str, tuple[Any, str]] = {}
+    found: list[sync_state.Conflict] = []
+    for name, value in change.data.items():
+        local_stamp = changes.field_version(current, name)
+        incoming_wins = change.stamp > local_stamp
+        if incoming_wins:
+            winners[name] = (value, change.stamp)
+        sequential = (
+            descends(log, change.base.get(name), local_stamp, name)
+            if incoming_wins
+            else descends(log, local_stamp, change.stamp, name)
+        )
+        if not sequential and logical.get(name) != value:
+            found.append(
+                _conflict(
+                    change,
+                    name,
+                    logical[name],
+                    local_stamp,
+                    value,
+                    "incoming" if incoming_wins else "local",
+                    package_id,
+                )
+            )
+        elif incoming_wins:
+            sync_state.close_conflicts(
+                ws,
+                change.table,
+                change.row_id,
+                name,
+                now_text(),
+                "superseded",
+                older_than=change.stamp,
+            )
+    found += _deletion_conflicts(current, logical, change, log, package_id)
+    changes.write_fields(ws, change.table, change.row_id, seq, winners, origin=change.device)
+    for c in found:
+        sync_state.add_conflict(ws, c)
+    stats.conflicts += len(found)
+    differs = any(logical.get(f) != v for f, (v, _) in winners.items())
+    stats.count(change.table, "changed" if differs else "unchanged")
+
+
+def _deletion_conflicts(
+    current: Mapping[str, Any],
+    logical: Mapping[str, Any],
+    change: Change,
+    log: Mapping[str, Change],
+    package_id: str,
+) -> list[sync_state.Conflict]:
+    """An edit of a row deleted elsewhere, or a deletion of a row edited elsewhere."""
+    deleted_stamp = changes.field_version(current, "deleted")
+    edited_unseen_deletion = (
+        "deleted" not in change.data
+        and logical["deleted"]
+        and not descends(log, change.base.get("deleted"), deleted_stamp, "deleted")
+    )
+    if edited_unseen_deletion:
+        return [_conflict(change, "deleted", True, deleted_stamp, False, "local", package_id)]
+    if change.data.get("deleted") and not logical["deleted"]:
+        unseen = [
+            f
+            for f in logical
+            if f != "deleted"
+            and not descends(log, change.base.get(f), changes.field_version(current, f), f)
+        ]
+        if unseen:
+            winner = "incoming" if change.stamp > deleted_stamp else "local"
+            return [
+                _conflict(
+                    change,
+                    "deleted",
+                    False,
+                    changes.field_version(current, unseen[0]),
+                    True,
+                    winner,
+                    package_id,
+                )
+            ]
+    return []
+
+
+def _conflict(
+    change: Change,
+    name: str,
+    local_value: Any,
+    local_stamp: str,
+    incoming_value: Any,
+    winner: str,
+    package_id: str,
+) -> sync_state.Conflict:
+    return sync_state.Conflict(
+        id=str(uuid.uuid4()),
+        table=change.table,
+        row_id=change.row_id,
+        field=name,
+        local_value=local_value,
+        local_stamp=local_stamp,
+        incoming_value=incoming_value,
+        incoming_stamp=change.stamp,
+        base_stamp=change.base.get(name),
+        winner=winner,
+        detected=now_text(),
+        package_id=package_id,
+        resolved=None,
+        resolution=None,
+    )
+
+
+def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats) -> None:
+    """Apply a row's state: each field takes the newer version; no conflicts (it is state)."""
+    for c in snap.as_changes():
+        changes.log_change(ws, c, source)
+    # the row's newest log entry: the guard triggers accept a write naming it
+    seq = changes.row_seq(ws, snap.table, snap.row_id)
+    current = changes.read_row(ws, snap.table, snap.row_id)
+    if current is None:
+        changes.write_fields(
+            ws, snap.table, snap.row_id, seq, snap.fields, origin=snap.origin, created=snap.created
+        )
+        stats.count(snap.table, "added")
+        return
+    newer = {
+        f: (v, s) for f, (v, s) in snap.fields.items() if s > changes.field_version(current, f)
+    }
+    if newer and seq > current["seq"]:
+        changes.write_fields(ws, snap.table, snap.row_id, seq, newer, origin=snap.origin)
+        stats.count(snap.table, "changed")
+    else:
+        stats.count(snap.table, "unchanged")

@@ -1,0 +1,173 @@
+"""The entries of `changes.jsonl` inside a package, and their strict validation.
+
+Two kinds of line:
+
+- a change, exactly as logged by its author:
+  ``{"t": "c", "tbl", "row", "hlc", "dev", "op", "data": {field: value}, "base": {field: stamp}}``
+- a snapshot of a whole row with each field's version, sent when a row enters the
+  recipient's scope (enrolment, a student transferred in):
+  ``{"t": "s", "tbl", "row", "origin", "created", "fields": {field: [value, stamp]}}``
+
+Field names end up in SQL column lists, so every name is checked against the kind's
+fields before anything is applied; values are checked against the field types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wushan_desk.domain import entities
+from wushan_desk.domain.hlc import Stamp
+from wushan_desk.store import changes
+from wushan_desk.store.changes import Change
+
+MAX_TEXT = 10_000
+
+
+class PayloadError(ValueError):
+    """A line of a package is malformed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    table: str
+    row_id: str
+    origin: str
+    created: str
+    fields: dict[str, tuple[Any, str]]
+
+    def as_changes(self) -> list[Change]:
+        """The snapshot as the changes that produced it: one per distinct version."""
+        groups: dict[str, dict[str, Any]] = defaultdict(dict)
+        for name, (value, stamp) in self.fields.items():
+            groups[stamp][name] = value
+        return [
+            Change(
+                self.table,
+                self.row_id,
+                stamp,
+                Stamp.parse(stamp).device,
+                "delete" if data.get("deleted") else "upsert",
+                data,
+                {},
+            )
+            for stamp, data in sorted(groups.items())
+        ]
+
+
+def change_entry(change: Change) -> dict[str, Any]:
+    return {
+        "t": "c",
+        "tbl": change.table,
+        "row": change.row_id,
+        "hlc": change.stamp,
+        "dev": change.device,
+        "op": change.op,
+        "data": change.data,
+        "base": change.base,
+    }
+
+
+def snapshot_entry(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row with the version of every field (tombstone state included)."""
+    kind = changes.table_kind(table)
+    logical = changes.from_sql(kind, row) | {"deleted": bool(row["deleted"])}
+    return {
+        "t": "s",
+        "tbl": table,
+        "row": row["id"],
+        "origin": row["origin_device"],
+        "created": row["created_hlc"],
+        "fields": {
+            f: [logical[f], changes.field_version(row, f)] for f in (*kind.field_names, "deleted")
+        },
+    }
+
+
+def dumps(entry: Mapping[str, Any]) -> str:
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def parse_entry(line: str, tables: frozenset[str]) -> Change | Snapshot:
+    """Decode and validate one line; raises PayloadError."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"不是有效的 JSON：{exc.msg}") from None
+    if not isinstance(obj, dict) or obj.get("t") not in ("c", "s"):
+        raise PayloadError("不是变更或快照记录")
+    table, row_id = obj.get("tbl"), obj.get("row")
+    if table not in tables:
+        raise PayloadError(f"未知的数据表：{str(table)[:40]}")
+    if not isinstance(row_id, str) or not entities.UUID_RE.fullmatch(row_id):
+        raise PayloadError("记录编号格式不对")
+    kind = changes.table_kind(table)
+    if obj["t"] == "c":
+        stamp = _stamp(obj.get("hlc"))
+        data = _fields(kind, obj.get("data"))
+        base = obj.get("base")
+        if not isinstance(base, dict) or not all(
+            f in data or f in kind.field_names or f == "deleted" for f in base
+        ):
+            raise PayloadError("版本依据（base）格式不对")
+        base = {f: _stamp(s) for f, s in base.items()}
+        op = obj.get("op")
+        if op not in ("upsert", "delete") or not data:
+            raise PayloadError("变更类型不对")
+        if Stamp.parse(stamp).device != obj.get("dev"):
+            raise PayloadError("变更的设备与版本不符")
+        return Change(table, row_id, stamp, obj["dev"], op, data, base)
+    raw = obj.get("fields")
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and len(v) == 2 for v in raw.values()
+    ):
+        raise PayloadError("快照字段格式不对")
+    values = _fields(kind, {f: v[0] for f, v in raw.items()})
+    fields = {f: (values[f], _stamp(raw[f][1])) for f in values}
+    origin, created = obj.get("origin"), _stamp(obj.get("created"))
+    if not isinstance(origin, str) or set(values) != {*kind.field_names, "deleted"}:
+        raise PayloadError("快照不完整")
+    return Snapshot(table, row_id, origin, created, fields)
+
+
+def _stamp(value: Any) -> str:
+    try:
+        return str(Stamp.parse(value)) if isinstance(value, str) else _bad_stamp()
+    except ValueError:
+        return _bad_stamp()
+
+
+def _bad_stamp() -> str:
+    raise PayloadError("版本号格式不对")
+
+
+def _fields(kind: entities.Kind, data: Any) -> dict[str, Any]:
+    """Check names against the kind and values against the field types."""
+    if not isinstance(data, dict):
+        raise PayloadError("字段格式不对")
+    for name, value in data.items():
+        if name == "deleted":
+            ok = isinstance(value, bool)
+        elif name in kind.field_names:
+            ok = _value_ok(kind.field(name), value)
+        else:
+            raise PayloadError(f"{kind.label}没有字段“{str(name)[:40]}”")
+        if not ok:
+            raise PayloadError(f"{kind.label}的字段“{name}”取值类型不对")
+    return dict(data)
+
+
+def _value_ok(spec: entities.FieldSpec, value: Any) -> bool:
+    if value is None:
+        return True
+    if spec.type == "bool":
+        return isinstance(value, bool)
+    if spec.type == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "list":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, str) and len(value) <= MAX_TEXT

@@ -1,0 +1,103 @@
+"""Which rows a device may hold: its centre's townships, plus county-wide reference data.
+
+A centre laptop receives the students of its own townships and nothing about other
+children. Reference tables (county, townships, centres, schools, devices) go everywhere:
+they are needed to pick a school for a transfer and to verify the hub's packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wushan_desk.domain import entities
+from wushan_desk.store import changes, sync_state
+from wushan_desk.store.workspace import Workspace
+
+#: Tables every device holds in full.
+REFERENCE_TABLES = frozenset(
+    {"counties", "townships", "centres", "centre_townships", "schools", "devices"}
+)
+
+#: Fields whose change can move a row into or out of a device's scope.
+SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "students": ("school_id",),
+    "staff": ("centre_id", "school_id"),
+    "attachments": ("owner_kind", "owner_id"),
+}
+
+#: Rows that follow another row when it changes scope: (table, column holding its id).
+#: Later issues add their tables here (dropout cases, aid records, visits...).
+DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "students": (("attachments", "owner_id"),),
+    "staff": (("attachments", "owner_id"),),
+}
+
+
+@dataclass
+class Scope:
+    """The scope of one device; `everything` for the hub itself."""
+
+    device_id: str
+    centre_id: str | None
+    township_ids: frozenset[str]
+    everything: bool = False
+    _school_township: dict[str, str | None] = field(default_factory=dict)
+
+    def contains(self, ws: Workspace, table: str, row: Mapping[str, Any]) -> bool:
+        """True if `row` (stored columns or logical values) of `table` is in scope."""
+        if self.everything or table in REFERENCE_TABLES:
+            return True
+        if table == "students":
+            return self._school_in(ws, row.get("school_id"))
+        if table == "staff":
+            centre, school = row.get("centre_id"), row.get("school_id")
+            if not centre and not school:
+                return True  # county office staff: known to every centre
+            return centre == self.centre_id or self._school_in(ws, school)
+        if table == "attachments":
+            return self._attachment_in(ws, row)
+        return False
+
+    def _school_in(self, ws: Workspace, school_id: str | None) -> bool:
+        if not school_id:
+            return False
+        if school_id not in self._school_township:
+            school = changes.read_row(ws, "schools", school_id)
+            self._school_township[school_id] = school["township_id"] if school else None
+        return self._school_township[school_id] in self.township_ids
+
+    def _attachment_in(self, ws: Workspace, row: Mapping[str, Any]) -> bool:
+        owner_kind, owner_id = row.get("owner_kind"), row.get("owner_id")
+        table = _table_of_kind(owner_kind)
+        if table and owner_id:
+            owner = changes.read_row(ws, table, owner_id)
+            if owner is not None:
+                return self.contains(ws, table, owner)
+        return row.get("origin_device") == self.device_id
+
+
+def _table_of_kind(kind_name: str | None) -> str | None:
+    kind = entities.KINDS.get(kind_name or "")
+    return kind.table if kind else None
+
+
+def everything(ws: Workspace) -> Scope:
+    return Scope(ws.device_id, None, frozenset(), everything=True)
+
+
+def device_scope(ws: Workspace, device_id: str) -> Scope:
+    """The scope of an enrolled device, from its centre's responsibility zone."""
+    device = changes.read_row(ws, "devices", device_id)
+    centre = device["centre_id"] if device else None
+    townships = (
+        frozenset(r["township_id"] for r in _live_rows(ws, "centre_townships", "centre_id", centre))
+        if centre
+        else frozenset()
+    )
+    return Scope(device_id, centre, townships)
+
+
+def _live_rows(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:
+    return [r for r in sync_state.rows_where(ws, table, column, value) if not r["deleted"]]
