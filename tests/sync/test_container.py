@@ -19,7 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import forging
 import pytest
+from forging import zip_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,37 +73,11 @@ def rejection(path: Path, workdir: Path, **kwargs: Any) -> PackageRejected:
     return caught.value
 
 
-def zip_bytes(entries: list[tuple[str, bytes]], comment: bytes,
-              method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", method) as zf:
-        zf.comment = comment
-        for name, data in entries:
-            zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, compress_type=method)
-    return buf.getvalue()
-
-
 def forge(path: Path, make_zip: Callable[[bytes], bytes] | None = None, *,
           encrypt_to: str = HUB, sign_as: str = DEVICE, **overrides: Any) -> Path:
     """A package built by the documented layout; `make_zip(comment)` gives the ZIP bytes."""
-    fields: dict[str, Any] = {
-        "format": 1, "suite": SUITE.name, "package_id": str(uuid.uuid4()),
-        "created": "2025-03-01T08:00:00Z", **FIELDS, **overrides,
-    }
-    comment = json.dumps(fields).encode()
-    plain, sealed = path.with_name("plain.zip"), path.with_name("sealed.age")
-    plain.write_bytes(make_zip(comment) if make_zip else zip_bytes(
-        [("manifest.json", b"{}")], comment))
-    SUITE.encrypt_file(KEYS[encrypt_to].public(), plain, sealed)
-    payload = sealed.read_bytes()
-    header = json.dumps({**fields, "payload_size": len(payload),
-                         "payload_sha256": hashlib.sha256(payload).hexdigest()}).encode()
-    signed = b"WUSHANPKG\n" + len(header).to_bytes(4, "big") + header
-    signature = SUITE.sign(KEYS[sign_as], signed)
-    path.write_bytes(signed + len(signature).to_bytes(2, "big") + signature + payload)
-    plain.unlink()
-    sealed.unlink()
-    return path
+    return forging.forge(path, {**FIELDS, **overrides}, KEYS[sign_as], KEYS[encrypt_to].public(),
+                         make_zip)
 
 
 # --- keys and suite ------------------------------------------------------------------------

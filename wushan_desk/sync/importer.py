@@ -60,6 +60,10 @@ class ImportSummary:
         return out
 
 
+#: Size bounds for what a package may unpack to (a setting, so tests can shrink it).
+LIMITS = container.Limits()
+
+
 class _DryRun(Exception):
     """Raised inside the transaction of a preview so that everything rolls back."""
 
@@ -108,6 +112,7 @@ def _open(ws: Workspace, path: Path, tmp: Path, enrolment: bool) -> container.Op
         my_keys=identity.my_keys(ws),
         is_revoked=revoked,
         workdir=tmp,
+        limits=LIMITS,
     )
 
 
