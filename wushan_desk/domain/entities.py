@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from wushan_desk.domain import codes, ids
@@ -47,12 +48,13 @@ class Kind:
     title_field: str = "name"
 
     def field(self, name: str) -> FieldSpec:
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._by_name[name]
 
-    @property
+    @cached_property
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {spec.name: spec for spec in self.fields}
+
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
 
@@ -256,7 +258,7 @@ KINDS: dict[str, Kind] = {
 
 # Kinds whose `ref` fields need only the generic existence check.
 for _name in ("township", "centre", "centre_township", "school", "staff", "device"):
-    KINDS[_name] = Kind(**{**KINDS[_name].__dict__, "check": _check_refs(_name)})
+    KINDS[_name] = replace(KINDS[_name], check=_check_refs(_name))
 
 
 def kind(name: str) -> Kind:

@@ -11,13 +11,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wushan_desk.services import browse, demo
+from wushan_desk.services import browse, demo, records, sync
 from wushan_desk.services.progress import ProgressFn, no_progress
-from wushan_desk.store import baseline, changes
+from wushan_desk.store import baseline, changes, sync_state
 from wushan_desk.store.workspace import open_workspace
 
 
@@ -73,6 +76,8 @@ def run(scale: float = 1.0, progress: ProgressFn = no_progress) -> dict[str, Any
 
         progress(3, 5, "基准：打开工作区与搜索")
         figures |= _workspace_figures(folder / "demo.wsdb")
+        progress(4, 5, "基准：同步包导出与导入")
+        figures |= _sync_figures(folder, scale, raw_rate)
     progress(5, 5, "完成")
     return figures
 
@@ -110,3 +115,96 @@ def _workspace_figures(path: Path) -> dict[str, Any]:
     finally:
         ws.close()
     return figures
+
+
+def _sync_figures(folder: Path, scale: float, raw_rate: float) -> dict[str, Any]:
+    """Export and import of a large package, re-import, and incremental export."""
+    hub_path, dev_path, out = folder / "hub.wsdb", folder / "dev.wsdb", folder / "out"
+    sync.hub_init(hub_path, "县级中心库")
+    demo.build_demo(hub_path, scale=scale, seed=1)
+    request = sync.device_init(dev_path, "督导中心笔记本", out)
+    with _opened(hub_path) as hub:
+        centre = next(sync_state.rows_of(hub, "centres"))["name"]
+        start = time.perf_counter()
+        enrolled = sync.hub_enrol(hub, request, centre, out)
+        enrol_s = time.perf_counter() - start
+    with _opened(dev_path) as dev:
+        sync.device_join(dev, enrolled.package)
+        changes.insert_many(dev, "attachments", _fillers(1000))
+        small_export = _incremental_export(dev, out, 1000)
+        n = max(1000, int(100_000 * scale))
+        model = next(records.iter_records(dev, "student"))
+        changes.insert_many(dev, "students", _copies(model, n))
+        start = time.perf_counter()
+        (package,) = sync.export(dev, out)
+        export_s = time.perf_counter() - start
+    with _opened(hub_path) as hub:
+        start = time.perf_counter()
+        (summary,) = sync.import_packages(hub, [package.path])
+        import_s = time.perf_counter() - start
+        start = time.perf_counter()
+        sync.import_packages(hub, [package.path])
+        reimport_s = time.perf_counter() - start
+    figures = {
+        "sync_enrolment_export": figure(enrol_s, "s", note="enrolment package of one centre"),
+        "sync_export": figure(
+            export_s, "s", changes=package.changes, bytes=package.path.stat().st_size
+        ),
+        "sync_import_rate": figure(
+            summary.added / import_s,
+            "rows/s",
+            raw_rate,
+            seconds=round(import_s, 3),
+            changes=summary.added,
+            note="baseline: raw executemany of the same row count",
+        ),
+        "sync_reimport": figure(reimport_s, "s", note="same package again: a no-op"),
+    }
+    log_size = max(10_000, int(1_000_000 * scale))
+    with _opened(dev_path) as dev:
+        filler = (
+            {"id": str(uuid.uuid4()), "sha256": "0" * 64, "size": 1, "filename": "x.jpg"}
+            for _ in range(log_size)
+        )
+        changes.insert_many(dev, "attachments", filler)
+        big_export = _incremental_export(dev, out, 1000)
+        entries = changes.last_seq(dev)
+    figures["sync_incremental_export_1000"] = figure(
+        big_export,
+        "s",
+        small_export,
+        log_entries=entries,
+        note="1,000 new changes on a large log; baseline: the same on a small log",
+    )
+    return figures
+
+
+def _incremental_export(ws: Any, out: Path, count: int) -> float:
+    """Seconds to export `count` changes when the hub has acknowledged all the rest."""
+    hub_id = ws.state("hub_id")
+    peer = sync_state.peer(ws, hub_id)
+    with ws.transaction():
+        sync_state.save_peer(ws, replace(peer, acked_seq=max(0, changes.last_seq(ws) - count)))
+    start = time.perf_counter()
+    sync.export(ws, out)
+    return time.perf_counter() - start
+
+
+def _fillers(n: int) -> Iterator[dict[str, Any]]:
+    """Small attachment records: a cheap way to grow the change log."""
+    for _ in range(n):
+        yield {"id": str(uuid.uuid4()), "sha256": "0" * 64, "size": 1, "filename": "x.jpg"}
+
+
+def _copies(model: dict[str, Any], n: int) -> Iterator[dict[str, Any]]:
+    for _ in range(n):
+        yield model | {"id": str(uuid.uuid4()), "resident_id": None, "student_number": None}
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Any]:
+    ws = open_workspace(path)
+    try:
+        yield ws
+    finally:
+        ws.close()

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 SORTED_BY_NAME = ("students", "schools")
@@ -20,6 +20,7 @@ def _pinyin():
     return lambda text: " ".join(lazy_pinyin(text, style=Style.TONE3, errors="default"))
 
 
+@lru_cache(maxsize=65536)  # names repeat (common given names): skip pypinyin's segmenter
 def pinyin_key(name: str | None) -> str:
     """Sortable pinyin of `name`, e.g. 王芳 -> 'wang2 fang1'; rare characters kept as-is."""
     return _pinyin()(name) if name else ""
