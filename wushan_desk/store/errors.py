@@ -10,3 +10,10 @@ class WorkspaceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# SQLite's own errors, re-exported so that code outside store/ can recognise them
+# without importing sqlite3 (the dependency rules keep SQLite inside store/).
+from sqlite3 import DatabaseError, OperationalError  # noqa: E402
+
+__all__ = ["DatabaseError", "OperationalError", "WorkspaceError"]

@@ -1,0 +1,96 @@
+"""Shared fixtures: a fresh workspace, a small demo county, an isolated user folder.
+
+Qt reads QT_QPA_PLATFORM and LANG when the QApplication is made, so they are set here,
+at import, before any test (or pytest-qt's `qapp`) creates one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("LANG"):
+    os.environ["LANG"] = "C.UTF-8"
+
+from wushan_desk.domain import ids
+from wushan_desk.services import records, workspace
+from wushan_desk.store.workspace import Workspace, open_workspace
+
+
+@pytest.fixture(autouse=True)
+def user_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own user data folder: settings, default and demo workspaces."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("WUSHAN_DESK_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def fresh_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """A new, empty workspace (county and townships only)."""
+    ws = workspace.create(tmp_path / "fresh.wsdb", "demo", "测试工作区")
+    yield ws
+    ws.close()
+
+
+def resident_id(birth: str, seq: int) -> str:
+    """A valid Wushan ID for a birth date 'YYYY-MM-DD'; odd `seq` is male, even female."""
+    first17 = "500237" + birth.replace("-", "") + f"{seq:03d}"
+    return first17 + ids.resident_id_check_char(first17)
+
+
+def add_student(ws: Workspace, school_id: str, name: str, grade: str, *, birth: str,
+                seq: int, **extra: object) -> str:
+    rid = resident_id(birth, seq)
+    record = {
+        "id": str(uuid.uuid4()), "name": name, "sex": "男" if seq % 2 else "女",
+        "birth_date": birth, "resident_id": rid, "student_number": "G" + rid,
+        "school_id": school_id, "grade": grade, **extra,
+    }
+    return records.put(ws, "student", record).id
+
+
+@pytest.fixture
+def new_student() -> Callable[..., str]:
+    """`add_student` for tests (conftest modules cannot be imported by name reliably)."""
+    return add_student
+
+
+@pytest.fixture
+def valid_id() -> Callable[[str, int], str]:
+    """`resident_id` for tests: a valid ID for a birth date and sequence number."""
+    return resident_id
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo county (~1,200 students, every school type), built once per session."""
+    from wushan_desk.services.demo import build_demo  # a large module: only when needed
+
+    path = tmp_path_factory.mktemp("demo") / "demo.wsdb"
+    build_demo(path, scale=0.02)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_path: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo workspace file that a test may change."""
+    target = tmp_path / "demo.wsdb"
+    shutil.copy(demo_path, target)
+    wal = demo_path.with_name(demo_path.name + "-wal")  # if the builder left one open
+    if wal.exists():
+        shutil.copy(wal, target.with_name(target.name + "-wal"))
+    return target
+
+
+@pytest.fixture
+def demo_ws(demo_copy: Path) -> Iterator[Workspace]:
+    ws = open_workspace(demo_copy, create=False)
+    yield ws
+    ws.close()

@@ -1,0 +1,93 @@
+"""Long jobs off the GUI thread: late progress dialog, cancel, errors in plain words."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from wushan_desk.gui import tasks
+from wushan_desk.gui.dialogs import ErrorDialog
+from wushan_desk.services.progress import Cancelled
+
+
+def test_quick_job_delivers_its_result_without_a_dialog(qtbot, styled_app) -> None:
+    results: list[object] = []
+    threads: list[str] = []
+
+    def job(progress, cancelled):
+        threads.append(threading.current_thread().name)
+        progress(1, 1, "完成")
+        return 42
+
+    task = tasks.run_task(None, "测试", job, results.append)
+    qtbot.waitUntil(lambda: results == [42], timeout=5000)
+    assert threads and threads[0] != threading.main_thread().name  # ran off the GUI thread
+    assert task.done and task not in tasks._running
+
+
+def test_slow_job_shows_progress_after_half_a_second_and_cancels(qtbot, styled_app) -> None:
+    saw_cancel = threading.Event()
+    outcome: list[str] = []
+
+    def job(progress, cancelled):
+        for i in range(400):
+            if cancelled():
+                saw_cancel.set()
+                raise Cancelled
+            progress(i, 400, f"正在处理第 {i} 项")
+            time.sleep(0.01)
+        return "finished"
+
+    started = time.monotonic()
+    task = tasks.run_task(None, "正在生成", job, outcome.append,
+                          on_cancelled=lambda: outcome.append("cancelled"))
+    qtbot.waitUntil(task.dialog.isVisible, timeout=3000)
+    assert time.monotonic() - started >= tasks.SHOW_AFTER_MS / 1000 - 0.05
+    qtbot.waitUntil(lambda: "正在处理第" in task.dialog.labelText(), timeout=3000)
+    cancel = task.dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "取消"
+    cancel.click()
+    qtbot.waitUntil(lambda: outcome == ["cancelled"], timeout=5000)
+    assert saw_cancel.is_set() and task.done and task not in tasks._running
+
+
+def test_failed_job_explains_itself_with_details_folded_away(qtbot, styled_app) -> None:
+    def job(progress, cancelled):
+        raise RuntimeError("disk exploded at offset 0x42")
+
+    tasks.run_task(None, "测试", job, lambda _r: None, what="演示工作区没有建成")
+
+    def error_dialog() -> ErrorDialog | None:
+        found = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, ErrorDialog) and w.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: error_dialog() is not None, timeout=5000)
+    dialog = error_dialog()
+    assert dialog is not None
+    main_text = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "演示工作区没有建成" in main_text
+    assert "Traceback" not in main_text and "0x42" not in main_text
+    assert not dialog.detail.isVisible()
+    dialog.toggle.click()  # 详细信息
+    assert dialog.detail.isVisible()
+    assert "RuntimeError" in dialog.detail.toPlainText()
+    assert dialog.toggle.text() == "详细信息"
+    dialog.accept()
+
+
+def test_errors_are_explained_in_the_users_terms() -> None:
+    import sqlite3
+
+    from wushan_desk.gui.dialogs import explain
+
+    locked = explain(sqlite3.OperationalError("database is locked"), "没有保存")
+    assert "另一个" in locked.why and locked.what == "没有保存"
+    broken = explain(sqlite3.DatabaseError("file is not a database"), "无法打开")
+    assert "损坏" in broken.why
+    full = explain(OSError(28, "No space left on device"), "导出失败")
+    assert "磁盘" in full.why and full.todo
+    odd = explain(KeyError("x"), "操作没有完成")
+    assert "意外" in odd.why and "详细信息" in odd.todo and "KeyError" in odd.detail

@@ -1,0 +1,219 @@
+"""The main window: navigation on the left, the pages, menus and the status bar.
+
+Sized for a 1366x768 laptop screen (with the Windows taskbar: 1366x728 free): the
+navigation is narrow, lists scroll, and long paths in the status bar are elided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from wushan_desk import __version__
+from wushan_desk.gui import appearance
+from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
+from wushan_desk.gui.people import PeoplePage
+from wushan_desk.services import workspace as workspace_service
+from wushan_desk.store.workspace import Workspace
+
+PAGES = ("首页", "督导检查", "控辍保学", "学生资助", "学校与学生", "同步", "报表", "设置")
+APP_TITLE = "巫山教育督导"
+
+
+class MainWindow(QMainWindow):
+    """One open workspace; `openRequested(path)` when the user picks another file."""
+
+    openRequested = Signal(Path)
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.info = workspace_service.info(ws)
+        self.setWindowTitle(f"{APP_TITLE} — {self.info.name}")
+        self.nav = QListWidget(objectName="nav")
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        self._build_pages()
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 8, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self._build_status_bar()
+        self.nav.setCurrentRow(0)
+        free = self.screen().availableGeometry().size()  # 1093x582 on 1366x768 at 125%
+        self.resize(QSize(min(1280, free.width()), min(720, free.height())))
+
+    # -- pages -------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        for number, name in enumerate(PAGES, start=1):
+            page = self._make_page(name)
+            page.setObjectName(f"page-{name}")
+            self.pages[name] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(name)
+            item.setToolTip(f"{name}（Ctrl+{number}）")
+            self.nav.addItem(item)
+        self._fit_nav()
+
+    def _fit_nav(self) -> None:
+        """As narrow as the longest page name allows, at the current text size."""
+        self.nav.ensurePolished()  # the stylesheet sets the nav's font size
+        width = max(self.nav.fontMetrics().horizontalAdvance(n) for n in PAGES) + 48
+        self.nav.setFixedWidth(width)
+
+    def _make_page(self, name: str) -> QWidget:
+        if name == "首页":
+            home = HomePage(self.ws)
+            home.goTo.connect(self.go_to)
+            return home
+        if name == "学校与学生":
+            return PeoplePage(self.ws)
+        if name == "设置":
+            return SettingsPage(self.ws, self.set_text_size)
+        return PlaceholderPage(name)
+
+    def go_to(self, target: str) -> None:
+        """Show a page by name; "学校与学生:学校" also picks the schools tab."""
+        name, _, tab = target.partition(":")
+        self.nav.setCurrentRow(PAGES.index(name))
+        people = self.pages["学校与学生"]
+        if name == "学校与学生" and isinstance(people, PeoplePage):
+            people.tabs.setCurrentWidget(people.schools if tab == "学校" else people.students)
+            (people.schools if tab == "学校" else people.students).focus_search()
+
+    def current_page(self) -> str:
+        return PAGES[self.stack.currentIndex()]
+
+    # -- menus ---------------------------------------------------------------------------
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any],
+                shortcuts: list[QKeySequence | str] | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("文件(&F)")
+        self._action(file_menu, "打开工作区…", self.choose_workspace,
+                     [QKeySequence.StandardKey.Open])
+        file_menu.addSeparator()
+        self._action(file_menu, "退出", self.close, ["Ctrl+Q"])
+        view = bar.addMenu("视图(&V)")
+        for number, name in enumerate(PAGES, start=1):
+            self._action(view, name, lambda _c=False, n=name: self.go_to(n),
+                         [f"Ctrl+{number}", f"Alt+{number}"])
+        view.addSeparator()
+        sizes = view.addMenu("文字大小")
+        self.size_actions = QActionGroup(self)
+        current = appearance.text_size().key
+        for size in appearance.TEXT_SIZES:
+            action = self._action(sizes, size.label, lambda _c=False, k=size.key:
+                                  self.set_text_size(k))
+            action.setCheckable(True)
+            action.setChecked(size.key == current)
+            action.setData(size.key)
+            self.size_actions.addAction(action)
+        sizes.addSeparator()
+        self._action(sizes, "放大", lambda: self._step_text_size(1), ["Ctrl+=", "Ctrl++"])
+        self._action(sizes, "缩小", lambda: self._step_text_size(-1), ["Ctrl+-"])
+        help_menu = bar.addMenu("帮助(&H)")
+        self._action(help_menu, "关于", self.about, ["F1"])
+
+    def _build_status_bar(self) -> None:
+        info = self.info
+        status = self.statusBar()
+        path = str(info.path)
+        place = QLabel(objectName="statusWorkspace", toolTip=f"工作区文件：{path}")
+        elided = place.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, 360)
+        place.setText(f"工作区：{info.name}（{elided}）")
+        self.status_labels = {
+            "workspace": place,
+            "role": QLabel(f"身份：{info.role_label}", objectName="statusRole"),
+            "device": QLabel(f"设备：{info.device_id[:8]}", objectName="statusDevice",
+                             toolTip=f"本机设备编号：{info.device_id}"),
+            "sync": QLabel(f"上次同步：{info.last_sync or '尚未同步'}", objectName="statusSync"),
+        }
+        status.addWidget(place, 1)
+        for key in ("role", "device", "sync"):
+            status.addPermanentWidget(self.status_labels[key])
+
+    def status_text(self) -> str:
+        return "　".join(label.text() for label in self.status_labels.values())
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def set_text_size(self, key: str) -> None:
+        app = appearance.current()
+        if app is not None:
+            app.set_text_size(key)
+        else:
+            appearance.settings().setValue("appearance/text_size", key)
+        for action in self.size_actions.actions():
+            action.setChecked(action.data() == key)
+        self._fit_nav()
+        settings = self.pages.get("设置")
+        if isinstance(settings, SettingsPage):
+            settings.text_size.select(key)
+
+    def _step_text_size(self, step: int) -> None:
+        keys = [s.key for s in appearance.TEXT_SIZES]
+        index = keys.index(appearance.text_size().key) + step
+        self.set_text_size(keys[max(0, min(index, len(keys) - 1))])
+
+    def choose_workspace(self) -> None:
+        start = str(self.ws.path.parent)
+        path, _ = QFileDialog.getOpenFileName(self, "打开工作区", start,
+                                              "工作区文件 (*.wsdb);;所有文件 (*)")
+        if path:
+            self.openRequested.emit(Path(path))
+
+    def about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "关于",
+                          f"巫山教育督导桌面端　版本 {__version__}", parent=self)
+        box.setInformativeText(
+            "供巫山县各乡镇教育督导中心离线使用：督导检查、控辍保学、学生资助，"
+            "通过数据包与县教委同步。\n"
+            "界面字体：WushanSans（据 Noto Sans CJK SC，SIL OFL 1.1）。")
+        box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+
+    def closeEvent(self, event: Any) -> None:
+        appearance.settings().setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+    def restore_geometry(self) -> None:
+        saved = appearance.settings().value("window/geometry")
+        if saved is None or not self.restoreGeometry(saved):
+            self.showMaximized() if self._small_screen() else self.show()
+        else:
+            self.show()
+
+    def _small_screen(self) -> bool:
+        screen = self.screen().availableGeometry()
+        return screen.width() <= 1440 or screen.height() <= 800
+

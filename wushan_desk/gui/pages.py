@@ -1,0 +1,164 @@
+"""The simple pages: 首页 (workspace facts, quick links), 设置, and honest placeholders
+for what is not built yet (they say what the page will do, not pretend to work)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wushan_desk.gui import appearance
+from wushan_desk.services import browse
+from wushan_desk.services import workspace as workspace_service
+from wushan_desk.store.workspace import Workspace
+
+IN_DEVELOPMENT = "此功能正在开发中，将在后续版本提供"
+
+#: What each unbuilt page will do, in the words of the supervisors' work.
+PLANNED: dict[str, str] = {
+    "督导检查": "按督导清单到校检查：逐项记录检查结果和照片，填写整改意见并跟踪整改，"
+              "现场生成并打印签字的督导报告。",
+    "控辍保学": "建立辍学和疑似辍学学生台账：登记劝返措施和每次跟踪回访，一人一案，"
+              "劝返复学后销号，并与学籍系统核对。",
+    "学生资助": "家庭经济困难学生的认定、资助名单和公示：核对特殊群体，生成花名册，"
+              "记录发放情况，防止漏助和重复资助。",
+    "同步": "用 U 盘或共享文件夹与县教委交换数据包：导出本机的新记录，导入县教委下发的清单、"
+          "名单和回执，处理两边同时修改产生的冲突。",
+    "报表": "生成月报、学期报表和督导报告，按乡镇、学校汇总，导出 PDF 和 Excel。",
+}
+
+
+def page_title(text: str) -> QLabel:
+    return QLabel(text, objectName="pageTitle")
+
+
+class PlaceholderPage(QWidget):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title(title))
+        layout.addWidget(QLabel(PLANNED.get(title, ""), wordWrap=True, objectName="pageIntro"))
+        notice = QLabel(f"ⓘ {IN_DEVELOPMENT}", objectName="notice", wordWrap=True)
+        layout.addWidget(notice)
+        layout.addStretch(1)
+
+
+def _fact(value: str, label: str) -> QFrame:
+    card = QFrame(objectName="factCard")
+    column = QVBoxLayout(card)
+    column.addWidget(QLabel(value, objectName="factValue"), 0, Qt.AlignmentFlag.AlignLeft)
+    column.addWidget(QLabel(label, objectName="factLabel"), 0, Qt.AlignmentFlag.AlignLeft)
+    return card
+
+
+class HomePage(QWidget):
+    """Workspace facts and quick links; `goTo(page name)` asks the window to switch."""
+
+    goTo = Signal(str)
+
+    FACTS = (("townships", "乡镇（街道）"), ("schools", "学校"), ("students", "在册学生"),
+             ("staff", "人员"))
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        info = workspace_service.info(ws)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("首页"))
+        layout.addWidget(QLabel(f"{info.name}　·　{info.role_label}", objectName="pageIntro"))
+        self.facts = QGridLayout()
+        layout.addLayout(self.facts)
+        self.empty = QLabel("这个工作区还没有学校和学生。可以在“学校与学生”页点击 新建 添加；"
+                            "同步功能上线后，也可以从县教委下发的数据包导入。", wordWrap=True,
+                            objectName="emptyState")
+        layout.addWidget(self.empty)
+        links = QGroupBox("常用")
+        row = QHBoxLayout(links)
+        for text, page, tip in (("查找学生", "学校与学生", "按姓名、身份证号或学籍号查找"),
+                                ("学校名单", "学校与学生:学校", "全县学校及在校学生数"),
+                                ("文字大小", "设置", "字太小看不清时，把文字调大")):
+            button = QPushButton(text, toolTip=tip, objectName="quickLink")
+            button.clicked.connect(lambda _c=False, p=page: self.goTo.emit(p))
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addWidget(links)
+        layout.addStretch(1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        while self.facts.count():
+            item = self.facts.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        counts = browse.counts(self.ws)
+        for i, (key, label) in enumerate(self.FACTS):
+            self.facts.addWidget(_fact(f"{counts[key]:,}", label), 0, i)
+        self.empty.setVisible(counts["students"] == 0 and counts["schools"] == 0)
+
+    def showEvent(self, event: Any) -> None:
+        self.refresh()  # ~10 ms: the counts change after edits on other pages
+        super().showEvent(event)
+
+
+class TextSizeChooser(QGroupBox):
+    """标准 / 大 / 特大, applied at once and remembered."""
+
+    def __init__(self, on_change: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__("文字大小", parent)
+        self.group = QButtonGroup(self)
+        row = QHBoxLayout(self)
+        current = appearance.text_size().key
+        for size in appearance.TEXT_SIZES:
+            button = QRadioButton(size.label, checked=size.key == current)
+            button.setProperty("size_key", size.key)
+            button.setToolTip(f"{size.points} 磅")
+            self.group.addButton(button)
+            row.addWidget(button)
+        row.addStretch(1)
+        self.group.buttonToggled.connect(
+            lambda button, on: on and on_change(str(button.property("size_key"))))
+
+    def select(self, key: str) -> None:
+        for button in self.group.buttons():
+            if button.property("size_key") == key:
+                button.blockSignals(True)
+                button.setChecked(True)
+                button.blockSignals(False)
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ws: Workspace, on_text_size: Callable[[str], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        info = workspace_service.info(ws)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("设置"))
+        self.text_size = TextSizeChooser(on_text_size)
+        layout.addWidget(self.text_size)
+        layout.addWidget(QLabel("也可以用菜单“视图 → 文字大小”，或按 Ctrl+= 放大、Ctrl+- 缩小。",
+                                objectName="hint", wordWrap=True))
+        box = QGroupBox("本工作区")
+        form = QFormLayout(box)
+        for label, value in (("名称", info.name), ("身份", info.role_label),
+                             ("文件位置", str(info.path)), ("本机设备编号", info.device_id),
+                             ("上次同步", info.last_sync or "尚未同步"),
+                             ("数据结构版本", str(info.schema_version))):
+            text = QLabel(value, wordWrap=True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(label, text)
+        layout.addWidget(box)
+        layout.addStretch(1)
