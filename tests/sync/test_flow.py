@@ -8,7 +8,7 @@ from pathlib import Path
 from network import HUB, Network, live_students
 
 from wushan_desk.cli import main
-from wushan_desk.services import records, sync
+from wushan_desk.services import browse, records, sync
 from wushan_desk.store import sync_state
 
 
@@ -191,5 +191,13 @@ def test_transfer_moves_the_student_to_the_new_centre(net: Network) -> None:
         at_hub = records.get(hub, "student", sid)
     assert moved == at_hub and moved["class_name"] == "转入班"
     with net.open("dev0") as ws:
-        # dev0 keeps the record but it now points at a school outside its zone
+        # dev0 keeps the record (history) but it leaves dev0's working view
         assert records.get(ws, "student", sid)["school_id"] == target["id"]
+        zone = browse.working_zone(ws)
+        shown = browse.fetch_students(ws, browse.StudentQuery(zone=zone), limit=10_000)
+        assert zone and sid not in {row.id for row in shown}
+        assert browse.count_students(ws, browse.StudentQuery(zone=zone)) == len(shown)
+    with net.open("dev1") as ws:
+        zone = browse.working_zone(ws)
+        shown = browse.fetch_students(ws, browse.StudentQuery(zone=zone), limit=10_000)
+        assert sid in {row.id for row in shown}

@@ -66,6 +66,7 @@ class StudentList(ListPanel):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(STUDENT_COLUMNS, "搜索姓名、身份证号或学籍号（Ctrl+F）", parent)
         self.ws = ws
+        self.zone = browse.working_zone(ws)
         self.township = QComboBox(objectName="townshipFilter", toolTip="按乡镇筛选")
         self.school = QComboBox(objectName="schoolFilter", toolTip="按学校筛选")
         self.grade = QComboBox(objectName="gradeFilter", toolTip="按年级筛选")
@@ -85,7 +86,7 @@ class StudentList(ListPanel):
         return browse.StudentQuery(
             text=self.search.text(), township_id=self.township.currentData(),
             school_id=self.school.currentData(), grade=self.grade.currentData(),
-            order_by=self.order_by, descending=self.descending)
+            order_by=self.order_by, descending=self.descending, zone=self.zone)
 
     def fetch_page(self, after: Any, limit: int) -> Sequence[Any]:
         return browse.fetch_students(self.ws, self.query(), limit=limit, after=after)

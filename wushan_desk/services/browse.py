@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wushan_desk.domain import codes, entities, ids
-from wushan_desk.store import queries
+from wushan_desk.store import queries, sync_state
 from wushan_desk.store.workspace import Workspace
 
 PAGE_SIZE = 200
@@ -36,6 +36,7 @@ class StudentQuery:
     grade: str | None = None
     order_by: str = "name"  # a key of queries.STUDENT_SORTS
     descending: bool = False
+    zone: tuple[str, ...] | None = None  # a centre device's townships (working_zone)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,17 @@ def mask_student_number(number: str | None) -> str:
 
 
 def _student_where(q: StudentQuery) -> queries.Where:
-    return queries.student_where(normalize_search(q.text), q.township_id, q.school_id, q.grade)
+    return queries.student_where(
+        normalize_search(q.text), q.township_id, q.school_id, q.grade, q.zone)
+
+
+def working_zone(ws: Workspace) -> tuple[str, ...] | None:
+    """The townships a centre device works on; None (everything) for the hub and demo."""
+    centre = ws.state("centre_id")
+    if ws.state("role") != "centre" or not centre:
+        return None
+    rows = sync_state.rows_where(ws, "centre_townships", "centre_id", centre)
+    return tuple(sorted(r["township_id"] for r in rows if not r["deleted"]))
 
 
 def count_students(ws: Workspace, q: StudentQuery) -> int:
@@ -97,7 +108,7 @@ def fetch_students(
 ) -> list[StudentRow]:
     """One page of the students list: after the row whose key is `after`, or at `offset`."""
     # A selective filter makes walking the sort index wasteful (see queries.page_sql).
-    filtered = bool(normalize_search(q.text) or q.township_id or q.school_id)
+    filtered = bool(normalize_search(q.text) or q.township_id or q.school_id or q.zone)
     rows = queries.student_page(ws.conn, _student_where(q), q.order_by, q.descending,
                                 after, limit, offset, filtered=filtered)
     return [_student_row(r) for r in rows]

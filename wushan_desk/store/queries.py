@@ -120,11 +120,20 @@ def fts_phrase(text: str) -> str:
 
 
 def student_where(
-    text: str, township_id: str | None, school_id: str | None, grade: str | None
+    text: str, township_id: str | None, school_id: str | None, grade: str | None,
+    zone: Sequence[str] | None = None,
 ) -> Where:
-    """Conditions for the students list; tombstones are never shown."""
+    """Conditions for the students list; tombstones are never shown.
+
+    `zone` (township ids) limits the list to a centre's responsibility zone: a student
+    transferred to another centre's school stays in the file but leaves the view.
+    """
     where = Where()
     where.add("s.deleted = 0")
+    if zone is not None:
+        marks = ", ".join("?" * len(zone)) or "NULL"
+        where.add(f"s.school_id IN (SELECT id FROM schools WHERE township_id IN ({marks}))",
+                  *zone)
     if len(text) >= FTS_MIN_CHARS:
         where.add("s.rowid IN (SELECT rowid FROM students_fts WHERE students_fts MATCH ?)",
                   fts_phrase(text))
