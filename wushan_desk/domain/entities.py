@@ -204,3 +204,8 @@ register(
 # Kinds whose `ref` fields need only the generic existence check.
 for _name in ("township", "centre", "centre_township", "school", "staff", "device"):
     KINDS[_name] = replace(KINDS[_name], check=check_refs(_name))
+
+
+# Later features declare their kinds in their own modules; importing them here means
+# `entities.KINDS` always holds every kind, in order: foundation first.
+from wushan_desk.domain import inspection  # noqa: E402, F401

@@ -85,8 +85,11 @@ def check_refs(kind_name: str) -> Callable[[dict[str, Any], Lookup], None]:
 
     def check(record: dict[str, Any], lookup: Lookup) -> None:
         for spec in KINDS[kind_name].fields:
+            if not spec.ref:
+                continue
             value = record.get(spec.name)
-            if spec.type == "ref" and value and spec.ref and lookup(spec.ref, value) is None:
+            targets = value if spec.type == "list" else [value] if value else []
+            if any(lookup(spec.ref, target) is None for target in targets):
                 raise ValidationError(f"{spec.label}指向的记录不存在", spec.name)
 
     return check
@@ -117,6 +120,8 @@ def validate_record(kind_name: str, record: Mapping[str, Any], lookup: Lookup) -
             clean[spec.name] = _clean_value(spec, record.get(spec.name))
         except ValidationError as exc:
             errors.append(ValidationError(f"{spec.label}：{exc.message}", spec.name))
+    if record.get("id"):
+        clean["id"] = record["id"]  # lets a rule compare with the stored version
     if not errors and spec_kind.check:
         try:
             spec_kind.check(clean, lookup)
@@ -124,6 +129,7 @@ def validate_record(kind_name: str, record: Mapping[str, Any], lookup: Lookup) -
             errors.append(exc)
     if errors:
         raise RecordInvalid(errors)
+    clean.pop("id", None)
     return clean
 
 
@@ -143,16 +149,29 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError("应为非负整数")
         return value
+    if spec.type == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise ValidationError("应为不小于 0 的数")
+        return float(value)
     if spec.type == "list":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValidationError("应为选项列表")
-        bad = [v for v in value if spec.choices and v not in spec.choices]
-        if bad:
-            raise ValidationError(f"“{'、'.join(bad)}”不是可选项")
-        return sorted(set(value), key=spec.choices.index if spec.choices else None)
+        return _clean_list(spec, value)
     if not isinstance(value, str):
         raise ValidationError("应为文字")
     return _clean_text(spec, value)
+
+
+def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
+    """Choices come back in their canonical order; record ids in the order given."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("应为选项列表")
+    if spec.ref:
+        if not all(UUID_RE.fullmatch(v) for v in value):
+            raise ValidationError("记录编号格式不对")
+        return list(dict.fromkeys(value))
+    bad = [v for v in value if spec.choices and v not in spec.choices]
+    if bad:
+        raise ValidationError(f"“{'、'.join(bad)}”不是可选项")
+    return sorted(set(value), key=spec.choices.index if spec.choices else None)
 
 
 def _clean_text(spec: FieldSpec, value: str) -> str:
@@ -183,6 +202,8 @@ def json_schema(kind_name: str) -> dict[str, Any]:
             prop["type"] = "boolean"
         elif spec.type == "int":
             prop.update(type="integer", minimum=0)
+        elif spec.type == "number":
+            prop.update(type=["number", "null"], minimum=0)
         elif spec.type == "list":
             prop.update(type="array", items={"enum": list(spec.choices)}, uniqueItems=True)
         else:

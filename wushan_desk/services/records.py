@@ -67,8 +67,7 @@ def prepare(
     if not entities.UUID_RE.fullmatch(str(record_id)):
         raise entities.RecordInvalid([ValidationError("编号（id）应为 UUID 格式", "id")])
     existing = get(ws, kind_name, record_id, deleted=True)
-    merged = {**(existing or {}), **record}
-    merged.pop("id", None)
+    merged = {**(existing or {}), **record, "id": record_id}
     clean = entities.validate_record(kind_name, merged, lookup_for(ws))
     return record_id, clean, existing is None
 

@@ -168,6 +168,8 @@ def _value_ok(spec: entities.FieldSpec, value: Any) -> bool:
         return isinstance(value, bool)
     if spec.type == "int":
         return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
     if spec.type == "list":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, str) and len(value) <= MAX_TEXT

@@ -15,23 +15,52 @@ from wushan_desk.domain import entities
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.workspace import Workspace
 
-#: Tables every device holds in full.
+#: Tables every device holds in full (the hub's checklists included).
 REFERENCE_TABLES = frozenset(
-    {"counties", "townships", "centres", "centre_townships", "schools", "devices"}
+    {
+        "counties",
+        "townships",
+        "centres",
+        "centre_townships",
+        "schools",
+        "devices",
+        "checklist_templates",
+        "checklist_items",
+    }
 )
+
+#: Tables scoped by the township of the school a row names in `school_id`.
+BY_SCHOOL = frozenset({"students", "visits"})
+
+#: Tables scoped by their parent row: table -> (column holding the parent id, parent table).
+PARENTS: dict[str, tuple[str, str]] = {
+    "visit_answers": ("visit_id", "visits"),
+    "findings": ("visit_id", "visits"),
+    "visit_signatures": ("visit_id", "visits"),
+    "visit_amendments": ("visit_id", "visits"),
+    "finding_checks": ("finding_id", "findings"),
+}
 
 #: Fields whose change can move a row into or out of a device's scope.
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "students": ("school_id",),
+    "visits": ("school_id",),
     "staff": ("centre_id", "school_id"),
     "attachments": ("owner_kind", "owner_id"),
 }
 
 #: Rows that follow another row when it changes scope: (table, column holding its id).
-#: Later issues add their tables here (dropout cases, aid records, visits...).
 DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "students": (("attachments", "owner_id"),),
     "staff": (("attachments", "owner_id"),),
+    "visits": (
+        ("visit_answers", "visit_id"),
+        ("findings", "visit_id"),
+        ("visit_signatures", "visit_id"),
+        ("visit_amendments", "visit_id"),
+        ("attachments", "owner_id"),
+    ),
+    "findings": (("finding_checks", "finding_id"), ("attachments", "owner_id")),
 }
 
 
@@ -49,8 +78,12 @@ class Scope:
         """True if `row` (stored columns or logical values) of `table` is in scope."""
         if self.everything or table in REFERENCE_TABLES:
             return True
-        if table == "students":
+        if table in BY_SCHOOL:
             return self._school_in(ws, row.get("school_id"))
+        if table in PARENTS:
+            column, parent_table = PARENTS[table]
+            parent = changes.read_row(ws, parent_table, row.get(column) or "")
+            return parent is not None and self.contains(ws, parent_table, parent)
         if table == "staff":
             centre, school = row.get("centre_id"), row.get("school_id")
             if not centre and not school:

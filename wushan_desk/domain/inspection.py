@@ -1,0 +1,378 @@
+"""督导检查: checklist templates, visits, answers, findings, follow-ups, signatures.
+
+Rules from 中小学校责任督学挂牌督导办法 (domain.md section 1): a published checklist
+version never changes (visits keep the version they used); a finalized, signed visit is
+locked, and a later change is an amendment with a reason; findings carry a deadline and
+close when a follow-up visit finds them rectified.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.schema import FieldSpec, Kind, Lookup, check_refs, register
+
+YES_NO, SCORE, RATING, NUMBER, TEXT, CHOICE, PHOTO = (
+    "符合/不符合",
+    "评分",
+    "评级",
+    "数值",
+    "文本",
+    "选项",
+    "照片",
+)
+ITEM_KINDS = (YES_NO, SCORE, RATING, NUMBER, TEXT, CHOICE, PHOTO)
+METHODS = ("查阅资料", "听课", "访谈", "实地查看", "问卷")
+TEMPLATE_STATUSES = ("草稿", "已发布", "已停用")
+TEMPLATE_KINDS = ("经常性督导", "开学专项督导", "专项督导")
+VISIT_KINDS = ("经常性", "专项", "复查")
+DRAFT, FINAL = "草稿", "已定稿"
+VISIT_STATUSES = (DRAFT, FINAL)
+SEVERITIES = ("一般", "较重", "严重")
+OPEN, PARTLY, FIXED, NOT_FIXED = "待整改", "部分整改", "已整改", "未整改"
+FINDING_STATUSES = (OPEN, PARTLY, FIXED, NOT_FIXED)
+CHECK_RESULTS = (FIXED, PARTLY, NOT_FIXED)
+SIGNER_ROLES = ("督学", "校长（园长）", "学校其他人员")
+YES, NO, NOT_APPLICABLE = "符合", "不符合", "不适用"
+RATINGS = ("好", "中", "差")
+#: Share of an item's points a rating earns (好 full marks, 中 60 %, 差 none).
+RATING_SHARE = {"好": 1.0, "中": 0.6, "差": 0.0}
+
+#: Set while an amendment with a reason is being written: the only way to change a
+#: finalized visit. Services set it; the lock checks below read it.
+AMENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("amending", default=False)
+
+
+def score_answer(item: Mapping[str, Any], value: str | None) -> float | None:
+    """Points an answer earns; None when the item is not scored or not applicable.
+
+    Raises ValidationError for a value the item's kind does not allow.
+    """
+    kind, top = item.get("item_kind"), float(item.get("max_score") or 0)
+    if value in (None, "") or value == NOT_APPLICABLE:
+        return None
+    if kind == YES_NO:
+        if value not in (YES, NO):
+            raise ValidationError("应填“符合”“不符合”或“不适用”", "value")
+        return (top if value == YES else 0.0) if top else None
+    if kind == SCORE:
+        try:
+            points = float(value)
+        except ValueError:
+            raise ValidationError(f"得分应为 0 到 {top:g} 之间的数", "value") from None
+        if not 0 <= points <= top:
+            raise ValidationError(f"得分应在 0 到 {top:g} 之间", "value")
+        return points
+    if kind == RATING:
+        if value not in RATING_SHARE:
+            raise ValidationError("评级应为“好”“中”或“差”", "value")
+        return round(top * RATING_SHARE[value], 2) if top else None
+    if kind == NUMBER:
+        try:
+            float(value)
+        except ValueError:
+            raise ValidationError("应填数字", "value") from None
+    if kind == CHOICE and value not in (item.get("choices") or []):
+        raise ValidationError(f"应从“{'、'.join(item.get('choices') or [])}”中选择", "value")
+    return None
+
+
+def is_scored(item: Mapping[str, Any]) -> bool:
+    return item.get("item_kind") in (YES_NO, SCORE, RATING) and bool(item.get("max_score"))
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    section: str
+    got: float
+    top: float
+    answered: int
+    items: int
+
+
+def section_scores(
+    items: Iterable[Mapping[str, Any]], answers: Mapping[str, Mapping[str, Any]]
+) -> list[SectionScore]:
+    """Scores per section in checklist order; `answers` by item id.
+
+    An unanswered scored item counts its points as possible but not earned; a 不适用
+    answer takes the item out of both.
+    """
+    order: list[str] = []
+    sums: dict[str, list[float]] = {}
+    for item in sorted(items, key=lambda i: i.get("position") or 0):
+        section = item.get("section") or ""
+        if section not in sums:
+            order.append(section)
+            sums[section] = [0.0, 0.0, 0, 0]
+        answer = answers.get(item["id"]) or {}
+        if answer.get("value") == NOT_APPLICABLE or not is_scored(item):
+            continue
+        acc = sums[section]
+        acc[1] += float(item["max_score"])
+        acc[3] += 1
+        if answer.get("value") not in (None, ""):
+            acc[0] += float(answer.get("score") or 0)
+            acc[2] += 1
+    return [
+        SectionScore(
+            s, round(sums[s][0], 2), round(sums[s][1], 2), int(sums[s][2]), int(sums[s][3])
+        )
+        for s in order
+    ]
+
+
+def is_overdue(finding: Mapping[str, Any], today: dt.date) -> bool:
+    """Open and past its rectification deadline."""
+    deadline = finding.get("deadline")
+    return (
+        (finding.get("status") or OPEN) != FIXED
+        and bool(deadline)
+        and (dt.date.fromisoformat(deadline) < today)
+    )
+
+
+def term_of(day: dt.date) -> str:
+    """The school term a date falls in: autumn term Sep-Jan, spring term Feb-Aug."""
+    if day.month >= 9:
+        return f"{day.year}-{day.year + 1}学年第一学期"
+    if day.month == 1:
+        return f"{day.year - 1}-{day.year}学年第一学期"
+    return f"{day.year - 1}-{day.year}学年第二学期"
+
+
+def term_range(term: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a term named by `term_of`."""
+    first_year = int(term[:4])
+    if term.endswith("第一学期"):
+        return dt.date(first_year, 9, 1), dt.date(first_year + 1, 1, 31)
+    return dt.date(first_year + 1, 2, 1), dt.date(first_year + 1, 8, 31)
+
+
+# --- validation rules ------------------------------------------------------------------
+
+
+def _locked_visit(lookup: Lookup, visit_id: str | None) -> bool:
+    visit = lookup("visit", visit_id) if visit_id else None
+    return bool(visit and visit.get("status") == FINAL) and not AMENDING.get()
+
+
+def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("checklist_template")(record, lookup)
+    stored = lookup("checklist_template", record["id"]) if record.get("id") else None
+    if stored and stored.get("status") != "草稿":
+        changed = [k for k, v in record.items() if k not in ("id", "status") and stored.get(k) != v]
+        if changed or record.get("status") == "草稿":
+            raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "status")
+
+
+def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("checklist_item")(record, lookup)
+    template = lookup("checklist_template", record["template_id"]) or {}
+    if template.get("status") != "草稿":
+        raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
+    if record["item_kind"] == SCORE and not record.get("max_score"):
+        raise ValidationError("评分项必须填写分值", "max_score")
+    if record["item_kind"] == CHOICE and not record.get("choices"):
+        raise ValidationError("选项题必须列出可选项", "choices")
+
+
+def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("visit")(record, lookup)
+    if record.get("id") and _locked_visit(lookup, record["id"]):
+        stored = lookup("visit", record["id"]) or {}
+        if any(stored.get(k) != v for k, v in record.items() if k != "id"):
+            raise ValidationError(
+                "该督导记录已定稿签字，不能直接修改；请使用“更正”并说明理由。", "status"
+            )
+    if not record.get("inspector_ids"):
+        raise ValidationError("至少要有一名督学", "inspector_ids")
+    if record["kind"] == "复查" and not record.get("follow_up_of"):
+        raise ValidationError("复查要选择被复查的督导记录", "follow_up_of")
+    if record.get("status") == FINAL and not record.get("finalized_on"):
+        raise ValidationError("定稿日期不能为空", "finalized_on")
+
+
+def _check_answer(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("visit_answer")(record, lookup)
+    if _locked_visit(lookup, record["visit_id"]):
+        raise ValidationError("该督导记录已定稿签字，不能再修改答案；请使用“更正”。", "value")
+    visit = lookup("visit", record["visit_id"]) or {}
+    item = lookup("checklist_item", record["item_id"]) or {}
+    if item.get("template_id") != visit.get("template_id"):
+        raise ValidationError("该检查项不属于本次督导使用的检查表", "item_id")
+    expected = score_answer(item, record.get("value"))
+    if record.get("score") != expected:
+        raise ValidationError("得分与答案不一致", "score")
+
+
+def _check_finding(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("finding")(record, lookup)
+    visit = lookup("visit", record["visit_id"]) or {}
+    if record["deadline"] < (visit.get("date") or ""):
+        raise ValidationError("整改期限不能早于督导日期", "deadline")
+    stored = lookup("finding", record["id"]) if record.get("id") else None
+    follow_up_fields = {"status", "closed_on", "id"}
+    if _locked_visit(lookup, record["visit_id"]) and (
+        stored is None
+        or any(stored.get(k) != v for k, v in record.items() if k not in follow_up_fields)
+    ):
+        raise ValidationError(
+            "该督导记录已定稿签字，问题清单不能直接修改；请使用“更正”。", "description"
+        )
+    if record.get("status") == FIXED and not record.get("closed_on"):
+        raise ValidationError("已整改的问题要填写销号日期", "closed_on")
+
+
+def _check_signature(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("visit_signature")(record, lookup)
+    if _locked_visit(lookup, record["visit_id"]):
+        raise ValidationError("该督导记录已定稿，不能再改签名。", "attachment_id")
+    if not record.get("attachment_id") and not record.get("on_paper"):
+        raise ValidationError("请在屏幕上签名，或勾选“纸质签名”", "attachment_id")
+
+
+F = FieldSpec
+register(
+    Kind(
+        "checklist_template",
+        "checklist_templates",
+        "督导检查表",
+        (
+            F("name", "名称", required=True),
+            F("template_kind", "类别", "choice", required=True, choices=TEMPLATE_KINDS),
+            F("version", "版本", "int", required=True),
+            F("status", "状态", "choice", required=True, choices=TEMPLATE_STATUSES),
+            F("published_on", "发布日期", "date"),
+            F("supersedes_id", "替代的版本", "ref", ref="checklist_template"),
+            F("default_deadline_days", "默认整改期限（天）", "int"),
+            F("note", "说明", max_length=2000),
+        ),
+        check=_check_template,
+    ),
+    Kind(
+        "checklist_item",
+        "checklist_items",
+        "检查项目",
+        (
+            F("template_id", "检查表", "ref", required=True, ref="checklist_template"),
+            F("section", "类别", required=True, max_length=100),
+            F("position", "顺序", "int", required=True),
+            F("code", "序号", max_length=20),
+            F("content", "内容及要求", required=True, max_length=2000),
+            F("item_kind", "题型", "choice", required=True, choices=ITEM_KINDS),
+            F("max_score", "分值", "number"),
+            F("deduction_rule", "扣分标准", max_length=2000),
+            F("method", "检查方法", "choice", choices=METHODS),
+            F("choices", "可选项", "list"),
+            F("deadline_days", "整改期限（天）", "int"),
+            F("photo_required", "须拍照", "bool"),
+        ),
+        check=_check_item,
+        title_field="content",
+    ),
+    Kind(
+        "visit",
+        "visits",
+        "督导记录",
+        (
+            F("school_id", "学校", "ref", required=True, ref="school"),
+            F("date", "督导日期", "date", required=True),
+            F("kind", "督导类型", "choice", required=True, choices=VISIT_KINDS),
+            F("template_id", "检查表", "ref", required=True, ref="checklist_template"),
+            F("inspector_ids", "督学", "list", ref="staff"),
+            F("term", "学期", max_length=40),
+            F("status", "状态", "choice", required=True, choices=VISIT_STATUSES),
+            F("summary", "督导意见", max_length=5000),
+            F("follow_up_of", "复查的督导记录", "ref", ref="visit"),
+            F("head_name", "校长（园长）", max_length=40),
+            F("signed_on_paper", "纸质签名", "bool"),
+            F("finalized_on", "定稿日期", "date"),
+            F("total_score", "总得分", "number"),
+            F("max_score", "总分值", "number"),
+        ),
+        check=_check_visit,
+        title_field="date",
+    ),
+    Kind(
+        "visit_answer",
+        "visit_answers",
+        "检查结果",
+        (
+            F("visit_id", "督导记录", "ref", required=True, ref="visit"),
+            F("item_id", "检查项目", "ref", required=True, ref="checklist_item"),
+            F("value", "结果", max_length=2000),
+            F("score", "得分", "number"),
+            F("note", "佐证说明", max_length=2000),
+            F("photo_ids", "照片", "list", ref="attachment"),
+        ),
+        check=_check_answer,
+        title_field="value",
+    ),
+    Kind(
+        "finding",
+        "findings",
+        "发现问题",
+        (
+            F("visit_id", "督导记录", "ref", required=True, ref="visit"),
+            F("item_id", "检查项目", "ref", ref="checklist_item"),
+            F("description", "问题", required=True, max_length=2000),
+            F("severity", "程度", "choice", required=True, choices=SEVERITIES),
+            F("requirement", "整改要求", required=True, max_length=2000),
+            F("deadline", "整改期限", "date", required=True),
+            F("responsible", "学校责任人", max_length=40),
+            F("status", "整改状态", "choice", required=True, choices=FINDING_STATUSES),
+            F("closed_on", "销号日期", "date"),
+        ),
+        check=_check_finding,
+        title_field="description",
+    ),
+    Kind(
+        "finding_check",
+        "finding_checks",
+        "复查结果",
+        (
+            F("finding_id", "问题", "ref", required=True, ref="finding"),
+            F("visit_id", "复查记录", "ref", required=True, ref="visit"),
+            F("result", "复查结论", "choice", required=True, choices=CHECK_RESULTS),
+            F("note", "佐证说明", max_length=2000),
+            F("photo_ids", "照片", "list", ref="attachment"),
+            F("checked_on", "复查日期", "date", required=True),
+        ),
+        check=check_refs("finding_check"),
+        title_field="result",
+    ),
+    Kind(
+        "visit_signature",
+        "visit_signatures",
+        "签名",
+        (
+            F("visit_id", "督导记录", "ref", required=True, ref="visit"),
+            F("role", "身份", "choice", required=True, choices=SIGNER_ROLES),
+            F("name", "姓名", required=True, max_length=40),
+            F("attachment_id", "签名图像", "ref", ref="attachment"),
+            F("on_paper", "纸质签名", "bool"),
+            F("signed_on", "签名日期", "date", required=True),
+        ),
+        check=_check_signature,
+    ),
+    Kind(
+        "visit_amendment",
+        "visit_amendments",
+        "更正记录",
+        (
+            F("visit_id", "督导记录", "ref", required=True, ref="visit"),
+            F("reason", "更正理由", required=True, max_length=2000),
+            F("changes", "更正内容", required=True, max_length=10_000),
+            F("amended_on", "更正日期", "date", required=True),
+            F("amended_by", "更正人", max_length=40),
+        ),
+        check=check_refs("visit_amendment"),
+        title_field="reason",
+    ),
+)
