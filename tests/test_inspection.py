@@ -1,0 +1,240 @@
+"""督导检查: scoring, immutable checklists, lock and amendment, follow-up, overdue, coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from support import add_school, new_workspace
+
+from wushan_desk.domain import inspection as rules
+from wushan_desk.domain.entities import RecordInvalid
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import inspection, records
+from wushan_desk.store.workspace import Workspace
+
+DAY = dt.date(2026, 10, 12)
+PNG = b"\x89PNG\r\n\x1a\n" + b"signature strokes" * 20
+
+ITEMS = [
+    {
+        "section": "一、课程与教学",
+        "content": "开齐开足国家课程",
+        "item_kind": rules.SCORE,
+        "max_score": 10,
+        "deduction_rule": "少开一门扣2分",
+        "method": "查阅资料",
+    },
+    {
+        "section": "一、课程与教学",
+        "content": "一二年级不布置书面作业",
+        "item_kind": rules.YES_NO,
+        "max_score": 5,
+        "method": "访谈",
+    },
+    {
+        "section": "二、食堂与安全",
+        "content": "陪餐记录完整",
+        "item_kind": rules.RATING,
+        "max_score": 10,
+        "method": "实地查看",
+        "deadline_days": 7,
+    },
+    {
+        "section": "二、食堂与安全",
+        "content": "每周体育课节数",
+        "item_kind": rules.NUMBER,
+        "method": "查阅资料",
+    },
+    {
+        "section": "二、食堂与安全",
+        "content": "晨检记录",
+        "item_kind": rules.CHOICE,
+        "choices": ["齐全", "部分", "无"],
+        "method": "查阅资料",
+    },
+]
+
+
+def make_template(ws: Workspace, publish: bool = True) -> str:
+    template = records.put(
+        ws,
+        "checklist_template",
+        {
+            "name": "经常性督导检查表",
+            "template_kind": "经常性督导",
+            "version": 1,
+            "status": "草稿",
+            "default_deadline_days": 30,
+        },
+    ).id
+    for position, item in enumerate(ITEMS, start=1):
+        records.put(ws, "checklist_item", {"template_id": template, "position": position, **item})
+    if publish:
+        records.put(
+            ws,
+            "checklist_template",
+            {"id": template, "status": "已发布", "published_on": "2026-09-01"},
+        )
+    return template
+
+
+def inspector(ws: Workspace, name: str = "向堃") -> str:
+    return records.put(ws, "staff", {"name": name, "role": "责任督学"}).id
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    workspace = new_workspace(tmp_path / "w.wsdb")
+    yield workspace
+    workspace.close()
+
+
+def item_ids(ws: Workspace, visit: str) -> list[str]:
+    return [i["id"] for i in inspection.detail(ws, visit).items]
+
+
+def test_scoring_per_kind_of_item() -> None:
+    score = {"item_kind": rules.SCORE, "max_score": 10}
+    assert rules.score_answer(score, "7.5") == 7.5
+    with pytest.raises(ValidationError):
+        rules.score_answer(score, "11")
+    assert rules.score_answer({"item_kind": rules.YES_NO, "max_score": 5}, "符合") == 5
+    assert rules.score_answer({"item_kind": rules.YES_NO, "max_score": 5}, "不符合") == 0
+    assert rules.score_answer({"item_kind": rules.YES_NO, "max_score": 5}, "不适用") is None
+    assert rules.score_answer({"item_kind": rules.RATING, "max_score": 10}, "中") == 6
+    assert rules.score_answer({"item_kind": rules.NUMBER}, "4") is None
+    with pytest.raises(ValidationError):
+        rules.score_answer({"item_kind": rules.CHOICE, "choices": ["齐全"]}, "没有")
+
+
+def test_sections_and_total_count_unanswered_points_as_possible(ws: Workspace) -> None:
+    template = make_template(ws)
+    visit = inspection.start_visit(
+        ws, school_id=add_school(ws), template_id=template, inspector_ids=[inspector(ws)], date=DAY
+    )
+    first, second, third, *_ = item_ids(ws, visit)
+    inspection.answer(ws, visit, first, "8")
+    inspection.answer(ws, visit, second, "不适用")
+    inspection.answer(ws, visit, third, "好")
+    d = inspection.detail(ws, visit)
+    assert [(s.section, s.got, s.top) for s in d.sections] == [
+        ("一、课程与教学", 8.0, 10.0),
+        ("二、食堂与安全", 10.0, 10.0),
+    ]
+    assert d.total == (18.0, 20.0)
+    inspection.answer(ws, visit, first, "9")  # changing an answer updates, not duplicates
+    assert inspection.detail(ws, visit).total == (19.0, 20.0)
+
+
+def test_published_checklist_is_immutable(ws: Workspace) -> None:
+    template = make_template(ws)
+    item = records.get(ws, "checklist_item", inspection.q.template_items(ws, template)[0]["id"])
+    with pytest.raises(RecordInvalid, match="另存为新版本"):
+        records.put(ws, "checklist_item", {"id": item["id"], "max_score": 20})
+    with pytest.raises(RecordInvalid, match="另存为新版本"):
+        records.put(ws, "checklist_template", {"id": template, "name": "改名"})
+    with pytest.raises(ValidationError, match="已发布"):
+        inspection.start_visit(
+            ws,
+            school_id=add_school(ws),
+            template_id=make_template(ws, publish=False),
+            inspector_ids=[inspector(ws)],
+            date=DAY,
+        )
+
+
+def test_finalize_locks_and_amendment_keeps_history(ws: Workspace) -> None:
+    template = make_template(ws)
+    visit = inspection.start_visit(
+        ws, school_id=add_school(ws), template_id=template, inspector_ids=[inspector(ws)], date=DAY
+    )
+    first = item_ids(ws, visit)[0]
+    inspection.answer(ws, visit, first, "6", note="缺美术课")
+    with pytest.raises(ValidationError, match="督学签名"):
+        inspection.finalize(ws, visit, DAY)
+    inspection.sign(ws, visit, role="督学", name="向堃", png=PNG, day=DAY)
+    inspection.sign(ws, visit, role="校长（园长）", name="冉校长", png=PNG, day=DAY)
+    d = inspection.finalize(ws, visit, DAY)
+    assert d.locked and d.visit["total_score"] == 6.0 and d.visit["max_score"] == 25.0
+    with pytest.raises(RecordInvalid, match="更正"):
+        inspection.answer(ws, visit, first, "10")
+    with pytest.raises(RecordInvalid, match="更正"):
+        records.put(ws, "visit", {"id": visit, "summary": "改个意见"})
+    with pytest.raises(ValidationError, match="理由"):
+        inspection.amend(ws, visit, " ", [])
+    answer_id = d.answers[first]["id"]
+    inspection.amend(
+        ws, visit, "误将8分录为6分", [("visit_answer", {"id": answer_id, "value": "8"})], by="向堃"
+    )
+    after = inspection.detail(ws, visit)
+    assert after.answers[first]["score"] == 8.0 and after.visit["total_score"] == 8.0
+    (amendment,) = after.amendments
+    assert amendment["reason"] == "误将8分录为6分" and "'6' → '8'" in amendment["changes"]
+    assert after.locked
+    # the signatures are images stored as attachments of the visit
+    assert all(s["attachment_id"] for s in after.signatures)
+
+
+def test_follow_up_closes_findings_and_overdue_uses_the_deadline(ws: Workspace) -> None:
+    template = make_template(ws)
+    school = add_school(ws)
+    person = inspector(ws)
+    visit = inspection.start_visit(
+        ws, school_id=school, template_id=template, inspector_ids=[person], date=DAY
+    )
+    rating_item = item_ids(ws, visit)[2]
+    safety = inspection.add_finding(
+        ws,
+        visit,
+        description="陪餐记录缺9月份",
+        requirement="补齐陪餐记录并每餐登记",
+        item_id=rating_item,
+    )
+    other = inspection.add_finding(
+        ws,
+        visit,
+        description="课表未开设书法课",
+        requirement="按国家课程方案开齐课程",
+        severity="较重",
+    )
+    deadlines = {f["id"]: f["deadline"] for f in inspection.detail(ws, visit).findings}
+    assert deadlines[safety] == "2026-10-19"  # the item's 7 days
+    assert deadlines[other] == "2026-11-11"  # the template's 30 days
+    assert [f["overdue"] for f in inspection.open_findings(ws, dt.date(2026, 10, 19))] == [
+        False,
+        False,
+    ]
+    late = inspection.open_findings(ws, dt.date(2026, 10, 20))
+    assert [(f["id"], f["overdue"]) for f in late] == [(safety, True), (other, False)]
+
+    check = inspection.follow_up(ws, visit, date=dt.date(2026, 11, 5), inspector_ids=[person])
+    inspection.record_check(ws, safety, check, rules.FIXED, day=dt.date(2026, 11, 5))
+    inspection.record_check(ws, other, check, rules.PARTLY, day=dt.date(2026, 11, 5))
+    remaining = inspection.open_findings(ws, dt.date(2026, 12, 1), school_id=school)
+    assert [(f["id"], f["status"], f["overdue"]) for f in remaining] == [
+        (other, rules.PARTLY, True)
+    ]
+    closed = records.get(ws, "finding", safety)
+    assert closed["status"] == rules.FIXED and closed["closed_on"] == "2026-11-05"
+    assert records.get(ws, "visit", check)["follow_up_of"] == visit
+
+
+def test_coverage_lists_schools_with_fewer_than_two_visits(ws: Workspace) -> None:
+    template = make_template(ws)
+    person = inspector(ws)
+    busy, quiet = add_school(ws, "巫山县骡坪镇中心小学"), add_school(ws, "巫山县骡坪镇茶园村小")
+    for day in (DAY, DAY + dt.timedelta(days=30)):
+        inspection.start_visit(
+            ws, school_id=busy, template_id=template, inspector_ids=[person], date=day
+        )
+    inspection.start_visit(
+        ws, school_id=quiet, template_id=template, inspector_ids=[person], date=DAY
+    )
+    rows = inspection.coverage(ws, rules.term_of(DAY))
+    assert [(r.school, r.visits, r.inspectors) for r in rows] == [
+        ("巫山县骡坪镇茶园村小", 1, ["向堃"])
+    ]
+    assert rules.term_of(DAY) == "2026-2027学年第一学期"
+    assert rules.term_of(dt.date(2027, 3, 1)) == "2026-2027学年第二学期"

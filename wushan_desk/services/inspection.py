@@ -1,0 +1,397 @@
+"""督导检查 use cases: start a visit, answer, record findings, sign, finalize, amend,
+follow up, and the lists built on them (open and overdue findings, term coverage).
+
+The GUI's visit editor, the CLI and the demo generator call these; every write goes
+through services.records so validation, locks and the sync change log always apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wushan_desk.domain import inspection as rules
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import attachments, records
+from wushan_desk.store import inspection_queries as q
+from wushan_desk.store.workspace import Workspace
+
+DEFAULT_DEADLINE_DAYS = 30
+
+
+def _get(ws: Workspace, kind: str, record_id: str) -> dict[str, Any]:
+    record = records.get(ws, kind, record_id)
+    if record is None:
+        raise ValidationError(f"找不到该{_LABELS.get(kind, kind)}（{record_id[:8]}）。")
+    return record
+
+
+_LABELS = {
+    "visit": "督导记录",
+    "finding": "问题",
+    "checklist_item": "检查项目",
+    "checklist_template": "检查表",
+    "school": "学校",
+}
+
+
+def start_visit(
+    ws: Workspace,
+    *,
+    school_id: str,
+    template_id: str,
+    inspector_ids: list[str],
+    date: dt.date,
+    kind: str = "经常性",
+    follow_up_of: str | None = None,
+    head_name: str | None = None,
+) -> str:
+    """A new draft visit of a school with a published checklist."""
+    template = _get(ws, "checklist_template", template_id)
+    if template["status"] != "已发布":
+        raise ValidationError("只能使用已发布的检查表开始督导。")
+    return records.put(
+        ws,
+        "visit",
+        {
+            "school_id": school_id,
+            "date": date.isoformat(),
+            "kind": kind,
+            "template_id": template_id,
+            "inspector_ids": inspector_ids,
+            "term": rules.term_of(date),
+            "status": rules.DRAFT,
+            "follow_up_of": follow_up_of,
+            "head_name": head_name,
+        },
+    ).id
+
+
+def answer(
+    ws: Workspace,
+    visit_id: str,
+    item_id: str,
+    value: str | None,
+    note: str | None = None,
+    photo_ids: Iterable[str] = (),
+) -> str:
+    """Set (or change) the answer to one item; its score is computed from the item."""
+    item = _get(ws, "checklist_item", item_id)
+    record = {
+        "visit_id": visit_id,
+        "item_id": item_id,
+        "value": value,
+        "score": rules.score_answer(item, value),
+        "note": note,
+        "photo_ids": list(photo_ids),
+    }
+    existing = q.answer_id(ws, visit_id, item_id)
+    if existing:
+        record["id"] = existing
+    return records.put(ws, "visit_answer", record).id
+
+
+def add_finding(
+    ws: Workspace,
+    visit_id: str,
+    *,
+    description: str,
+    requirement: str,
+    severity: str = "一般",
+    deadline: dt.date | None = None,
+    item_id: str | None = None,
+    responsible: str | None = None,
+) -> str:
+    """A problem found, with what the school must do and by when (default by item/template)."""
+    visit = _get(ws, "visit", visit_id)
+    if deadline is None:
+        deadline = dt.date.fromisoformat(visit["date"]) + dt.timedelta(
+            days=_deadline_days(ws, visit, item_id)
+        )
+    return records.put(
+        ws,
+        "finding",
+        {
+            "visit_id": visit_id,
+            "item_id": item_id,
+            "description": description,
+            "severity": severity,
+            "requirement": requirement,
+            "deadline": deadline.isoformat(),
+            "responsible": responsible,
+            "status": rules.OPEN,
+        },
+    ).id
+
+
+def _deadline_days(ws: Workspace, visit: Mapping[str, Any], item_id: str | None) -> int:
+    item = records.get(ws, "checklist_item", item_id) if item_id else None
+    template = records.get(ws, "checklist_template", visit["template_id"]) or {}
+    return int(
+        (item or {}).get("deadline_days")
+        or template.get("default_deadline_days")
+        or DEFAULT_DEADLINE_DAYS
+    )
+
+
+def sign(
+    ws: Workspace,
+    visit_id: str,
+    *,
+    role: str,
+    name: str,
+    png: bytes | None = None,
+    on_paper: bool = False,
+    day: dt.date | None = None,
+) -> str:
+    """A signature captured on screen (PNG) or noted as signed on paper."""
+    attachment_id = None
+    if png:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"签名-{name}.png"
+            path.write_bytes(png)
+            attachment_id = attachments.add(
+                ws, path, owner_kind="visit", owner_id=visit_id, note=f"{role}签名"
+            )
+    return records.put(
+        ws,
+        "visit_signature",
+        {
+            "visit_id": visit_id,
+            "role": role,
+            "name": name,
+            "attachment_id": attachment_id,
+            "on_paper": on_paper,
+            "signed_on": (day or dt.date.today()).isoformat(),
+        },
+    ).id
+
+
+@dataclass(frozen=True)
+class VisitDetail:
+    """Everything the editor and the report show about one visit."""
+
+    visit: dict[str, Any]
+    school: dict[str, Any]
+    template: dict[str, Any]
+    items: list[dict[str, Any]]
+    answers: dict[str, dict[str, Any]]  # by item id
+    findings: list[dict[str, Any]]
+    signatures: list[dict[str, Any]]
+    amendments: list[dict[str, Any]]
+    inspectors: list[dict[str, Any]]
+    sections: list[rules.SectionScore] = field(default_factory=list)
+
+    @property
+    def total(self) -> tuple[float, float]:
+        return (
+            round(sum(s.got for s in self.sections), 2),
+            round(sum(s.top for s in self.sections), 2),
+        )
+
+    @property
+    def locked(self) -> bool:
+        return self.visit["status"] == rules.FINAL
+
+
+def detail(ws: Workspace, visit_id: str) -> VisitDetail:
+    visit = _get(ws, "visit", visit_id)
+    items = q.template_items(ws, visit["template_id"])
+    answers = {a["item_id"]: a for a in q.visit_answers(ws, visit_id)}
+    return VisitDetail(
+        visit=visit,
+        school=records.get(ws, "school", visit["school_id"]) or {},
+        template=records.get(ws, "checklist_template", visit["template_id"]) or {},
+        items=items,
+        answers=answers,
+        findings=q.visit_findings(ws, visit_id),
+        signatures=q.visit_signatures(ws, visit_id),
+        amendments=q.visit_amendments(ws, visit_id),
+        inspectors=[s for i in visit["inspector_ids"] if (s := records.get(ws, "staff", i))],
+        sections=rules.section_scores(items, answers),
+    )
+
+
+def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitDetail:
+    """Lock a signed visit: totals are fixed; later changes need an amendment."""
+    d = detail(ws, visit_id)
+    if d.locked:
+        raise ValidationError("该督导记录已经定稿。")
+    roles = {s["role"] for s in d.signatures}
+    if "督学" not in roles and not d.visit["signed_on_paper"]:
+        raise ValidationError("定稿前需要督学签名（或勾选“已在纸质记录上签字”）。")
+    if "校长（园长）" not in roles and not d.visit["signed_on_paper"]:
+        raise ValidationError("定稿前需要校长（园长）签名（或勾选“已在纸质记录上签字”）。")
+    got, top = d.total
+    records.put(
+        ws,
+        "visit",
+        {
+            "id": visit_id,
+            "status": rules.FINAL,
+            "finalized_on": (day or dt.date.today()).isoformat(),
+            "total_score": got,
+            "max_score": top,
+        },
+    )
+    return detail(ws, visit_id)
+
+
+def amend(
+    ws: Workspace,
+    visit_id: str,
+    reason: str,
+    edits: list[tuple[str, dict[str, Any]]],
+    *,
+    by: str | None = None,
+    day: dt.date | None = None,
+) -> str:
+    """Change a finalized visit: the edits and the reason are kept as an amendment.
+
+    `edits` are (kind, record with id and changed fields) of the visit, its answers or
+    findings. All or nothing; the totals follow changed answers.
+    """
+    if not reason or not reason.strip():
+        raise ValidationError("更正必须说明理由。")
+    d = detail(ws, visit_id)
+    if not d.locked:
+        raise ValidationError("草稿可以直接修改，不需要更正。")
+    described: list[str] = []
+    token = rules.AMENDING.set(True)
+    try:
+        with ws.transaction():
+            for kind, record in edits:
+                before = records.get(ws, kind, record["id"]) if record.get("id") else None
+                if kind == "visit_answer" and before:
+                    item = _get(ws, "checklist_item", before["item_id"])
+                    record = record | {"score": rules.score_answer(item, record.get("value"))}
+                records.put(ws, kind, record)
+                described += _describe(kind, before, record)
+            refreshed = detail(ws, visit_id)
+            got, top = refreshed.total
+            records.put(ws, "visit", {"id": visit_id, "total_score": got, "max_score": top})
+            return records.put(
+                ws,
+                "visit_amendment",
+                {
+                    "visit_id": visit_id,
+                    "reason": reason.strip(),
+                    "changes": json.dumps(described, ensure_ascii=False),
+                    "amended_on": (day or dt.date.today()).isoformat(),
+                    "amended_by": by,
+                },
+            ).id
+    finally:
+        rules.AMENDING.reset(token)
+
+
+def _describe(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    label = _LABELS.get(kind, kind)
+    if before is None:
+        return [f"新增{label}"]
+    return [
+        f"{label}.{k}：{before.get(k)!r} → {v!r}"
+        for k, v in after.items()
+        if k not in ("id", "score") and before.get(k) != v
+    ]
+
+
+def follow_up(ws: Workspace, visit_id: str, *, date: dt.date, inspector_ids: list[str]) -> str:
+    """A 复查 visit of the same school with the same checklist, linked to the original."""
+    original = _get(ws, "visit", visit_id)
+    return start_visit(
+        ws,
+        school_id=original["school_id"],
+        template_id=original["template_id"],
+        inspector_ids=inspector_ids,
+        date=date,
+        kind="复查",
+        follow_up_of=visit_id,
+        head_name=original.get("head_name"),
+    )
+
+
+def record_check(
+    ws: Workspace,
+    finding_id: str,
+    check_visit_id: str,
+    result: str,
+    *,
+    day: dt.date,
+    note: str | None = None,
+    photo_ids: Iterable[str] = (),
+) -> str:
+    """The result of re-checking a finding; 已整改 closes it (销号)."""
+    if result not in rules.CHECK_RESULTS:
+        raise ValidationError(f"复查结论应为{'、'.join(rules.CHECK_RESULTS)}之一。")
+    with ws.transaction():
+        check_id = records.put(
+            ws,
+            "finding_check",
+            {
+                "finding_id": finding_id,
+                "visit_id": check_visit_id,
+                "result": result,
+                "note": note,
+                "photo_ids": list(photo_ids),
+                "checked_on": day.isoformat(),
+            },
+        ).id
+        records.put(
+            ws,
+            "finding",
+            {
+                "id": finding_id,
+                "status": result,
+                "closed_on": day.isoformat() if result == rules.FIXED else None,
+            },
+        )
+    return check_id
+
+
+def open_findings(
+    ws: Workspace,
+    today: dt.date,
+    *,
+    school_id: str | None = None,
+    zone: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Unrectified findings, earliest deadline first, each marked `overdue`."""
+    return [
+        f | {"overdue": rules.is_overdue(f, today)}
+        for f in q.open_findings(ws, school_id=school_id, zone=zone)
+    ]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    school_id: str
+    school: str
+    township: str
+    visits: int
+    inspectors: list[str]
+
+
+def coverage(
+    ws: Workspace, term: str, *, minimum: int = 2, zone: tuple[str, ...] | None = None
+) -> list[CoverageRow]:
+    """Schools with fewer than `minimum` visits (复查 not counted) in a term."""
+    first, last = rules.term_range(term)
+    names = {r["id"]: r["name"] for r in records.iter_records(ws, "staff")}
+    by_school = q.inspectors_of_schools(ws)
+    return [
+        CoverageRow(
+            r["school_id"],
+            r["school"],
+            r["township"] or "",
+            r["visits"],
+            [names.get(i, "") for i in by_school.get(r["school_id"], [])],
+        )
+        for r in q.visit_counts(ws, first.isoformat(), last.isoformat(), zone)
+        if r["visits"] < minimum
+    ]
