@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from support import add_school, new_workspace
+from support import add_school, inspector, make_template, new_workspace
 
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.entities import RecordInvalid
@@ -16,73 +16,6 @@ from wushan_desk.store.workspace import Workspace
 
 DAY = dt.date(2026, 10, 12)
 PNG = b"\x89PNG\r\n\x1a\n" + b"signature strokes" * 20
-
-ITEMS = [
-    {
-        "section": "一、课程与教学",
-        "content": "开齐开足国家课程",
-        "item_kind": rules.SCORE,
-        "max_score": 10,
-        "deduction_rule": "少开一门扣2分",
-        "method": "查阅资料",
-    },
-    {
-        "section": "一、课程与教学",
-        "content": "一二年级不布置书面作业",
-        "item_kind": rules.YES_NO,
-        "max_score": 5,
-        "method": "访谈",
-    },
-    {
-        "section": "二、食堂与安全",
-        "content": "陪餐记录完整",
-        "item_kind": rules.RATING,
-        "max_score": 10,
-        "method": "实地查看",
-        "deadline_days": 7,
-    },
-    {
-        "section": "二、食堂与安全",
-        "content": "每周体育课节数",
-        "item_kind": rules.NUMBER,
-        "method": "查阅资料",
-    },
-    {
-        "section": "二、食堂与安全",
-        "content": "晨检记录",
-        "item_kind": rules.CHOICE,
-        "choices": ["齐全", "部分", "无"],
-        "method": "查阅资料",
-    },
-]
-
-
-def make_template(ws: Workspace, publish: bool = True) -> str:
-    template = records.put(
-        ws,
-        "checklist_template",
-        {
-            "name": "经常性督导检查表",
-            "template_kind": "经常性督导",
-            "version": 1,
-            "status": "草稿",
-            "default_deadline_days": 30,
-        },
-    ).id
-    for position, item in enumerate(ITEMS, start=1):
-        records.put(ws, "checklist_item", {"template_id": template, "position": position, **item})
-    if publish:
-        records.put(
-            ws,
-            "checklist_template",
-            {"id": template, "status": "已发布", "published_on": "2026-09-01"},
-        )
-    return template
-
-
-def inspector(ws: Workspace, name: str = "向堃") -> str:
-    return records.put(ws, "staff", {"name": name, "role": "责任督学"}).id
-
 
 @pytest.fixture
 def ws(tmp_path: Path):
