@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = ssub.add_parser("status", parents=[common], help="各对端的收发情况")
     p.set_defaults(func=cmd_sync_status)
 
+    rep = sub.add_parser("report", help="打印文书（PDF）")
+    rsub2 = rep.add_subparsers(dest="action", metavar="KIND", required=True)
+    for name, label in (("inspection", "督导意见书"), ("rectification", "整改通知书")):
+        p = rsub2.add_parser(name, parents=[common], help=label)
+        p.add_argument("visit", metavar="VISIT_ID")
+        p.add_argument("--out", type=Path, required=True, help="PDF 文件")
+        p.set_defaults(func=cmd_report, kind=name)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -383,6 +391,19 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     print(json.dumps(status, ensure_ascii=False, indent=1))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from wushan_desk.services import inspection_report
+
+    ws = _open(args)
+    try:
+        result = inspection_report.render(ws, args.visit, args.out, args.kind)
+    finally:
+        ws.close()
+    print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
+                      "content_hash": result.content_hash}, ensure_ascii=False))
     return EXIT_OK
 
 
