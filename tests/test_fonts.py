@@ -85,10 +85,11 @@ def test_reportlab_embeds_font(path: Path):
         assert has_file, f"{base_font} is not embedded"
         # A subset tag "ABCDEF+" and the font's PostScript name.
         assert base_font.split("+", 1)[1] == path.stem
-    # Text extraction works for the Basic Multilingual Plane. (reportlab 5.1 writes a
-    # broken ToUnicode entry for characters beyond it, such as 𠮷: they print correctly
-    # but extract wrongly, so they are left out here.)
-    text = "".join(page.extract_text().split())
+    # Text extraction works for the Basic Multilingual Plane with plain reportlab. Beyond
+    # it (𠮷) plain reportlab 5.1 writes a broken ToUnicode entry; wushan_desk.reports
+    # patches that (tests/reports check it), and once loaded in this process it applies
+    # here too, so compare only the BMP part of what was extracted.
+    text = "".join(c for c in "".join(page.extract_text().split()) if ord(c) <= 0xFFFF)
     bmp = "".join(c for c in SAMPLE if ord(c) <= 0xFFFF and not c.isspace())
     assert bmp in text
 

@@ -174,7 +174,9 @@ def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
 def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_item")(record, lookup)
     template = lookup("checklist_template", record["template_id"]) or {}
-    if template.get("status") != "草稿":
+    stored = lookup("checklist_item", record["id"]) if record.get("id") else None
+    unchanged = stored is not None and all(stored.get(k) == v for k, v in record.items())
+    if template.get("status") != "草稿" and not unchanged:
         raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
     if record["item_kind"] == SCORE and not record.get("max_score"):
         raise ValidationError("评分项必须填写分值", "max_score")

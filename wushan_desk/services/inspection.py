@@ -380,7 +380,7 @@ class CoverageRow:
 def coverage(
     ws: Workspace, term: str, *, minimum: int = 2, zone: tuple[str, ...] | None = None
 ) -> list[CoverageRow]:
-    """Schools with fewer than `minimum` visits (复查 not counted) in a term."""
+    """Schools with fewer than `minimum` routine (经常性) visits in a term."""
     first, last = rules.term_range(term)
     names = {r["id"]: r["name"] for r in records.iter_records(ws, "staff")}
     by_school = q.inspectors_of_schools(ws)

@@ -170,7 +170,7 @@ def visit_counts(
     cur = ws.conn.execute(
         "SELECT s.id, s.name, s.type, t.id, t.name, "
         "(SELECT count(*) FROM visits v WHERE v.school_id = s.id AND v.deleted = 0 "
-        "  AND v.kind <> '复查' AND v.date BETWEEN ? AND ?) "
+        "  AND v.kind = '经常性' AND v.date BETWEEN ? AND ?) "
         "FROM schools s LEFT JOIN townships t ON t.id = s.township_id "
         f"WHERE {' AND '.join(where)} ORDER BY t.name, s.sort_key",
         params,
