@@ -13,8 +13,9 @@ import pytest
 from support import file_digest, new_workspace
 
 from wushan_desk.domain import codes, entities, ids
+from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import records, workspace
+from wushan_desk.services import demo_inspections, inspection, records, workspace
 from wushan_desk.services.demo import DEMO_NAME, DemoSummary, build_demo
 from wushan_desk.services.progress import Cancelled
 from wushan_desk.store import changes
@@ -188,7 +189,10 @@ def test_every_row_has_its_change_log_entry(ws: Workspace) -> None:
     tables = changes.synced_tables(ws)
     rows = sum(ws.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
     logged = ws.conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
-    assert logged == rows
+    edited = ws.conn.execute(  # published checklists: created, then published
+        "SELECT count(*) FROM change_log WHERE tbl = 'checklist_templates'").fetchone()[0]
+    templates = ws.conn.execute("SELECT count(*) FROM checklist_templates").fetchone()[0]
+    assert logged == rows + edited - templates
     orphans = ws.conn.execute(
         "SELECT count(*) FROM students s WHERE NOT EXISTS (SELECT 1 FROM change_log c "
         "WHERE c.seq = s.seq AND c.tbl = 'students' AND c.row_id = s.id)").fetchone()[0]
@@ -256,3 +260,33 @@ def test_special_groups_are_valid_choices(ws: Workspace) -> None:
     raw = ws.conn.execute("SELECT special_groups FROM students").fetchall()
     for (text,) in raw:
         assert set(json.loads(text)) <= set(codes.SPECIAL_GROUPS)
+
+
+INSPECTION_KINDS = ("checklist_template", "checklist_item", "visit", "visit_answer", "finding",
+                    "visit_signature", "finding_check")
+
+
+def test_inspection_history_is_valid_and_realistic(ws: Workspace) -> None:
+    lookup = records.lookup_for(ws)
+    token = rules.AMENDING.set(True)  # stored answers of finalized visits: re-check them
+    try:
+        for kind in INSPECTION_KINDS:
+            sample = list(records.iter_records(ws, kind))[::5][:80]
+            assert sample, kind
+            for rec in sample:
+                clean = entities.validate_record(kind, rec, lookup)
+                assert clean == {k: v for k, v in rec.items() if k != "id"}, kind
+    finally:
+        rules.AMENDING.reset(token)
+    today = demo_inspections.DEMO_TODAY
+    findings = inspection.open_findings(ws, today)
+    assert any(f["overdue"] for f in findings) and any(not f["overdue"] for f in findings)
+    term = rules.term_of(today)
+    gaps = inspection.coverage(ws, term)
+    schools = list(records.iter_records(ws, "school"))
+    assert 0 < len(gaps) < len(schools) * 0.5
+    visits = list(records.iter_records(ws, "visit"))
+    assert {v["kind"] for v in visits} == {"经常性", "专项", "复查"}
+    assert {v["status"] for v in visits} == {rules.DRAFT, rules.FINAL}
+    closed = [f for f in records.iter_records(ws, "finding") if f["status"] == rules.FIXED]
+    assert closed and all(f["closed_on"] for f in closed)

@@ -115,6 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="输出 JSON")
     bench.set_defaults(func=cmd_bench)
 
+    tpl = sub.add_parser("template", help="督导检查表：列出、导出、导入、发布")
+    tsub = tpl.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = tsub.add_parser("list", parents=[common], help="列出检查表的各个版本")
+    p.set_defaults(func=cmd_template_list)
+    p = tsub.add_parser("export", parents=[common], help="导出检查表（.xlsx 或 .json）")
+    p.add_argument("template", metavar="ID")
+    p.add_argument("--out", type=Path, required=True, help="写入的文件（.xlsx 或 .json）")
+    p.set_defaults(func=cmd_template_export)
+    p = tsub.add_parser("import", parents=[common], help="导入检查表（.xlsx 或 .json）为新版本草稿")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--name", help="检查表名称（默认取表格标题行）")
+    p.add_argument("--publish", action="store_true", help="导入后立即发布")
+    p.set_defaults(func=cmd_template_import)
+    p = tsub.add_parser("publish", parents=[common], help="发布草稿，被替代的旧版本随之停用")
+    p.add_argument("template", metavar="ID")
+    p.set_defaults(func=cmd_template_publish)
+
     rec = sub.add_parser("records", help="按类别读写记录（JSON lines）")
     rsub = rec.add_subparsers(dest="action", metavar="ACTION", required=True)
     rsub.add_parser("kinds", parents=[common], help="列出记录类别").set_defaults(func=cmd_kinds)
@@ -419,6 +436,55 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name, fig in figures.items():
         ratio = f"  (基线 {fig['baseline']}，比值 {fig['ratio']})" if "ratio" in fig else ""
         print(f"{name:28} {fig['value']:>12} {fig['unit']}{ratio}")
+    return EXIT_OK
+
+
+def cmd_template_list(args: argparse.Namespace) -> int:
+    from wushan_desk.services import templates
+
+    ws = _open(args)
+    try:
+        for summary in templates.list_templates(ws):
+            print(json.dumps(summary, ensure_ascii=False))
+    finally:
+        ws.close()
+    return EXIT_OK
+
+
+def cmd_template_export(args: argparse.Namespace) -> int:
+    from wushan_desk.services import templates
+
+    ws = _open(args)
+    try:
+        out = templates.export_file(ws, args.template, args.out)
+    finally:
+        ws.close()
+    print(json.dumps({"exported": args.template, "out": str(out)}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_template_import(args: argparse.Namespace) -> int:
+    from wushan_desk.services import templates
+
+    ws = _open(args)
+    try:
+        template_id = templates.import_file(ws, args.file, publish=args.publish, name=args.name)
+        summary = next(t for t in templates.list_templates(ws) if t["id"] == template_id)
+    finally:
+        ws.close()
+    print(json.dumps(summary, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_template_publish(args: argparse.Namespace) -> int:
+    from wushan_desk.services import templates
+
+    ws = _open(args)
+    try:
+        retired = templates.publish(ws, args.template)
+    finally:
+        ws.close()
+    print(json.dumps({"published": args.template, "retired": retired}))
     return EXIT_OK
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from wushan_desk.domain import codes, entities
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import records, workspace
+from wushan_desk.services import demo_inspections, records, templates, workspace
 from wushan_desk.services.demo_people import (
     People,
     School,
@@ -163,8 +163,9 @@ def _boarding(rng: random.Random, role: str, type_: str, township: Township) -> 
 class _Builder:
     """One build: the random streams, the in-memory lookup and the write batches."""
 
-    def __init__(self, ws: Workspace, rng: random.Random, progress: ProgressFn,
-                 cancelled: CancelledFn) -> None:
+    def __init__(
+        self, ws: Workspace, rng: random.Random, progress: ProgressFn, cancelled: CancelledFn
+    ) -> None:
         self.ws = ws
         # Separate streams per part, all derived from the seed, so that e.g. adding a
         # field to students does not reshuffle the school map.
@@ -172,6 +173,7 @@ class _Builder:
         self.rng_ids = random.Random(rng.getrandbits(64))
         self.rng_staff = random.Random(rng.getrandbits(64))
         self.rng_students = random.Random(rng.getrandbits(64))
+        self.rng_visits = random.Random(rng.getrandbits(64))
         self.staff_people = People(self.rng_staff)
         self.progress = progress
         self.cancelled = cancelled
@@ -206,8 +208,14 @@ class _Builder:
             self._allocate_students(schools, round(STUDENTS_AT_SCALE_1 * scale))
             staff = self._staff(centres, schools)
             device = self._device(centres[0]["id"])
-            self.total = (len(centres) + len(centre_townships) + len(schools) + len(device)
-                          + len(staff) + sum(s.students for s in schools))
+            self.total = (
+                len(centres)
+                + len(centre_townships)
+                + len(schools)
+                + len(device)
+                + len(staff)
+                + sum(s.students for s in schools)
+            )
             self.progress(0, self.total, "正在准备演示数据…")
 
             self.write("centre", centres, "正在生成督导中心…")
@@ -217,10 +225,49 @@ class _Builder:
             self.write("staff", staff, "正在生成人员…")
             students = Students(self.rng_students, townships, self.new_id)
             self.write("student", students.of(schools), "正在生成学生…")
+            history = self._inspection_history(schools, staff, centre_townships)
+            self.total += sum(len(v) for v in history.values())
+            for kind, recs in history.items():
+                self.write(kind, recs, "正在生成督导记录…", validate=False)
         return self.counts
 
-    def write(self, kind: str, recs: Iterable[Mapping[str, Any]], message: str) -> None:
-        """Validate and insert in batches, reporting progress and honouring cancel."""
+    def _inspection_history(
+        self, schools: list[School], staff: list[dict], centre_townships: list[dict]
+    ) -> dict[str, list[dict]]:
+        """Visits, answers, findings and follow-ups of two school years (demo_inspections)."""
+        templates.ensure_builtin_templates(self.ws)
+        ids = templates.builtin_template_ids()
+        routine, term_start = (
+            demo_inspections.Template(
+                ids[stem], kind, templates.template_items(self.ws, ids[stem]), 30
+            )
+            for stem, kind in (("routine", "经常性督导"), ("term_start", "开学专项督导"))
+        )
+        centre_of = {ct["township_id"]: ct["centre_id"] for ct in centre_townships}
+        inspectors: dict[str, list[str]] = {}
+        for person in staff:
+            if person["role"] == "责任督学":
+                inspectors.setdefault(person["centre_id"], []).append(person["id"])
+        history = demo_inspections.History(self.rng_visits, self.new_id, routine, term_start)
+        out: dict[str, list[dict]] = {
+            k: [] for k in ("visit", "visit_answer", "finding", "visit_signature", "finding_check")
+        }
+        for s in schools:
+            school = {"id": s.id, "head": s.head}
+            for kind, record in history.for_school(
+                school, inspectors.get(centre_of.get(s.township.id), [])
+            ):
+                out[kind].append(record)
+        return out
+
+    def write(
+        self, kind: str, recs: Iterable[Mapping[str, Any]], message: str, *, validate: bool = True
+    ) -> None:
+        """Validate and insert in batches, reporting progress and honouring cancel.
+
+        Inspection records skip `validate_record` here (their rules look records up in
+        the database, which the in-memory lookup does not hold); tests validate a sample.
+        """
         table = entities.kind(kind).table
         self.counts.setdefault(kind, 0)
         it = iter(recs)
@@ -229,7 +276,7 @@ class _Builder:
                 raise Cancelled("已取消生成演示数据，工作区未作改动。")
             batch = []
             for rec in itertools.islice(it, BATCH):
-                clean = entities.validate_record(kind, rec, self.lookup)
+                clean = entities.validate_record(kind, rec, self.lookup) if validate else dict(rec)
                 clean["id"] = rec["id"]
                 if kind in ("school", "centre"):
                     self.known[(kind, rec["id"])] = clean
@@ -253,8 +300,15 @@ class _Builder:
             shuffled = combos[:]
             self.rng_places.shuffle(shuffled)
             n_villages = 8 + int(spec["weight"]) // 2
-            out[name] = Township(name, tid, spec["short"], spec["tier"], spec["weight"],
-                                 shuffled[:n_villages], iter(shuffled))
+            out[name] = Township(
+                name,
+                tid,
+                spec["short"],
+                spec["tier"],
+                spec["weight"],
+                shuffled[:n_villages],
+                iter(shuffled),
+            )
         for zone in places["zones"]:
             members = [out[n] for n in zone["townships"]]
             for t in members:
@@ -279,13 +333,19 @@ class _Builder:
         for zone in places_data()["zones"]:
             centre_id = self.new_id()
             seat = by_name[zone["seat"]]
-            centres.append({
-                "id": centre_id, "name": zone["name"], "county_id": workspace.county_id(),
-                "address": seat.address(rng), "phone": self._landline(rng),
-            })
+            centres.append(
+                {
+                    "id": centre_id,
+                    "name": zone["name"],
+                    "county_id": workspace.county_id(),
+                    "address": seat.address(rng),
+                    "phone": self._landline(rng),
+                }
+            )
             for name in zone["townships"]:
-                links.append({"id": self.new_id(), "centre_id": centre_id,
-                              "township_id": by_name[name].id})
+                links.append(
+                    {"id": self.new_id(), "centre_id": centre_id, "township_id": by_name[name].id}
+                )
         return centres, links
 
     # --------------------------------------------------------------- schools
@@ -311,8 +371,9 @@ class _Builder:
         spec = places_data()["townships"][t.name]
 
         def school(name: str, type_: str, role: str, village: str | None = None) -> School:
-            return School(name, type_, t, role, _size(role, type_, t),
-                          _boarding(rng, role, type_, t), village)
+            return School(
+                name, type_, t, role, _size(role, type_, t), _boarding(rng, role, type_, t), village
+            )
 
         out = [
             school(f"巫山县{t.name}中心小学", "小学", "central"),
@@ -326,8 +387,9 @@ class _Builder:
             }[type_]
             out.append(school(name, type_, "junior"))
         for item in spec.get("schools", []):
-            out.append(School(item["name"], item["type"], t, "county", item["size"],
-                              item["boarding"]))
+            out.append(
+                School(item["name"], item["type"], t, "county", item["size"], item["boarding"])
+            )
         for _ in range(spec["village_primary"]):
             village = next(t.spare_villages)
             out.append(school(f"巫山县{t.name}{village}小学", "小学", "village", village))
@@ -355,8 +417,7 @@ class _Builder:
         keep = {id(s) for s in mandatory + picked}
         return [s for s in base if id(s) in keep]
 
-    def _extra_schools(self, rng: random.Random, townships: list[Township],
-                       n: int) -> list[School]:
+    def _extra_schools(self, rng: random.Random, townships: list[Township], n: int) -> list[School]:
         """More village schools for scales above 1, in townships picked by population."""
         pick_township = Weighted([(t, t.weight) for t in townships])
         pick_type = Weighted({"小学": 50, "教学点": 25, "幼儿园": 25})
@@ -384,9 +445,15 @@ class _Builder:
     def _school_record(self, s: School) -> dict[str, Any]:
         rng = self.rng_places
         return {
-            "id": s.id, "name": s.name, "code": self._school_code(rng), "type": s.type,
-            "township_id": s.township.id, "address": s.township.address(rng, s.village),
-            "head": s.head, "phone": self._landline(rng), "boarding": s.boarding,
+            "id": s.id,
+            "name": s.name,
+            "code": self._school_code(rng),
+            "type": s.type,
+            "township_id": s.township.id,
+            "address": s.township.address(rng, s.village),
+            "head": s.head,
+            "phone": self._landline(rng),
+            "boarding": s.boarding,
         }
 
     def _allocate_students(self, schools: list[School], total: int) -> None:
@@ -409,16 +476,31 @@ class _Builder:
         cert_numbers = iter(rng.sample(range(1, 1000), 999))
         out: list[dict] = []
 
-        def person(role: str, *, centre_id: str | None = None, school: School | None = None,
-                   certified: bool = False) -> None:
+        def person(
+            role: str,
+            *,
+            centre_id: str | None = None,
+            school: School | None = None,
+            certified: bool = False,
+        ) -> None:
             sex = school.head_sex if school else ("男" if rng.random() < 0.55 else "女")
-            cert = (f"渝督学〔{rng.randint(2019, 2025)}〕{next(cert_numbers):04d}"
-                    if certified else None)
-            out.append({
-                "id": self.new_id(), "name": school.head if school else people.adult_name(sex),
-                "sex": sex, "role": role, "phone": people.mobile(), "centre_id": centre_id,
-                "school_id": school.id if school else None, "certificate_no": cert,
-            })
+            cert = (
+                f"渝督学〔{rng.randint(2019, 2025)}〕{next(cert_numbers):04d}"
+                if certified
+                else None
+            )
+            out.append(
+                {
+                    "id": self.new_id(),
+                    "name": school.head if school else people.adult_name(sex),
+                    "sex": sex,
+                    "role": role,
+                    "phone": people.mobile(),
+                    "centre_id": centre_id,
+                    "school_id": school.id if school else None,
+                    "certificate_no": cert,
+                }
+            )
 
         for i in range(4):
             person("县督导室", certified=i < 2)
@@ -440,8 +522,15 @@ class _Builder:
         centre = None if role == "hub" else centre_id
         if centre:
             ws.set_state("centre_id", centre)
-        return [{"id": ws.device_id, "name": "本机（演示）" if role == "demo" else "本机",
-                 "role": role, "centre_id": centre, "revoked": False}]
+        return [
+            {
+                "id": ws.device_id,
+                "name": "本机（演示）" if role == "demo" else "本机",
+                "role": role,
+                "centre_id": centre,
+                "revoked": False,
+            }
+        ]
 
 
 __all__ = ["DEMO_NAME", "MAX_SCALE", "DemoSummary", "build_demo"]

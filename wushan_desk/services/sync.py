@@ -14,7 +14,7 @@ from typing import Any
 
 from wushan_desk import __version__
 from wushan_desk.domain.hlc import Stamp
-from wushan_desk.services import records
+from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.store import changes, sync_state
@@ -33,6 +33,7 @@ def hub_init(path: Path, name: str) -> dict[str, str]:
     """Create the county hub workspace with its key pair; returns its id and fingerprint."""
     ws = workspace_service.create(path, "hub", name)
     try:
+        templates.ensure_builtin_templates(ws)  # the county's checklists, pushed to devices
         keys = _new_keys(ws)
         records.put(
             ws,
