@@ -11,7 +11,8 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -189,10 +190,16 @@ def _package_rejected() -> type[Exception]:
     return PackageRejected
 
 
-def _open(args: argparse.Namespace, *, create: bool = False):
+@contextmanager
+def _workspace(args: argparse.Namespace) -> Iterator[Any]:
+    """The workspace named by --db (never created here), closed afterwards."""
     from wushan_desk.store.workspace import open_workspace
 
-    return open_workspace(_db(args), create=create)
+    ws = open_workspace(_db(args), create=False)
+    try:
+        yield ws
+    finally:
+        ws.close()
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -212,12 +219,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from wushan_desk.services import workspace
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         report = workspace.check(ws)
         info = workspace.info(ws)
-    finally:
-        ws.close()
     print(
         json.dumps(
             {
@@ -284,11 +288,8 @@ def cmd_hub_init(args: argparse.Namespace) -> int:
 def cmd_hub_enrol(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         enrolled = sync.hub_enrol(ws, args.request, args.centre, args.out)
-    finally:
-        ws.close()
     print(enrolled.package)
     _error(
         f"已登记 {enrolled.device_name}（{enrolled.centre}）。请核对指纹——"
@@ -300,11 +301,8 @@ def cmd_hub_enrol(args: argparse.Namespace) -> int:
 def cmd_hub_revoke(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         device_id = sync.revoke(ws, args.device)
-    finally:
-        ws.close()
     print(json.dumps({"revoked": device_id}))
     return EXIT_OK
 
@@ -319,11 +317,8 @@ def cmd_device_init(args: argparse.Namespace) -> int:
 def cmd_device_join(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         summary = sync.device_join(ws, args.package, progress=_progress_bar())
-    finally:
-        ws.close()
     print(json.dumps(summary.as_dict(), ensure_ascii=False))
     if summary.status == "rejected":
         raise Rejected(summary.rejected or "入网包被拒绝。", summary.code or "rejected")
@@ -333,25 +328,19 @@ def cmd_device_join(args: argparse.Namespace) -> int:
 def cmd_sync_export(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         for exported in sync.export(ws, args.out, args.to, progress=_progress_bar()):
             print(exported.path)
-    finally:
-        ws.close()
     return EXIT_OK
 
 
 def cmd_sync_import(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         summaries = sync.import_packages(
             ws, args.packages, dry_run=args.dry_run, progress=_progress_bar()
         )
-    finally:
-        ws.close()
     print(
         json.dumps(
             {"dry_run": args.dry_run, "packages": [s.as_dict() for s in summaries]},
@@ -367,11 +356,8 @@ def cmd_sync_import(args: argparse.Namespace) -> int:
 def cmd_sync_conflicts(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         found = sync.conflicts(ws, open_only=not args.all)
-    finally:
-        ws.close()
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1))
         return EXIT_OK
@@ -390,11 +376,8 @@ def cmd_sync_conflicts(args: argparse.Namespace) -> int:
 def cmd_sync_resolve(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         sync.resolve(ws, args.conflict, args.keep)
-    finally:
-        ws.close()
     print(json.dumps({"resolved": args.conflict, "keep": args.keep}))
     return EXIT_OK
 
@@ -402,11 +385,8 @@ def cmd_sync_resolve(args: argparse.Namespace) -> int:
 def cmd_sync_status(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         status = [p.__dict__ for p in sync.peers(ws)]
-    finally:
-        ws.close()
     print(json.dumps(status, ensure_ascii=False, indent=1))
     return EXIT_OK
 
@@ -414,13 +394,19 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from wushan_desk.services import inspection_report
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         result = inspection_report.render(ws, args.visit, args.out, args.kind)
-    finally:
-        ws.close()
-    print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
-                      "content_hash": result.content_hash}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "file": str(args.out),
+                "pages": result.pages,
+                "bytes": result.bytes,
+                "content_hash": result.content_hash,
+            },
+            ensure_ascii=False,
+        )
+    )
     return EXIT_OK
 
 
@@ -442,23 +428,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_template_list(args: argparse.Namespace) -> int:
     from wushan_desk.services import templates
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         for summary in templates.list_templates(ws):
             print(json.dumps(summary, ensure_ascii=False))
-    finally:
-        ws.close()
     return EXIT_OK
 
 
 def cmd_template_export(args: argparse.Namespace) -> int:
     from wushan_desk.services import templates
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         out = templates.export_file(ws, args.template, args.out)
-    finally:
-        ws.close()
     print(json.dumps({"exported": args.template, "out": str(out)}, ensure_ascii=False))
     return EXIT_OK
 
@@ -466,12 +446,9 @@ def cmd_template_export(args: argparse.Namespace) -> int:
 def cmd_template_import(args: argparse.Namespace) -> int:
     from wushan_desk.services import templates
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         template_id = templates.import_file(ws, args.file, publish=args.publish, name=args.name)
         summary = next(t for t in templates.list_templates(ws) if t["id"] == template_id)
-    finally:
-        ws.close()
     print(json.dumps(summary, ensure_ascii=False))
     return EXIT_OK
 
@@ -479,11 +456,8 @@ def cmd_template_import(args: argparse.Namespace) -> int:
 def cmd_template_publish(args: argparse.Namespace) -> int:
     from wushan_desk.services import templates
 
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         retired = templates.publish(ws, args.template)
-    finally:
-        ws.close()
     print(json.dumps({"published": args.template, "retired": retired}))
     return EXIT_OK
 
@@ -503,12 +477,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     from wushan_desk.services import records
 
     entities.kind(args.kind)
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         for record in records.iter_records(ws, args.kind, deleted=args.deleted):
             print(json.dumps(record, ensure_ascii=False))
-    finally:
-        ws.close()
     return EXIT_OK
 
 
@@ -516,11 +487,8 @@ def cmd_get(args: argparse.Namespace) -> int:
     from wushan_desk.services import records
 
     entities.kind(args.kind)
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         record = records.get(ws, args.kind, args.id)
-    finally:
-        ws.close()
     if record is None:
         raise Rejected(
             f"找不到编号为 {args.id} 的{entities.kind(args.kind).label}记录。", "not-found"
@@ -534,13 +502,11 @@ def cmd_put(args: argparse.Namespace) -> int:
 
     entities.kind(args.kind)
     lines = _read_jsonl(Path(args.file))
-    ws = _open(args)
-    try:
-        results = records.put_many(ws, args.kind, lines)
-    except records.BatchInvalid as exc:
-        raise Rejected(exc.message, "invalid-records") from exc
-    finally:
-        ws.close()
+    with _workspace(args) as ws:
+        try:
+            results = records.put_many(ws, args.kind, lines)
+        except records.BatchInvalid as exc:
+            raise Rejected(exc.message, "invalid-records") from exc
     print(
         json.dumps(
             {
@@ -559,12 +525,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from wushan_desk.services import records
 
     entities.kind(args.kind)
-    ws = _open(args)
-    try:
+    with _workspace(args) as ws:
         if not records.delete(ws, args.kind, args.id):
             raise Rejected(f"找不到编号为 {args.id} 的记录（或已删除）。", "not-found")
-    finally:
-        ws.close()
     print(json.dumps({"deleted": args.id}))
     return EXIT_OK
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wushan_desk import __version__
+from wushan_desk import __version__, files
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
@@ -77,7 +77,8 @@ def device_init(path: Path, name: str, out_dir: Path) -> Path:
         target = (
             out_dir / f"{identity._safe(name)}-入网申请-{dt.date.today():%Y%m%d}{REQUEST_SUFFIX}"
         )
-        _write_atomic(target, json.dumps(request, ensure_ascii=False, indent=1).encode())
+        data = json.dumps(request, ensure_ascii=False, indent=1).encode()
+        files.write_atomic(target, lambda fh: fh.write(data))
         return target
     finally:
         ws.close()
@@ -360,14 +361,3 @@ def _now() -> str:
 
 def _canonical(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    import os
-
-    partial = target.with_name(target.name + ".partial")
-    with partial.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, target)

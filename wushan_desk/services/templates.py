@@ -57,7 +57,6 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import re
 import unicodedata
 import uuid
@@ -66,7 +65,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from wushan_desk import paths
+from wushan_desk import files, paths
 from wushan_desk.domain import entities
 from wushan_desk.domain import inspection as insp
 from wushan_desk.domain.errors import ValidationError
@@ -1013,18 +1012,9 @@ def _write_atomic(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
     """Write through `path.partial` and rename: a crash never leaves half a file."""
     if not path.parent.is_dir():
         raise ValidationError(f"文件夹不存在：{path.parent}")
-    partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
+        files.write_atomic(path, write)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ValidationError(
             f"无法写入 {path}（文件可能正在 Excel 或 WPS 中打开）：{exc.strerror or exc}"
         ) from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise

@@ -9,10 +9,10 @@ so a full disk or a crash never leaves a truncated file under a valid name.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from pathlib import Path
+from typing import IO
 
+from wushan_desk import files
 from wushan_desk.store.errors import WorkspaceError
 
 CHUNK = 1 << 20
@@ -49,17 +49,19 @@ def store_file(files_dir: Path, source: Path, max_bytes: int) -> tuple[str, int]
     if target.exists():
         return sha256, size
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        with source.open("rb") as src, partial.open("wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
-            dst.flush()
-            os.fsync(dst.fileno())
-        if hash_file(partial)[0] != sha256:
+
+    def copy(dst: IO[bytes]) -> None:
+        digest = hashlib.sha256()
+        with source.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+        if digest.hexdigest() != sha256:  # changed while we copied: do not store a lie
             raise OSError("源文件在复制过程中发生了变化")
-        os.replace(partial, target)
+
+    try:
+        files.write_atomic(target, copy)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise WorkspaceError(
             f"保存附件 {source.name} 失败（{exc.strerror or exc}）。请检查磁盘空间后重试。"
         ) from exc

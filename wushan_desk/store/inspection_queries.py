@@ -24,6 +24,13 @@ def _records(
     return [changes.from_sql(kind, dict(zip(names, r, strict=True))) for r in cur]
 
 
+def _in_zone(where: list[str], params: list[Any], zone: tuple[str, ...] | None) -> None:
+    """Limit to schools of a centre's townships (`s` is the schools alias)."""
+    if zone is not None:
+        where.append(f"s.township_id IN ({', '.join('?' * len(zone)) or 'NULL'})")
+        params += list(zone)
+
+
 def template_items(ws: Workspace, template_id: str) -> list[dict[str, Any]]:
     return _records(ws, "checklist_items", "template_id = ?", (template_id,), "position, id")
 
@@ -85,9 +92,7 @@ def visits(
     if inspector_id:
         where.append("EXISTS (SELECT 1 FROM json_each(v.inspector_ids) WHERE value = ?)")
         params.append(inspector_id)
-    if zone is not None:
-        where.append(f"s.township_id IN ({', '.join('?' * len(zone)) or 'NULL'})")
-        params += list(zone)
+    _in_zone(where, params, zone)
     cur = ws.conn.execute(
         "SELECT v.id, v.date, v.kind, v.status, v.school_id, s.name, t.name, v.inspector_ids, "
         "v.total_score, v.max_score, v.term, "
@@ -133,9 +138,7 @@ def open_findings(
     if school_id:
         where.append("v.school_id = ?")
         params.append(school_id)
-    if zone is not None:
-        where.append(f"s.township_id IN ({', '.join('?' * len(zone)) or 'NULL'})")
-        params += list(zone)
+    _in_zone(where, params, zone)
     cur = ws.conn.execute(
         "SELECT f.id, f.visit_id, f.description, f.severity, f.requirement, f.deadline, "
         "f.responsible, f.status, v.date, v.school_id, s.name "
@@ -164,9 +167,7 @@ def visit_counts(
 ) -> list[dict[str, Any]]:
     """Every live school with its township and number of visits in [first, last]."""
     where, params = ["s.deleted = 0"], [first, last]
-    if zone is not None:
-        where.append(f"s.township_id IN ({', '.join('?' * len(zone)) or 'NULL'})")
-        params += list(zone)
+    _in_zone(where, params, zone)
     cur = ws.conn.execute(
         "SELECT s.id, s.name, s.type, t.id, t.name, "
         "(SELECT count(*) FROM visits v WHERE v.school_id = s.id AND v.deleted = 0 "
