@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QDialog
 
 from wushan_desk import paths
 from wushan_desk.gui import app as gui_app
 from wushan_desk.gui import appearance, dialogs, first_start
-from wushan_desk.gui.first_start import LATER, FirstStartDialog
+from wushan_desk.gui.first_start import FirstStartDialog
 from wushan_desk.gui.main_window import MainWindow
 from wushan_desk.services import workspace
 
@@ -42,14 +42,12 @@ def test_stylesheet_is_applied_with_the_text_size(styled_app: QApplication) -> N
     assert styled_app.font().pointSize() == appearance.text_size().points
 
 
-def test_first_start_offers_the_demo_and_says_what_comes_later(qtbot, styled_app) -> None:
+def test_first_start_offers_the_demo_a_hub_and_joining(qtbot, styled_app) -> None:
     dialog = FirstStartDialog()
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.demo_button.isEnabled()
-    assert not dialog.hub_button.isEnabled() and not dialog.join_button.isEnabled()
-    notes = [lb for lb in dialog.findChildren(QLabel) if lb.text().endswith(LATER)]
-    assert len(notes) == 2 and all(lb.isVisible() for lb in notes)
+    assert dialog.hub_button.isEnabled() and dialog.join_button.isEnabled()
 
 
 def test_first_start_builds_and_opens_the_demo(qtbot, styled_app, monkeypatch) -> None:

@@ -1,7 +1,7 @@
 """The first-start dialog, shown when this computer has no workspace yet.
 
-Today only the demo can be opened; the hub and centre set-ups come with sync, and the
-dialog says so instead of offering buttons that do nothing.
+Three ways to start: the demo county, a new county hub, or a centre device joining the
+hub (the last two are the set-up dialogs of enrol_wizard).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk import paths
+from wushan_desk.gui.enrol_wizard import DeviceSetupDialog, HubSetupDialog, SetupDialog
 from wushan_desk.gui.tasks import Task, run_task
 from wushan_desk.services.progress import CancelledFn, ProgressFn
 
 DEMO_SCALE = 0.1
-LATER = "将在同步功能上线后提供"
 
 
 def build_demo_job(path: Path) -> Any:
@@ -67,10 +67,11 @@ class FirstStartDialog(QDialog):
             "用一个虚构的巫山县熟悉软件：学校、学生都是生成的，可以放心修改和删除。"
             "第一次打开时要先生成数据，请稍等片刻。")
         self.hub_button = self._option(
-            grid, 1, "创建县级中心库", "县教委使用：汇总各乡镇督导中心的数据，下发清单和名单。",
-            LATER)
+            grid, 1, "创建县级中心库", "县教委使用：汇总各乡镇督导中心的数据，登记各中心的电脑，"
+            "下发清单和名单。")
         self.join_button = self._option(
-            grid, 2, "作为督导中心设备加入", "乡镇督导中心使用：导入县教委发来的加入文件。", LATER)
+            grid, 2, "作为督导中心设备加入", "乡镇督导中心使用：写入网申请交县教委登记，"
+            "再导入县教委给的入网包。")
         layout.addWidget(options)
         self.status = QLabel(objectName="hint", wordWrap=True)
         layout.addWidget(self.status)
@@ -79,20 +80,19 @@ class FirstStartDialog(QDialog):
         self.quit_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self.demo_button.clicked.connect(self.open_demo)
+        self.hub_button.clicked.connect(lambda: self.open_setup(HubSetupDialog))
+        self.join_button.clicked.connect(lambda: self.open_setup(DeviceSetupDialog))
+        self.setup: SetupDialog | None = None
         self.demo_button.setFocus()
         self.setMinimumWidth(640)
 
-    def _option(self, grid: QGridLayout, row: int, text: str, description: str,
-                later: str = "") -> QPushButton:
-        button = QPushButton(text, objectName="choiceButton", enabled=not later)
+    def _option(self, grid: QGridLayout, row: int, text: str, description: str) -> QPushButton:
+        button = QPushButton(text, objectName="choiceButton")
         button.setMinimumHeight(button.sizeHint().height() + 16)
         grid.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
         column = QVBoxLayout()
         column.setSpacing(2)
         column.addWidget(QLabel(description, wordWrap=True))
-        if later:
-            # Visible text, not just a greyed button: say why it cannot be used yet.
-            column.addWidget(QLabel(f"ⓘ {later}", objectName="notice"))
         grid.addLayout(column, row, 1)
         return button
 
@@ -106,6 +106,14 @@ class FirstStartDialog(QDialog):
         self.task = run_task(self, "正在生成演示工作区", build_demo_job(path), self._accept_path,
                              on_cancelled=self._cancelled, on_error=self._failed,
                              what="演示工作区没有建成")
+
+    def open_setup(self, dialog_class: type[SetupDialog]) -> SetupDialog:
+        """A set-up dialog on top of this one; what it made is opened when it is done."""
+        self.setup = dialog_class(self)
+        self.setup.accepted.connect(
+            lambda: self.setup and self.setup.chosen and self._accept_path(self.setup.chosen))
+        self.setup.open()
+        return self.setup
 
     def _busy(self, busy: bool) -> None:
         self.demo_button.setEnabled(not busy)

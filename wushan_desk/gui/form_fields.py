@@ -273,9 +273,11 @@ def make_editor(spec: FieldSpec, ws: Workspace) -> Editor:
         return ChoiceEditor(spec)
     if spec.type == "ref" and spec.ref == "school":
         return SchoolEditor(spec, ws)
-    if spec.type == "ref" and spec.ref:
+    if spec.type == "ref" and spec.ref in browse.CHOOSABLE:
         choices = [(c.name, c.id) for c in browse.ref_choices(ws, spec.ref)]
         return ChoiceEditor(spec, choices, searchable=len(choices) > 30)
+    # References to large kinds (visits, answers) are edited in their own screens; the
+    # generic form shows the id as text.
     return TextEditor(spec)
 
 

@@ -28,6 +28,8 @@ from wushan_desk import __version__
 from wushan_desk.gui import appearance
 from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
 from wushan_desk.gui.people import PeoplePage
+from wushan_desk.gui.sync_jobs import last_sync_text
+from wushan_desk.gui.sync_page import SyncPage
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.store.workspace import Workspace
 
@@ -90,7 +92,21 @@ class MainWindow(QMainWindow):
             return PeoplePage(self.ws)
         if name == "设置":
             return SettingsPage(self.ws, self.set_text_size)
+        if name == "同步":
+            sync_page = SyncPage(self.ws)
+            sync_page.openRequested.connect(self.openRequested)
+            sync_page.dataImported.connect(self._reload_lists)
+            sync_page.synced.connect(lambda text: self.status_labels["sync"].setText(
+                f"上次同步：{text}"))
+            return sync_page
         return PlaceholderPage(name)
+
+    def _reload_lists(self) -> None:
+        """After an import the lists must show the new data (the home page reloads itself)."""
+        people = self.pages.get("学校与学生")
+        if isinstance(people, PeoplePage):
+            people.students.refresh()
+            people.schools.refresh()
 
     def go_to(self, target: str) -> None:
         """Show a page by name; "学校与学生:学校" also picks the schools tab."""
@@ -156,7 +172,8 @@ class MainWindow(QMainWindow):
             "role": QLabel(f"身份：{info.role_label}", objectName="statusRole"),
             "device": QLabel(f"设备：{info.device_id[:8]}", objectName="statusDevice",
                              toolTip=f"本机设备编号：{info.device_id}"),
-            "sync": QLabel(f"上次同步：{info.last_sync or '尚未同步'}", objectName="statusSync"),
+            "sync": QLabel(f"上次同步：{info.last_sync or last_sync_text(self.ws) or '尚未同步'}",
+                           objectName="statusSync"),
         }
         status.addWidget(place, 1)
         for key in ("role", "device", "sync"):

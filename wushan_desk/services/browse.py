@@ -174,7 +174,7 @@ def township_of_school(ws: Workspace, school_id: str) -> str | None:
 
 
 #: Kinds small enough to offer in full in a form's drop-down list.
-CHOOSABLE = ("county", "township", "centre", "school", "device")
+CHOOSABLE = ("county", "township", "centre", "school", "device", "checklist_template")
 
 
 def ref_choices(ws: Workspace, kind_name: str) -> list[Choice]:

@@ -7,6 +7,7 @@ which the sync issue adds).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -97,9 +98,19 @@ def info(ws: Workspace) -> WorkspaceInfo:
         role=role,
         role_label=ROLE_LABELS.get(role, role),
         device_id=ws.device_id,
-        last_sync=ws.state("last_sync"),
+        last_sync=_minutes(ws.state("last_sync")),
         schema_version=version,
     )
+
+
+def _minutes(iso: str | None) -> str | None:
+    """2026-11-28T14:30:05+08:00 -> 2026-11-28 14:30 (the UI's date-time form)."""
+    if not iso:
+        return None
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
 
 
 @dataclass(frozen=True)

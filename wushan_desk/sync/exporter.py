@@ -142,6 +142,7 @@ def _record(
             summary={},
             file_name=path.name,
         )
+        ws.set_state("last_sync", when)
         acked = manifest["to_seq"] if enrolment else peer.acked_seq
         sync_state.save_peer(
             ws,

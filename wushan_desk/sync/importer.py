@@ -218,6 +218,7 @@ def _apply(
             )
             if dry_run:
                 raise _DryRun()
+            ws.set_state("last_sync", now_text())
     except _DryRun:
         pass
 
