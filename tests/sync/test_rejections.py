@@ -76,7 +76,7 @@ def from_revoked(net: Network, tmp: Path) -> Path:
 CASES: dict[str, tuple[Callable[[Network, Path], Path], str, str]] = {
     "flipped-byte": (lambda n, t: flip_last_byte(dev0_package(n)), "tampered", "篡改"),
     "truncated": (lambda n, t: truncate(dev0_package(n)), "truncated", "不完整"),
-    "wrong-recipient": (for_dev1, "wrong-recipient", "不是发给本机"),
+    "wrong-recipient": (for_dev1, "wrong-recipient", "是发给“设备1”的，不是发给本机"),
     "unknown-sender": (from_stranger, "unknown-sender", ""),
     "revoked-sender": (from_revoked, "revoked-sender", "停用"),
     "newer-schema": (lambda n, t: forged_by_dev0(n, t, schema_version=99, app_version="9.9.0"),

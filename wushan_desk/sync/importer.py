@@ -89,8 +89,23 @@ def import_package(
             entries = _validated_entries(ws, opened, progress, cancelled)
             _apply(ws, opened, entries, summary, dry_run, progress, cancelled)
     except PackageRejected as exc:
-        summary.status, summary.rejected, summary.code = "rejected", exc.message, exc.code
+        summary.status, summary.rejected, summary.code = (
+            "rejected",
+            _explain(ws, path, exc),
+            exc.code,
+        )
     return summary
+
+
+def _explain(ws: Workspace, path: Path, exc: PackageRejected) -> str:
+    """The rejection in the user's terms: device names rather than ids where we know them."""
+    if exc.code != "wrong-recipient":
+        return exc.message
+    header = container.read_header(path)[0]
+    return (
+        f"这个同步包是发给“{identity.device_name(ws, header.recipient)}”的，不是发给本机"
+        f"（{identity.device_name(ws, ws.device_id)}）的。请找到发给本机的同步包再导入。"
+    )
 
 
 def _open(ws: Workspace, path: Path, tmp: Path, enrolment: bool) -> container.OpenedPackage:
