@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 
 from wushan_desk.gui import appearance
 from wushan_desk.gui.main_window import PAGES, MainWindow
@@ -39,12 +39,13 @@ def test_number_shortcuts_switch_pages(qtbot, window: MainWindow) -> None:
 
 
 def test_unbuilt_pages_say_so_honestly(window: MainWindow) -> None:
-    for name in ("督导检查", "控辍保学", "学生资助", "同步", "报表"):
+    for name in ("控辍保学", "学生资助", "报表"):
         page = window.pages[name]
         assert isinstance(page, PlaceholderPage)
         texts = " ".join(label.text() for label in page.findChildren(QLabel))
         assert IN_DEVELOPMENT in texts and name in texts
-    assert not isinstance(window.pages["学校与学生"], PlaceholderPage)
+    for built in ("学校与学生", "督导检查", "同步"):
+        assert not isinstance(window.pages[built], PlaceholderPage)
 
 
 def test_home_page_shows_the_workspace_counts(window: MainWindow) -> None:
@@ -86,3 +87,19 @@ def test_pages_are_listed_in_the_view_menu_with_shortcuts(window: MainWindow) ->
     view = next(a.menu() for a in window.menuBar().actions() if a.text().startswith("视图"))
     page_actions = [a for a in view.actions() if a.text() in PAGES]
     assert [a.shortcut().toString() for a in page_actions] == [f"Ctrl+{i}" for i in range(1, 9)]
+
+
+def test_a_school_history_opens_its_visit_on_the_inspection_page(window: MainWindow,
+                                                                 qtbot) -> None:
+    from wushan_desk.gui.school_history import SchoolHistory
+    from wushan_desk.store import inspection_queries
+
+    visit = inspection_queries.visits(window.ws, limit=1)[0]
+    people = window.pages["学校与学生"]
+    people.show_school_history(visit["school_id"])
+    history = people.findChild(SchoolHistory)
+    assert history is not None and history.school_id == visit["school_id"]
+    history.openVisit.emit(visit["id"])
+    assert window.current_page() == "督导检查"
+    editor = window.pages["督导检查"].findChild(QWidget, "visitEditor")
+    assert editor is not None and editor.visit_id == visit["id"]

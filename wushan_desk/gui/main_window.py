@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from wushan_desk import __version__
 from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection_page import InspectionPage
 from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
 from wushan_desk.gui.people import PeoplePage
 from wushan_desk.gui.sync_jobs import last_sync_text
@@ -89,7 +90,11 @@ class MainWindow(QMainWindow):
             home.goTo.connect(self.go_to)
             return home
         if name == "学校与学生":
-            return PeoplePage(self.ws)
+            people = PeoplePage(self.ws)
+            people.openVisit.connect(self.open_visit)
+            return people
+        if name == "督导检查":
+            return InspectionPage(self.ws)
         if name == "设置":
             return SettingsPage(self.ws, self.set_text_size)
         if name == "同步":
@@ -116,6 +121,13 @@ class MainWindow(QMainWindow):
         if name == "学校与学生" and isinstance(people, PeoplePage):
             people.tabs.setCurrentWidget(people.schools if tab == "学校" else people.students)
             (people.schools if tab == "学校" else people.students).focus_search()
+
+    def open_visit(self, visit_id: str) -> None:
+        """Show one visit in the 督导检查 page's editor (from a school's history)."""
+        self.go_to("督导检查")
+        page = self.pages["督导检查"]
+        if isinstance(page, InspectionPage):
+            page.open_visit(visit_id)
 
     def current_page(self) -> str:
         return PAGES[self.stack.currentIndex()]

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QTabWidget, QVBoxLayout, QWidget
 
 from wushan_desk.domain import codes
 from wushan_desk.gui import dialogs
 from wushan_desk.gui.list_panel import ListPanel, make_action
 from wushan_desk.gui.record_form import RecordForm
+from wushan_desk.gui.school_history import SchoolHistory
 from wushan_desk.gui.table_model import Column
 from wushan_desk.services import browse, records
 from wushan_desk.store.workspace import Workspace
@@ -156,6 +157,7 @@ class SchoolList(ListPanel):
     settings_key = "schools"
     stretch_last = False  # a stretched 学生数 column puts the numbers far from the names
     showStudents = Signal(str)
+    showHistory = Signal(str)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(SCHOOL_COLUMNS, "搜索学校名称或学校标识码（Ctrl+F）", parent)
@@ -166,6 +168,8 @@ class SchoolList(ListPanel):
         self.township.currentIndexChanged.connect(lambda _i: self.refresh())
         self.act_students = make_action(self, "查看本校学生", "Ctrl+L")
         self.act_students.triggered.connect(self._show_students)
+        self.act_history = make_action(self, "督导记录与整改", "Ctrl+H")
+        self.act_history.triggered.connect(self._show_history)
 
     def query(self) -> browse.SchoolQuery:
         return browse.SchoolQuery(text=self.search.text(), township_id=self.township.currentData(),
@@ -181,13 +185,20 @@ class SchoolList(ListPanel):
         return super().filtered() or self.township.currentData() is not None
 
     def context_actions(self) -> list[Any]:
-        return [self.act_open, self.act_students, None, self.act_new, self.act_delete,
-                self.act_refresh]
+        return [self.act_open, self.act_students, self.act_history, None, self.act_new,
+                self.act_delete, self.act_refresh]
+
+    def _selected_id(self) -> str | None:
+        row = self.current_row()
+        return self.model.row(row).id if 0 <= row < self.model.rowCount() else None
 
     def _show_students(self) -> None:
-        row = self.current_row()
-        if 0 <= row < self.model.rowCount():
-            self.showStudents.emit(self.model.row(row).id)
+        if school_id := self._selected_id():
+            self.showStudents.emit(school_id)
+
+    def _show_history(self) -> None:
+        if school_id := self._selected_id():
+            self.showHistory.emit(school_id)
 
     def open_record(self, record_id: str) -> None:
         form = RecordForm(self.ws, "school", record_id, parent=self)
@@ -211,14 +222,18 @@ class SchoolList(ListPanel):
 class PeoplePage(QWidget):
     """The 学校与学生 page: students first (what supervisors look up most)."""
 
+    openVisit = Signal(str)
+
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ws = ws
         self.students = StudentList(ws)
         self.schools = SchoolList(ws)
         self.tabs = QTabWidget(documentMode=True)
         self.tabs.addTab(self.students, "学生")
         self.tabs.addTab(self.schools, "学校")
         self.schools.showStudents.connect(self.show_school_students)
+        self.schools.showHistory.connect(self.show_school_history)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -234,6 +249,17 @@ class PeoplePage(QWidget):
     def showEvent(self, event: Any) -> None:
         self.ensure_loaded()
         super().showEvent(event)
+
+    def show_school_history(self, school_id: str) -> None:
+        """The school's inspections and open findings; a visit opens on the 督导检查 page."""
+        dialog = QDialog(self, windowTitle="督导记录与整改")
+        history = SchoolHistory(self.ws, school_id, dialog)
+        history.openVisit.connect(dialog.accept)
+        history.openVisit.connect(self.openVisit)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(history)
+        dialog.resize(900, 520)
+        dialog.open()
 
     def show_school_students(self, school_id: str) -> None:
         self.students.set_school_filter(school_id)

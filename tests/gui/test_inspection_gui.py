@@ -1,0 +1,408 @@
+"""督导检查 screens: a visit made, answered by keyboard, signed on the pad, finalized,
+amended and printed; follow-up closes a finding; overdue shows as 逾期; small screens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QInputMethodEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from wushan_desk.domain import inspection as rules
+from wushan_desk.gui import appearance, dialogs, visit_files
+from wushan_desk.gui.inspection_page import InspectionPage
+from wushan_desk.gui.school_history import SchoolHistory
+from wushan_desk.gui.signature_pad import HEAD, SignatureDialog
+from wushan_desk.gui.visit_editor import VisitEditor
+from wushan_desk.gui.visit_parts import RED, KeyChoice, ScoreSpin
+from wushan_desk.services import attachments, inspection, records, workspace
+from wushan_desk.store.workspace import Workspace
+
+TODAY = dt.date.today()
+SCHOOL = "巫山县骡坪镇中心小学"
+ITEMS = [
+    {"section": "一、课程与教学", "content": "开齐开足国家课程", "item_kind": rules.SCORE,
+     "max_score": 10, "deduction_rule": "少开一门扣2分", "method": "查阅资料"},
+    {"section": "一、课程与教学", "content": "一二年级不布置书面作业", "item_kind": rules.YES_NO,
+     "max_score": 5, "method": "访谈"},
+    {"section": "二、食堂与安全", "content": "陪餐记录完整", "item_kind": rules.RATING,
+     "max_score": 10, "method": "实地查看", "deadline_days": 7},
+    {"section": "二、食堂与安全", "content": "每周体育课节数", "item_kind": rules.NUMBER,
+     "method": "查阅资料"},
+]
+
+
+@pytest.fixture
+def ws(fresh_ws: Workspace) -> Workspace:
+    """A checklist (published), a school and two 责任督学."""
+    template = records.put(fresh_ws, "checklist_template", {
+        "name": "经常性督导检查表", "template_kind": "经常性督导", "version": 1,
+        "status": "草稿", "default_deadline_days": 30}).id
+    for position, item in enumerate(ITEMS, start=1):
+        records.put(fresh_ws, "checklist_item",
+                    {"template_id": template, "position": position, **item})
+    records.put(fresh_ws, "checklist_template",
+                {"id": template, "status": "已发布", "published_on": "2026-09-01"})
+    township = workspace.township_ids()["骡坪镇"]
+    records.put(fresh_ws, "school", {"name": SCHOOL, "type": "小学", "township_id": township,
+                                     "head": "冉校长"})
+    for name in ("向堃", "谭明"):
+        records.put(fresh_ws, "staff", {"name": name, "role": "责任督学"})
+    return fresh_ws
+
+
+def ids(ws: Workspace, kind: str) -> list[str]:
+    return [r["id"] for r in records.iter_records(ws, kind)]
+
+
+@pytest.fixture
+def page(qtbot, styled_app, ws: Workspace) -> Iterator[InspectionPage]:
+    widget = InspectionPage(ws)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+    yield widget
+    if widget.editor is not None:
+        widget.editor.amending = None  # nothing to ask at teardown
+        widget.editor.save_now()
+
+
+def enter_text(qtbot, widget: QWidget, text: str) -> None:
+    """ASCII as key presses, Chinese as an input method commits it."""
+    widget.setFocus()
+    for char in text:
+        if char.isascii():
+            qtbot.keyClicks(widget, char)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(char)
+            QApplication.sendEvent(widget, event)
+
+
+def draw_signature(dialog: SignatureDialog) -> None:
+    pad = dialog.pad
+    points = [QPoint(40 + x * 6, 90 + int(35 * math.sin(x / 3))) for x in range(80)]
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
+    for p in points[1:]:
+        QTest.mouseMove(pad, p)
+    QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
+    assert not pad.is_empty() and dialog.ok_button.isEnabled()
+    dialog.ok_button.click()
+
+
+def ctrl(qtbot, widget: QWidget, key: Qt.Key, shift: bool = False) -> None:
+    mods = Qt.KeyboardModifier.ControlModifier
+    if shift:
+        mods |= Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(widget, key, mods)
+
+
+def activate(qtbot, widget: QWidget) -> None:
+    """Offscreen Qt does not give the window back its activation when a dialog closes;
+    a real desktop does. Shortcuts need an active window."""
+    widget.window().activateWindow()
+    qtbot.waitUntil(widget.window().isActiveWindow)
+
+
+def wait_saved(qtbot, editor: VisitEditor) -> None:
+    qtbot.waitUntil(lambda: not editor._dirty and not editor._timer.isActive(), timeout=3000)
+
+
+def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: Workspace,
+                                               monkeypatch, tmp_path: Path) -> None:
+    assert "新建督导" in page.visits.empty_text()
+    ctrl(qtbot, page.visits.table, Qt.Key.Key_N)  # 新建督导
+    start = page.start_dialog
+    assert start is not None and start.isVisible()
+    start.school.combo.lineEdit().selectAll()  # as when Tab enters the field
+    enter_text(qtbot, start.school.combo.lineEdit(), SCHOOL)
+    start.inspectors.setFocus()
+    start.inspectors.setCurrentRow(0)
+    qtbot.keyClick(start.inspectors, Qt.Key.Key_Space)  # tick 谭明 (sorted by name)
+    assert start.head.text() == "冉校长"  # from the school record
+    ctrl(qtbot, start, Qt.Key.Key_S)
+    editor = page.editor
+    assert editor is not None and page.stack.currentWidget() is editor
+    visit_id = editor.visit_id
+    activate(qtbot, editor)
+
+    # answer with the keyboard: a score, 符合 by Y, a rating by its number key
+    score, yes_no, rating, _number = editor.rows
+    assert isinstance(score.input, ScoreSpin) and isinstance(yes_no.input, KeyChoice)
+    score.input.setFocus()
+    score.input.selectAll()
+    qtbot.keyClicks(score.input, "7.5")
+    qtbot.keyClick(score.input, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is yes_no.input  # Enter moves to the next item
+    qtbot.keyClick(yes_no.input, Qt.Key.Key_Y)
+    qtbot.keyClick(yes_no.input, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is rating.input
+    qtbot.keyClick(rating.input, Qt.Key.Key_2)  # 中: 60 % of 10
+    enter_text(qtbot, rating.note, "9月份缺3天")
+    assert "得分 18.5 / 25" in editor.total.text()  # live, before anything is saved
+    assert "小计 12.5 / 15" in editor.section_labels["一、课程与教学"].text()
+    wait_saved(qtbot, editor)  # autosave: no button
+    d = inspection.detail(ws, visit_id)
+    assert {i: a["value"] for i, a in d.answers.items()} == {
+        score.item["id"]: "7.5", yes_no.item["id"]: "符合", rating.item["id"]: "中"}
+    assert d.answers[rating.item["id"]]["note"] == "9月份缺3天"
+    assert d.total == (18.5, 25.0)
+
+    # a finding from the current item (Ctrl+Shift+N): its deadline is the item's 7 days
+    rating.input.setFocus()
+    ctrl(qtbot, rating.input, Qt.Key.Key_N, shift=True)
+    finding = editor.finding_dialog
+    assert finding is not None and finding.item.currentData() == rating.item["id"]
+    assert finding.description.toPlainText() == "9月份缺3天"
+    enter_text(qtbot, finding.requirement, "补齐陪餐记录")
+    activate(qtbot, finding)
+    ctrl(qtbot, finding, Qt.Key.Key_S)
+    assert not finding.isVisible()
+    (stored,) = inspection.detail(ws, visit_id).findings
+    assert stored["deadline"] == (TODAY + dt.timedelta(days=7)).isoformat()
+    assert editor.findings.rowCount() == 1
+
+    # sign on the pad: each inspector, then the head; the PNGs are attachments
+    draw_signature(editor.signatures.sign("督学", "谭明"))
+    head = editor.signatures.sign(HEAD, None)
+    assert head.name.text() == "冉校长" and not head.name.isReadOnly()
+    draw_signature(head)
+    signatures = inspection.detail(ws, visit_id).signatures
+    assert {(s["role"], s["name"]) for s in signatures} == {("督学", "谭明"), (HEAD, "冉校长")}
+    png = attachments.path_of(ws, signatures[0]["attachment_id"]).read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert QImage.fromData(png).size().width() == 600
+
+    # 定稿 asks first, then locks everything
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: asked.append(a[2]) or True)
+    editor.finalize_button.click()
+    assert asked and "定稿" in asked[0]
+    assert inspection.detail(ws, visit_id).locked
+    assert "已定稿" in editor.status.text() and editor.amend_button.isVisible()
+    qtbot.keyClick(yes_no.input, Qt.Key.Key_N)
+    assert yes_no.value() == "符合" and score.input.isReadOnly()
+    assert not editor.act_add_finding.isEnabled()
+
+    # 更正: a reason, then the change, applied as one amendment
+    editor.amend_button.click()
+    amend = editor.amend_dialog
+    assert amend is not None
+    activate(qtbot, amend)
+    ctrl(qtbot, amend, Qt.Key.Key_S)
+    assert amend.isVisible() and "理由" in amend.error.text()  # a reason is required
+    enter_text(qtbot, amend.reason, "误将8分录为7.5分")
+    ctrl(qtbot, amend, Qt.Key.Key_S)
+    assert editor.amending is not None and not score.input.isReadOnly()
+    activate(qtbot, editor)
+    score.input.setFocus()
+    score.input.selectAll()
+    qtbot.keyClicks(score.input, "8")
+    assert inspection.detail(ws, visit_id).answers[score.item["id"]]["value"] == "7.5"  # not yet
+    ctrl(qtbot, score.input, Qt.Key.Key_S)
+    after = inspection.detail(ws, visit_id)
+    assert after.answers[score.item["id"]]["value"] == "8" and after.visit["total_score"] == 19
+    (amendment,) = after.amendments
+    assert amendment["reason"] == "误将8分录为7.5分"
+    assert editor.amendments.isVisibleTo(editor) or editor.tabs.isTabVisible(
+        editor.tabs.indexOf(editor.amendments))
+    assert "7.5 → 8" in editor.amendments.item(0, 3).text()
+
+    # 打印 / 导出PDF through the report hook
+    assert visit_files.reports_available()  # the hook has landed
+    if visit_files.reports_available():
+        task = editor.export_pdf(tmp_path / "督导意见书.pdf")
+        assert task is not None
+        qtbot.waitUntil(lambda: task.done, timeout=20_000)
+        assert (tmp_path / "督导意见书.pdf").read_bytes().startswith(b"%PDF")
+        opened: list[Path] = []
+        monkeypatch.setattr(visit_files, "open_file", opened.append)
+        task = editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
+        assert task is not None
+        qtbot.waitUntil(lambda: task.done, timeout=20_000)
+        assert len(opened) == 1 and opened[0].name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
+        assert opened[0].read_bytes().startswith(b"%PDF")
+    else:
+        assert not editor.act_print.isEnabled() and "即将提供" in editor.act_print.toolTip()
+
+    activate(qtbot, editor)
+    qtbot.keyClick(editor.tabs, Qt.Key.Key_Escape)  # back to the list
+    assert page.editor is None and page.stack.currentWidget() is page.tabs
+    assert page.visits.count_label.text() == "共 1 条"
+    row = page.visits.model.row(0)
+    assert (row.status, row.score, row.school) == ("已定稿", "19/25", SCHOOL)
+
+
+def overdue_visit(ws: Workspace) -> tuple[str, str]:
+    """A finalized visit 40 days ago with one finding, now 10 days past its deadline."""
+    school = ids(ws, "school")[0]
+    person = ids(ws, "staff")[0]
+    template = ids(ws, "checklist_template")[0]
+    day = TODAY - dt.timedelta(days=40)
+    visit = inspection.start_visit(ws, school_id=school, template_id=template,
+                                   inspector_ids=[person], date=day)
+    finding = inspection.add_finding(ws, visit, description="陪餐记录缺9月份",
+                                     requirement="补齐陪餐记录", deadline=TODAY - dt.timedelta(10))
+    records.put(ws, "visit", {"id": visit, "signed_on_paper": True})
+    inspection.finalize(ws, visit, day)
+    return visit, finding
+
+
+def test_overdue_stands_out_and_follow_up_closes_it(qtbot, page: InspectionPage,
+                                                    ws: Workspace) -> None:
+    _visit, finding = overdue_visit(ws)
+    page.refresh()
+    page.visits.overdue.setChecked(True)
+    assert page.visits.count_label.text() == "共 1 条"
+    row = page.visits.model.row(0)
+    assert "逾期" in row.deadline
+    index = page.visits.model.index(0, 9)
+    assert page.visits.model.data(index, Qt.ItemDataRole.ForegroundRole).name() == RED
+
+    page.tabs.setCurrentWidget(page.findings)
+    page.findings.overdue.setChecked(True)
+    assert page.findings.model.rowCount() == 1
+    assert page.findings.model.row(0).state == "逾期"
+    page.findings.table.selectRow(0)
+    page.findings.act_new.trigger()  # 复查
+    start = page.start_dialog
+    assert start is not None and start.windowTitle() == "复查"
+    assert start.inspectors.chosen() == [ids(ws, "staff")[0]]  # the original's inspectors
+    activate(qtbot, start)
+    ctrl(qtbot, start, Qt.Key.Key_S)
+    editor = page.editor
+    assert editor is not None and editor.tabs.tabText(0) == "复查结果"
+    activate(qtbot, editor)
+    (check,) = editor.check_rows
+    assert check.state.text() == "逾期"
+    assert QApplication.focusWidget() is check.input
+    qtbot.keyClick(check.input, Qt.Key.Key_1)  # 已整改
+    enter_text(qtbot, check.note, "已补齐")
+    wait_saved(qtbot, editor)
+    closed = records.get(ws, "finding", finding)
+    assert closed["status"] == rules.FIXED and closed["closed_on"] == TODAY.isoformat()
+    assert "已销号" in check.state.text()
+    checks = [c for c in records.iter_records(ws, "finding_check") if c["finding_id"] == finding]
+    assert len(checks) == 1 and checks[0]["note"] == "已补齐"  # edits update one record
+    editor.close_editor()
+    assert page.findings.model.rowCount() == 0
+    assert "没有" in page.findings.empty_label.text()
+
+
+def test_photos_are_downscaled_attachments(qtbot, page: InspectionPage, ws: Workspace,
+                                           tmp_path: Path) -> None:
+    visit = inspection.start_visit(ws, school_id=ids(ws, "school")[0],
+                                   template_id=ids(ws, "checklist_template")[0],
+                                   inspector_ids=ids(ws, "staff")[:1], date=TODAY)
+    editor = page.open_visit(visit)
+    big = QImage(3000, 2000, QImage.Format.Format_RGB32)
+    big.fill(Qt.GlobalColor.darkGreen)
+    source = tmp_path / "canteen.png"
+    assert big.save(str(source))
+    row = editor.rows[0]
+    task = editor.add_photos(row, [source])
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    wait_saved(qtbot, editor)
+    (photo,) = inspection.detail(ws, visit).answers[row.item["id"]]["photo_ids"]
+    stored = QImage(str(attachments.path_of(ws, photo)))
+    assert stored.width() == 1600 and 1066 <= stored.height() <= 1067
+    assert records.get(ws, "attachment", photo)["mime"] == "image/jpeg"
+    assert row.photos.text() == "照片 1"
+
+
+def test_school_history_and_coverage(qtbot, page: InspectionPage, ws: Workspace) -> None:
+    visit, _finding = overdue_visit(ws)
+    history = SchoolHistory(ws, ids(ws, "school")[0])
+    qtbot.addWidget(history)
+    assert history.visits.rowCount() == 1 and history.visits.item(0, 2).text() == "已定稿"
+    assert history.findings.item(0, 1).text() == "逾期"
+    assert history.findings.item(0, 2).foreground().color().name() == RED
+    opened: list[str] = []
+    history.openVisit.connect(opened.append)
+    history.visits.activated.emit(history.visits.model().index(0, 0))
+    assert opened == [visit]
+    page.tabs.setCurrentWidget(page.coverage)
+    texts = [page.coverage.tree.topLevelItem(0).child(0).text(c) for c in (0, 4)]
+    if rules.term_of(TODAY - dt.timedelta(days=40)) == rules.term_of(TODAY):
+        assert texts == [SCHOOL, "不足两次"]
+    else:
+        assert texts == [SCHOOL, "未督导"]
+
+
+def test_screens_fit_a_small_laptop_at_the_largest_text(qtbot, page: InspectionPage,
+                                                       ws: Workspace) -> None:
+    appearance.current().set_text_size("xlarge")
+    try:
+        visit, _finding = overdue_visit(ws)
+        editor = page.open_visit(visit)
+        room = 1366 - 160  # the navigation at 特大
+        assert page.minimumSizeHint().width() <= room
+        assert editor.minimumSizeHint().height() <= 600
+        dialog = editor.signatures.sign("督学", "向堃")
+        assert dialog.sizeHint().height() <= 728 and dialog.sizeHint().width() <= 1366
+        dialog.reject()
+        start = page.new_visit()
+        assert start.sizeHint().height() <= 728
+        start.reject()
+    finally:
+        appearance.current().set_text_size("standard")
+
+
+def test_amending_findings_and_the_opinion(qtbot, page: InspectionPage, ws: Workspace,
+                                           monkeypatch) -> None:
+    visit, _finding = overdue_visit(ws)
+    editor = page.open_visit(visit)
+    assert editor.finding_buttons[0].isEnabled() is False  # locked
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
+    editor._begin_amending("期限写错", "向堃")
+    dialog = editor.edit_finding(0)
+    assert dialog is not None
+    dialog.responsible.setText("刘主任")
+    dialog.accept_values()
+    dialog = editor.add_finding()
+    assert dialog is not None
+    dialog.description.setPlainText("厨房没有留样记录")
+    dialog.requirement.setPlainText("每餐留样并登记")
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Return)  # Enter moves on
+    assert QApplication.focusWidget() is not dialog.description
+    dialog.accept_values()
+    assert editor.findings.rowCount() == 2 and "待保存" in editor.findings.item(1, 6).text()
+    editor.summary.setPlainText("总体良好")
+    assert len(inspection.detail(ws, visit).findings) == 1  # nothing written yet
+    assert editor.apply_amendment()
+    after = inspection.detail(ws, visit)
+    assert {f["responsible"] for f in after.findings} == {"刘主任", None}
+    assert after.visit["summary"] == "总体良好" and after.locked
+    (amendment,) = after.amendments
+    assert amendment["amended_by"] == "向堃" and "新增问题" in amendment["changes"]
+    shown = editor.amendments.item(0, 3).text()
+    assert "发现问题 学校责任人：（空） → 刘主任" in shown and "督导意见" in shown
+
+
+def test_template_manager_versions_a_checklist(qtbot, page: InspectionPage, ws: Workspace,
+                                               monkeypatch) -> None:
+    manager = page.templates
+    page.tabs.setCurrentWidget(manager)
+    assert manager.list.rowCount() == 1 and manager.items.topLevelItemCount() == 2
+    if not manager.can_author:
+        pytest.skip("services.templates is not available")
+    assert not manager.buttons["publish"].isEnabled()  # already published
+    manager.buttons["new_version"].click()
+    assert manager.list.rowCount() == 2
+    manager.list.selectRow(next(r for r in range(2) if manager.list.item(r, 3).text() == "草稿"))
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
+    manager.buttons["publish"].click()
+    statuses = sorted(manager.list.item(r, 3).text() for r in range(2))
+    assert statuses == ["已停用", "已发布"]
+    start = page.new_visit()
+    assert start.template.count() == 1 and "第2版" in start.template.itemText(0)
+    start.reject()

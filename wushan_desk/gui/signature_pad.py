@@ -1,0 +1,289 @@
+"""Signatures captured on screen: a pad for mouse or pen, the dialog around it, and the
+panel of a visit's signers (each inspector and the school head) with a 纸质签名 option.
+
+The pad records strokes as a QPainterPath and exports a 600x200 PNG, black on white,
+which services.inspection.sign stores as an attachment of the visit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wushan_desk.gui import dialogs
+from wushan_desk.gui.visit_parts import AMBER, GREEN, set_tone
+from wushan_desk.services import attachments, inspection, records
+from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.workspace import Workspace
+
+PAD_SIZE = QSize(600, 200)
+HEAD = "校长（园长）"
+
+
+class SignaturePad(QWidget):
+    """Draw with the mouse or a pen (tablet events arrive as mouse events)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="signaturePad")
+        self.setFixedSize(PAD_SIZE)
+        self.setMouseTracking(True)  # moves arrive even if a driver reports no buttons
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.path = QPainterPath()
+        self._drawing = False
+        self._points = 0
+
+    def is_empty(self) -> bool:
+        return self._points < 2
+
+    def clear(self) -> None:
+        self.path = QPainterPath()
+        self._points = 0
+        self.update()
+        self.changed.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drawing = True
+            self.path.moveTo(event.position())
+            self.path.lineTo(event.position() + QPointF(0.1, 0.1))  # a dot shows too
+            self._points += 1
+            self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drawing:
+            self.path.lineTo(event.position())
+            self._points += 1
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drawing:
+            self._drawing = False
+            self.changed.emit()
+
+    def _paint(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        pen = QPen(QColor("black"), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.drawPath(self.path)
+
+    def paintEvent(self, _event: Any) -> None:
+        painter = QPainter(self)
+        self._paint(painter)
+        painter.setPen(QPen(QColor("#9aa6b2"), 1, Qt.PenStyle.DashLine))  # the line to sign on
+        y = self.height() - 40
+        painter.drawLine(30, y, self.width() - 30, y)
+        painter.setPen(QColor("#8a96a3"))
+        painter.drawText(30, y + 24, "请在虚线上方签名")
+        painter.end()
+
+    def to_png(self) -> bytes:
+        """The strokes alone (no guide line), black on white, as PNG bytes."""
+        image = QImage(PAD_SIZE, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        self._paint(painter)
+        painter.end()
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        buffer.close()
+        return bytes(data.data())
+
+
+class SignatureDialog(QDialog):
+    """One signer signs: name (editable for the head), the pad, 清除 / 确定 / 取消."""
+
+    def __init__(self, role: str, name: str, *, name_editable: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="signatureDialog")
+        self.role = role
+        self.setWindowTitle(f"{role}签名")
+        self.name = QLineEdit(name, readOnly=not name_editable, placeholderText="签名人姓名")
+        self.name.setMaxLength(40)
+        self.pad = SignaturePad()
+        intro = QLabel(f"请{role}用鼠标或手写笔在下面的白框里签名。写错了点“清除”重写。",
+                       wordWrap=True)
+        buttons = QDialogButtonBox()
+        self.clear_button = buttons.addButton("清除", QDialogButtonBox.ButtonRole.ResetRole)
+        self.ok_button = buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        self.clear_button.clicked.connect(self.pad.clear)
+        self.ok_button.clicked.connect(self.accept)
+        cancel.clicked.connect(self.reject)
+        self.pad.changed.connect(self._update)
+        self.name.textChanged.connect(lambda _t: self._update())
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        row = QGridLayout()
+        row.addWidget(QLabel("姓名"), 0, 0)
+        row.addWidget(self.name, 0, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(buttons)
+        self._update()
+
+    def _update(self) -> None:
+        ready = not self.pad.is_empty() and bool(self.name.text().strip())
+        self.ok_button.setEnabled(ready)
+        self.ok_button.setToolTip("" if ready else "先签名（并填写姓名）")
+
+    def signer_name(self) -> str:
+        return self.name.text().strip()
+
+
+class SignaturePanel(QGroupBox):
+    """The visit's signers with their state, a 签名 button each, and 纸质签名.
+
+    Signing writes at once (services.inspection.sign); `changed` tells the editor to
+    refresh. A second signature by the same person replaces the first.
+    """
+
+    changed = Signal()
+
+    def __init__(self, ws: Workspace, visit_id: str, parent: QWidget | None = None) -> None:
+        super().__init__("签名", parent)
+        self.ws, self.visit_id = ws, visit_id
+        self.grid = QGridLayout()
+        self.head_name = QLineEdit(placeholderText="校长（园长）姓名")
+        self.head_name.setMaxLength(40)
+        self.head_name.setFixedWidth(self.fontMetrics().horizontalAdvance("中") * 8)
+        self.head_name.editingFinished.connect(self._save_head_name)
+        self.on_paper = QCheckBox("已在纸质记录上签字（不在屏幕上签名）")
+        self.on_paper.toggled.connect(self._save_on_paper)
+        self.dialog: SignatureDialog | None = None
+        self._locked = False
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.on_paper)
+
+    def refresh(self, detail: inspection.VisitDetail, *, locked: bool) -> None:
+        self._locked = locked
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() and item.widget() is not self.head_name:
+                item.widget().hide()  # at once: deleteLater alone leaves it drawn a moment
+                item.widget().deleteLater()
+        signed = {(s["role"], s["name"]): s for s in detail.signatures}
+        heads = [s for s in detail.signatures if s["role"] == HEAD]
+        head = detail.visit.get("head_name") or (heads[-1]["name"] if heads else "") or ""
+        if not self.head_name.hasFocus():
+            self.head_name.setText(head)
+        self.head_name.setReadOnly(locked)
+        people = [("督学", p["name"]) for p in detail.inspectors] + [(HEAD, None)]
+        for row, (role, name) in enumerate(people):
+            self.grid.addWidget(QLabel(role), row, 0)
+            if name is None:
+                self.grid.addWidget(self.head_name, row, 1)
+                found = heads[-1] if heads else None
+            else:
+                self.grid.addWidget(QLabel(name), row, 1)
+                found = signed.get((role, name))
+            self.grid.addWidget(self._state(found), row, 2)
+            self.grid.addWidget(self._thumbnail(found), row, 3)
+            button = QPushButton("重新签名" if found else "签名…", enabled=not locked)
+            button.setObjectName(f"sign-{role}-{name or 'head'}")
+            button.clicked.connect(lambda _c=False, r=role, n=name: self.sign(r, n))
+            self.grid.addWidget(button, row, 4)
+        self.grid.setColumnStretch(5, 1)  # names, states and buttons stay together on the left
+        self.on_paper.blockSignals(True)
+        self.on_paper.setChecked(bool(detail.visit.get("signed_on_paper")))
+        self.on_paper.blockSignals(False)
+        self.on_paper.setEnabled(not locked)
+
+    def _state(self, found: dict[str, Any] | None) -> QLabel:
+        if found is None:
+            label = QLabel("○ 未签名")
+            set_tone(label, AMBER)
+        else:
+            how = "纸质签名" if found.get("on_paper") else "已签名"
+            label = QLabel(f"✓ {how} {found['signed_on']}")
+            set_tone(label, GREEN)
+        return label
+
+    def _thumbnail(self, found: dict[str, Any] | None) -> QLabel:
+        height = self.fontMetrics().height() * 2
+        label = QLabel()
+        label.setFixedSize(height * 3, height + 4)  # 3:1 like the pad; rows keep their place
+        if found and found.get("attachment_id"):
+            try:
+                pixmap = QPixmap(str(attachments.path_of(self.ws, found["attachment_id"])))
+            except WorkspaceError:
+                pixmap = QPixmap()
+            if not pixmap.isNull():
+                label.setPixmap(pixmap.scaledToHeight(
+                    height, Qt.TransformationMode.SmoothTransformation))
+                label.setStyleSheet("background:white;border:1px solid #d5dbe3;")
+        return label
+
+    # -- actions ------------------------------------------------------------------------
+
+    def sign(self, role: str, name: str | None) -> SignatureDialog:
+        """Open the pad for one signer (window-modal, not blocking)."""
+        head = name is None
+        dialog = SignatureDialog(role, self.head_name.text().strip() if head else name or "",
+                                 name_editable=head, parent=self)
+        dialog.accepted.connect(lambda: self._store(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _store(self, dialog: SignatureDialog) -> None:
+        name = dialog.signer_name()
+        try:
+            with self.ws.transaction():
+                old = [s for s in inspection.detail(self.ws, self.visit_id).signatures
+                       if s["role"] == dialog.role
+                       and (s["name"] == name or dialog.role == HEAD)]
+                inspection.sign(self.ws, self.visit_id, role=dialog.role, name=name,
+                                png=dialog.pad.to_png())
+                for s in old:  # the latest signature stands; the report shows one per person
+                    records.delete(self.ws, "visit_signature", s["id"])
+                if dialog.role == HEAD:
+                    records.put(self.ws, "visit", {"id": self.visit_id, "head_name": name})
+        except Exception as exc:
+            dialogs.show_error(self, exc, "签名没有保存")
+            return
+        self.changed.emit()
+
+    def _save_head_name(self) -> None:
+        name = self.head_name.text().strip() or None
+        visit = records.get(self.ws, "visit", self.visit_id) or {}
+        if self._locked or visit.get("head_name") == name:
+            return
+        try:
+            records.put(self.ws, "visit", {"id": self.visit_id, "head_name": name})
+        except Exception as exc:
+            dialogs.show_error(self, exc, "校长（园长）姓名没有保存")
+
+    def _save_on_paper(self, checked: bool) -> None:
+        try:
+            records.put(self.ws, "visit", {"id": self.visit_id, "signed_on_paper": checked})
+        except Exception as exc:
+            dialogs.show_error(self, exc, "纸质签名标记没有保存")
+        self.changed.emit()
+
+
+def signature_complete(detail: inspection.VisitDetail) -> bool:
+    """What finalize requires: an inspector and the head signed, or 纸质签名."""
+    roles = {s["role"] for s in detail.signatures}
+    return bool(detail.visit.get("signed_on_paper")) or {"督学", HEAD} <= roles
+
