@@ -31,7 +31,7 @@ from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.form_fields import SchoolEditor, set_invalid
-from wushan_desk.gui.visit_parts import default_deadline, inspector_choices
+from wushan_desk.gui.visit_parts import inspector_choices
 from wushan_desk.services import inspection, records
 from wushan_desk.store.workspace import Workspace
 
@@ -276,7 +276,7 @@ class FindingDialog(EnterMovesOn):
         self.severity.setCurrentIndex(max(self.severity.findData(finding.get("severity")), 0))
         self.requirement = self._text(finding.get("requirement") or "")
         start = (dt.date.fromisoformat(finding["deadline"]) if finding.get("deadline")
-                 else default_deadline(ws, visit, self.item.currentData()))
+                 else inspection.default_deadline(ws, visit, self.item.currentData()))
         self.deadline = date_edit(start)
         self.deadline.setMinimumDate(qdate(dt.date.fromisoformat(visit["date"])))
         self._deadline_touched = bool(finding)
@@ -308,7 +308,7 @@ class FindingDialog(EnterMovesOn):
         return edit
 
     def _item_changed(self, _index: int = 0) -> None:
-        rule = default_deadline(self.ws, self.visit, self.item.currentData())
+        rule = inspection.default_deadline(self.ws, self.visit, self.item.currentData())
         days = (rule - dt.date.fromisoformat(self.visit["date"])).days
         self.deadline_hint.setText(f"按检查表规定，默认督导后 {days} 天（{rule}）")
         if not self._deadline_touched:

@@ -540,18 +540,9 @@ class VisitEditor(VisitFiles, QWidget):
             if row.note_text():
                 raise ValidationError("请先选择复查结论（1 已整改，2 部分整改，3 未整改）")
             return
-        if row.check_id is None:
-            row.check_id = inspection.record_check(
-                self.ws, finding_id, self.visit_id, result, day=day, note=row.note_text(),
-                photo_ids=row.photo_ids)
-        else:
-            with self.ws.transaction():
-                records.put(self.ws, "finding_check", {
-                    "id": row.check_id, "result": result, "note": row.note_text(),
-                    "photo_ids": row.photo_ids})
-                records.put(self.ws, "finding", {
-                    "id": finding_id, "status": result,
-                    "closed_on": day.isoformat() if result == rules.FIXED else None})
+        row.check_id = inspection.record_check(
+            self.ws, finding_id, self.visit_id, result, day=day, note=row.note_text(),
+            photo_ids=row.photo_ids, check_id=row.check_id)
         finding = records.get(self.ws, "finding", finding_id) or row.finding
         text, tone = finding_state(finding, self.today)
         row.state.setText(text.replace(" ", "\n"))

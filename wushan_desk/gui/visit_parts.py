@@ -86,17 +86,6 @@ def finding_state(finding: Mapping[str, Any], today: dt.date) -> tuple[str, str]
     return status, TONE_OF.get(status, AMBER)
 
 
-def default_deadline(ws: Workspace, visit: Mapping[str, Any], item_id: str | None) -> dt.date:
-    """The deadline services.inspection.add_finding would give (item, template, 30 days);
-    shown in the finding dialog before saving. Mirrors its rule: keep them together."""
-    from wushan_desk.services.inspection import DEFAULT_DEADLINE_DAYS
-
-    item = records.get(ws, "checklist_item", item_id) if item_id else None
-    template = records.get(ws, "checklist_template", visit["template_id"]) or {}
-    days = int((item or {}).get("deadline_days") or template.get("default_deadline_days")
-               or DEFAULT_DEADLINE_DAYS)
-    return dt.date.fromisoformat(visit["date"]) + dt.timedelta(days=days)
-
 
 # -- the key-driven chooser ------------------------------------------------------------
 

@@ -110,9 +110,7 @@ def add_finding(
     """A problem found, with what the school must do and by when (default by item/template)."""
     visit = _get(ws, "visit", visit_id)
     if deadline is None:
-        deadline = dt.date.fromisoformat(visit["date"]) + dt.timedelta(
-            days=_deadline_days(ws, visit, item_id)
-        )
+        deadline = default_deadline(ws, visit, item_id)
     return records.put(
         ws,
         "finding",
@@ -129,14 +127,16 @@ def add_finding(
     ).id
 
 
-def _deadline_days(ws: Workspace, visit: Mapping[str, Any], item_id: str | None) -> int:
+def default_deadline(ws: Workspace, visit: Mapping[str, Any], item_id: str | None) -> dt.date:
+    """The visit date plus the item's days, else the checklist's, else 30 days."""
     item = records.get(ws, "checklist_item", item_id) if item_id else None
     template = records.get(ws, "checklist_template", visit["template_id"]) or {}
-    return int(
+    days = int(
         (item or {}).get("deadline_days")
         or template.get("default_deadline_days")
         or DEFAULT_DEADLINE_DAYS
     )
+    return dt.date.fromisoformat(visit["date"]) + dt.timedelta(days=days)
 
 
 def sign(
@@ -325,22 +325,26 @@ def record_check(
     day: dt.date,
     note: str | None = None,
     photo_ids: Iterable[str] = (),
+    check_id: str | None = None,
 ) -> str:
-    """The result of re-checking a finding; 已整改 closes it (销号)."""
+    """The result of re-checking a finding; 已整改 closes it (销号).
+
+    With `check_id` the result recorded earlier in the same 复查 is corrected instead of
+    adding a second one.
+    """
     if result not in rules.CHECK_RESULTS:
         raise ValidationError(f"复查结论应为{'、'.join(rules.CHECK_RESULTS)}之一。")
     with ws.transaction():
+        check = {
+            "finding_id": finding_id,
+            "visit_id": check_visit_id,
+            "result": result,
+            "note": note,
+            "photo_ids": list(photo_ids),
+            "checked_on": day.isoformat(),
+        }
         check_id = records.put(
-            ws,
-            "finding_check",
-            {
-                "finding_id": finding_id,
-                "visit_id": check_visit_id,
-                "result": result,
-                "note": note,
-                "photo_ids": list(photo_ids),
-                "checked_on": day.isoformat(),
-            },
+            ws, "finding_check", check | ({"id": check_id} if check_id else {})
         ).id
         records.put(
             ws,
