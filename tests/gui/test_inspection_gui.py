@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QImage, QInputMethodEvent
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
+from typing_helpers import enter_text
 
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui import appearance, dialogs, visit_files
@@ -74,18 +75,6 @@ def page(qtbot, styled_app, ws: Workspace) -> Iterator[InspectionPage]:
     if widget.editor is not None:
         widget.editor.amending = None  # nothing to ask at teardown
         widget.editor.save_now()
-
-
-def enter_text(qtbot, widget: QWidget, text: str) -> None:
-    """ASCII as key presses, Chinese as an input method commits it."""
-    widget.setFocus()
-    for char in text:
-        if char.isascii():
-            qtbot.keyClicks(widget, char)
-        else:
-            event = QInputMethodEvent()
-            event.setCommitString(char)
-            QApplication.sendEvent(widget, event)
 
 
 def draw_signature(dialog: SignatureDialog) -> None:

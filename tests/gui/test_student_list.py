@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from typing_helpers import enter_text
 
 from wushan_desk.gui import dialogs
 from wushan_desk.gui.people import PeoplePage, StudentList
 from wushan_desk.services import browse, records
 from wushan_desk.services.browse import StudentQuery
-
-
-def enter_text(qtbot, widget: QWidget, text: str) -> None:
-    """Type `text`: ASCII as key presses, Chinese as an input method commits it (QTest
-    cannot press keys for characters that are not on the keyboard)."""
-    widget.setFocus()
-    for char in text:
-        if char.isascii():
-            qtbot.keyClicks(widget, char)
-        else:
-            event = QInputMethodEvent()
-            event.setCommitString(char)
-            QApplication.sendEvent(widget, event)
 
 
 def count_text(n: int) -> str:

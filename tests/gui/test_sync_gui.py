@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
     QLabel,
     QPushButton,
-    QWidget,
 )
+from typing_helpers import enter_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 from network import HUB, Network, build_network
@@ -82,18 +81,6 @@ def agree(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(dialogs, "confirm", confirm)
     return asked
-
-
-def enter_text(qtbot, widget: QWidget, text: str) -> None:
-    """ASCII as key presses, Chinese as an input method commits it (as test_student_list)."""
-    widget.setFocus()
-    for char in text:
-        if char.isascii():
-            qtbot.keyClicks(widget, char)
-        else:
-            event = QInputMethodEvent()
-            event.setCommitString(char)
-            QApplication.sendEvent(widget, event)
 
 
 def body_of(win: MainWindow) -> Any:
