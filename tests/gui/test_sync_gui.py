@@ -245,7 +245,7 @@ def test_revoking_a_device_names_it_and_asks_first(qtbot, open_window, net: Netw
 
 
 def test_enrol_and_join_through_the_dialogs(qtbot, open_window, net: Network, agree,
-                                            tmp_path: Path) -> None:
+                                            tmp_path: Path, monkeypatch) -> None:
     start = FirstStartDialog()
     qtbot.addWidget(start)
     start.show()
@@ -283,6 +283,11 @@ def test_enrol_and_join_through_the_dialogs(qtbot, open_window, net: Network, ag
     device = open_window(start.chosen)
     pending = body_of(device)
     assert isinstance(pending, PendingBody)
+    told: list[str] = []
+    monkeypatch.setattr(dialogs, "inform", lambda _p, _t, text: told.append(text))
+    again = pending.write_request(tmp_path / "补写")  # the first request file was lost
+    assert again is not None and sync.read_request(again)["device_id"] == device.ws.device_id
+    assert str(again) in told[0]
     page = device.pages["同步"]
     with qtbot.waitSignal(page.openRequested, timeout=TASK_MS) as opened:
         pending.flow.start(enrol.package)

@@ -71,3 +71,19 @@ def test_sync_commands_explain_a_wrong_workspace(tmp_path: Path, capsys) -> None
     code, _, err = run(capsys, "hub", "enrol", str(tmp_path / "x.wsreq"), "--db", str(ws),
                        "--centre", "x", "--out", str(tmp_path))
     assert code == 3 and "县级中心库" in err
+
+
+def test_a_lost_request_can_be_written_again(tmp_path: Path) -> None:
+    from wushan_desk.services import sync
+    from wushan_desk.store.workspace import open_workspace
+
+    first = sync.device_init(tmp_path / "dev.wsdb", "两坪督导中心-1", tmp_path / "a")
+    first_request = sync.read_request(first)
+    first.unlink()  # the USB stick was lost
+    ws = open_workspace(tmp_path / "dev.wsdb", create=False)
+    try:
+        again = sync.read_request(sync.write_request(ws, tmp_path / "b"))
+    finally:
+        ws.close()
+    assert again["device_id"] == first_request["device_id"]
+    assert again["keys"] == first_request["keys"] and again["name"] == "两坪督导中心-1"

@@ -49,6 +49,7 @@ from wushan_desk.gui.sync_status import DeviceStatus, HubStatus, LedgerView
 from wushan_desk.gui.tasks import Task, run_task
 from wushan_desk.services import sync
 from wushan_desk.services import workspace as workspace_service
+from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace
 
 SHARED_FOLDER = "shared_folder"  # local setting of the workspace: never synced
@@ -173,6 +174,9 @@ class PendingBody(QWidget):
         self.act_join = make_action(self, "导入入网包…", "Ctrl+I",
                                     "导入县教委登记本机后给的入网包")
         self.act_join.triggered.connect(lambda: self.flow.start())
+        self.act_request = make_action(self, "重新写出入网申请…", "Ctrl+W",
+                                       "申请文件丢了或没带走时，再写一份（同一台设备、同一套密钥）")
+        self.act_request.triggered.connect(self.write_request)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel(
@@ -184,9 +188,25 @@ class PendingBody(QWidget):
         layout.addWidget(fingerprint_label(sync_jobs.my_fingerprint(page.ws)))
         row = QHBoxLayout()
         row.addWidget(tool_button(self.act_join))
+        row.addWidget(tool_button(self.act_request))
         row.addStretch(1)
         layout.addLayout(row)
         layout.addStretch(1)
+
+    def write_request(self, folder: Path | None = None) -> Path | None:
+        """Write the request again into a chosen folder (a USB stick, say)."""
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, "选择保存入网申请的文件夹")
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        try:
+            path = sync.write_request(self.page.ws, folder)
+        except (OSError, WorkspaceError) as exc:
+            dialogs.show_error(self, exc, "写出入网申请")
+            return None
+        dialogs.inform(self, "入网申请", f"已写出入网申请：\n{path}\n请带到县教委登记本机。")
+        return path
 
 
 class ExchangeBody(QWidget):

@@ -58,30 +58,40 @@ def device_init(path: Path, name: str, out_dir: Path) -> Path:
     """Create a centre device workspace awaiting enrolment; writes its request file."""
     ws = workspace_service.create(path, "centre", name, reference=False)
     try:
-        keys = _new_keys(ws)
+        _new_keys(ws)
         ws.set_state("enrolled", "0")
-        request = {
-            "format": 1,
-            "kind": "enrolment-request",
-            "suite": identity.DEFAULT_SUITE,
-            "device_id": ws.device_id,
-            "name": name,
-            "keys": keys.public().__dict__,
-            "created": _now(),
-            "app_version": __version__,
-            "schema_version": identity.schema_version(ws),
-        }
-        signature = identity.suite().sign(keys, _canonical(request))
-        request["signature"] = base64.b64encode(signature).decode()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        target = (
-            out_dir / f"{identity._safe(name)}-入网申请-{dt.date.today():%Y%m%d}{REQUEST_SUFFIX}"
-        )
-        data = json.dumps(request, ensure_ascii=False, indent=1).encode()
-        files.write_atomic(target, lambda fh: fh.write(data))
-        return target
+        return write_request(ws, out_dir)
     finally:
         ws.close()
+
+
+def write_request(ws: Workspace, out_dir: Path) -> Path:
+    """(Re)write this device's enrolment request, self-signed, into `out_dir`.
+
+    Also for a device whose request file was lost before it reached the county office.
+    """
+    if identity.role(ws) != "centre" or ws.state("enrolled") == "1":
+        raise WorkspaceError("只有尚未加入的督导中心设备需要入网申请。")
+    keys = identity.my_keys(ws)
+    name = ws.state("name") or "督导中心设备"
+    request = {
+        "format": 1,
+        "kind": "enrolment-request",
+        "suite": identity.DEFAULT_SUITE,
+        "device_id": ws.device_id,
+        "name": name,
+        "keys": keys.public().__dict__,
+        "created": _now(),
+        "app_version": __version__,
+        "schema_version": identity.schema_version(ws),
+    }
+    signature = identity.suite().sign(keys, _canonical(request))
+    request["signature"] = base64.b64encode(signature).decode()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{identity._safe(name)}-入网申请-{dt.date.today():%Y%m%d}{REQUEST_SUFFIX}"
+    data = json.dumps(request, ensure_ascii=False, indent=1).encode()
+    files.write_atomic(target, lambda fh: fh.write(data))
+    return target
 
 
 def _new_keys(ws: Workspace) -> crypto.PrivateKeys:
