@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk import paths
-from wushan_desk.gui import dialogs, sync_jobs
+from wushan_desk.gui import dialogs
 from wushan_desk.gui.sync_dialogs import (
     FolderChooser,
     add_refresh_key,
@@ -38,6 +38,7 @@ from wushan_desk.gui.sync_dialogs import (
     start_folder,
 )
 from wushan_desk.gui.tasks import Task, run_task
+from wushan_desk.services import sync_view
 from wushan_desk.services.progress import CancelledFn, ProgressFn
 from wushan_desk.sync.container import PackageRejected
 
@@ -197,7 +198,7 @@ class HubSetupDialog(SetupDialog):
         elif path.exists():
             self.fail(f"{path} 已存在，不会覆盖。请换一个文件名。")
         else:
-            self.start("正在创建县级中心库", sync_jobs.hub_create_job(path, name), self._created,
+            self.start("正在创建县级中心库", sync_view.hub_create_job(path, name), self._created,
                        "县级中心库没有建成")
 
     def _created(self, fingerprint: str) -> None:
@@ -230,7 +231,7 @@ def demo_job(path: Path) -> Any:
 class JoinFlow(QObject):
     """导入入网包: check it is for this device, have the fingerprint compared, join."""
 
-    joined = Signal(object)  # sync_jobs.Joined
+    joined = Signal(object)  # sync_view.Joined
 
     def __init__(self, parent: QWidget, ws_path: Path, device_id: str) -> None:
         super().__init__(parent)
@@ -245,7 +246,7 @@ class JoinFlow(QObject):
                 return
             package = Path(chosen)
         try:
-            fingerprint = sync_jobs.enrolment_fingerprint(package, self.device_id)
+            fingerprint = sync_view.enrolment_fingerprint(package, self.device_id)
         except PackageRejected as exc:
             dialogs.show_error(self.widget, exc, "不能导入这个入网包")
             return
@@ -255,10 +256,10 @@ class JoinFlow(QObject):
                 "信任并加入", "请与县教委打印或告知的指纹逐字核对。完全一致才点“信任并加入”；"
                 "不一致说明文件可能被人替换过，请不要导入，并联系县教委。"):
             self.task = run_task(self.widget, "正在加入县级中心库",
-                                 sync_jobs.join_job(self.ws_path, package), self._done,
+                                 sync_view.join_job(self.ws_path, package), self._done,
                                  what="没有加入县级中心库")
 
-    def _done(self, joined: sync_jobs.Joined) -> None:
+    def _done(self, joined: sync_view.Joined) -> None:
         summary = joined.summary
         if summary.status != "applied":
             dialogs.show_problem(self.widget, dialogs.Problem(
@@ -273,7 +274,7 @@ class DeviceSetupDialog(SetupDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("作为督导中心设备加入", parent)
-        self.request: sync_jobs.RequestInfo | None = None
+        self.request: sync_view.RequestInfo | None = None
         self.name = QLineEdit(placeholderText="如：大昌片区督导中心-笔记本1")
         self.where = PathField(free_path(paths.default_workspace()))
         self.out = FolderChooser()
@@ -312,10 +313,10 @@ class DeviceSetupDialog(SetupDialog):
         elif out is None:
             self.fail("请选择入网申请的保存位置（插入 U 盘后按 F5，或点 浏览…）。")
         else:
-            self.start("正在写入网申请", sync_jobs.device_create_job(path, name, out),
+            self.start("正在写入网申请", sync_view.device_create_job(path, name, out),
                        self._written, "入网申请没有写成")
 
-    def _written(self, request: sync_jobs.RequestInfo) -> None:
+    def _written(self, request: sync_view.RequestInfo) -> None:
         self.request, self.chosen = request, self.where.path()
         self.written.setText(f"入网申请已写好：{request.path}")
         self.fingerprint.setText(request.fingerprint)
@@ -340,7 +341,7 @@ class EnrolDeviceDialog(SetupDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__("登记设备", parent)
         self.ws_path = ws_path
-        self.request: sync_jobs.RequestInfo | None = None
+        self.request: sync_view.RequestInfo | None = None
         self.request_label = label("尚未选择", selectable=True)
         pick = QPushButton("选择申请文件…", toolTip="设备写的入网申请（.wsreq 文件）")
         pick.clicked.connect(lambda: self.choose_request())
@@ -389,7 +390,7 @@ class EnrolDeviceDialog(SetupDialog):
                 return
             path = Path(chosen)
         try:
-            self.request = sync_jobs.read_request(path)
+            self.request = sync_view.read_request(path)
         except PackageRejected as exc:
             self.request = None
             self.fail(exc.message)
@@ -407,7 +408,7 @@ class EnrolDeviceDialog(SetupDialog):
         elif out is None:
             self.fail("请选择入网包的保存位置（插入 U 盘后按 F5，或点 浏览…）。")
         else:
-            self.start("正在登记设备", sync_jobs.enrol_job(self.ws_path, self.request.path,
+            self.start("正在登记设备", sync_view.enrol_job(self.ws_path, self.request.path,
                                                      self.centre.currentData(), out),
                        self._enrolled, "设备没有登记")
 

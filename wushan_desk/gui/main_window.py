@@ -29,9 +29,9 @@ from wushan_desk.gui import appearance
 from wushan_desk.gui.inspection_page import InspectionPage
 from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
 from wushan_desk.gui.people import PeoplePage
-from wushan_desk.gui.sync_jobs import last_sync_text
 from wushan_desk.gui.sync_page import SyncPage
 from wushan_desk.services import workspace as workspace_service
+from wushan_desk.services.sync_view import last_sync_text
 from wushan_desk.store.workspace import Workspace
 
 PAGES = ("首页", "督导检查", "控辍保学", "学生资助", "学校与学生", "同步", "报表", "设置")

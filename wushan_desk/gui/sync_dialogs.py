@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
-from wushan_desk.gui.sync_jobs import import_job, summary_note, summary_status
 from wushan_desk.gui.sync_table import Table, table_item
 from wushan_desk.gui.tasks import Task, run_task
 from wushan_desk.services import drives
+from wushan_desk.services.sync_view import import_job, summary_note, summary_status
 from wushan_desk.sync.importer import ImportSummary
 
 #: Looked up at call time, so tests can plug in a fake stick.

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.gui import dialogs, sync_jobs
+from wushan_desk.gui import dialogs
 from wushan_desk.gui.conflicts_view import ConflictsView
 from wushan_desk.gui.enrol_wizard import (
     DeviceSetupDialog,
@@ -47,7 +47,7 @@ from wushan_desk.gui.sync_dialogs import (
 )
 from wushan_desk.gui.sync_status import DeviceStatus, HubStatus, LedgerView
 from wushan_desk.gui.tasks import Task, run_task
-from wushan_desk.services import sync
+from wushan_desk.services import sync, sync_view
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace
@@ -112,7 +112,7 @@ class SyncPage(QWidget):
     def refresh(self) -> None:
         if isinstance(self.body, ExchangeBody):
             self.body.refresh()
-            last = sync_jobs.last_sync_text(self.ws)
+            last = sync_view.last_sync_text(self.ws)
             if last:
                 self.synced.emit(last)
 
@@ -185,7 +185,7 @@ class PendingBody(QWidget):
             objectName="notice", wordWrap=True))
         layout.addWidget(QLabel("本机指纹（县教委登记时会显示同一串，请当面核对）：",
                                 objectName="pageIntro"))
-        layout.addWidget(fingerprint_label(sync_jobs.my_fingerprint(page.ws)))
+        layout.addWidget(fingerprint_label(sync_view.my_fingerprint(page.ws)))
         row = QHBoxLayout()
         row.addWidget(tool_button(self.act_join))
         row.addWidget(tool_button(self.act_request))
@@ -357,7 +357,7 @@ class ExchangeBody(QWidget):
             self.page.refresh()
             self._show(ExportResultDialog(exported, folder, on_stick, self))
 
-        self._run("正在导出同步包", sync_jobs.export_job(self.ws.path, folder, to), done,
+        self._run("正在导出同步包", sync_view.export_job(self.ws.path, folder, to), done,
                   "同步包没有导出", on_cancelled=lambda: self._say(
                       "已取消导出：已写完的同步包保留，其余的没有写出。"))
 
@@ -376,15 +376,15 @@ class ExchangeBody(QWidget):
             self.preview_folder(Path(chosen))
 
     def preview(self, paths: list[Path]) -> None:
-        self._run("正在检查同步包", sync_jobs.import_job(self.ws.path, paths, dry_run=True),
+        self._run("正在检查同步包", sync_view.import_job(self.ws.path, paths, dry_run=True),
                   lambda summaries: self._preview(summaries, ""), "同步包没有检查完",
                   on_cancelled=lambda: self._say("已取消检查，没有导入任何同步包。"))
 
     def preview_folder(self, folder: Path) -> None:
-        def done(result: tuple[sync_jobs.Scan, list[Any]]) -> None:
+        def done(result: tuple[sync_view.Scan, list[Any]]) -> None:
             self._preview(result[1], scan_note(result[0]))
 
-        self._run("正在查找并检查同步包", sync_jobs.folder_preview_job(self.ws.path, folder), done,
+        self._run("正在查找并检查同步包", sync_view.folder_preview_job(self.ws.path, folder), done,
                   "同步包没有检查完",
                   on_cancelled=lambda: self._say("已取消检查，没有导入任何同步包。"))
 
@@ -412,7 +412,7 @@ class ExchangeBody(QWidget):
             folder = self.shared_folder()
             if folder is None:
                 return
-        result = sync_jobs.SharedResult()
+        result = sync_view.SharedResult()
 
         def show(cancelled: bool) -> None:
             note = f"已导出 {len(result.exported)} 个同步包到 {folder}。" + scan_note(result.scan)
@@ -424,7 +424,7 @@ class ExchangeBody(QWidget):
             self._imported()
             self._show(dialog)
 
-        self._run("正在同步共享文件夹", sync_jobs.shared_folder_job(self.ws.path, folder, result),
+        self._run("正在同步共享文件夹", sync_view.shared_folder_job(self.ws.path, folder, result),
                   lambda _r: show(False), "共享文件夹没有同步完", on_cancelled=lambda: show(True))
 
     # -- hub: devices -------------------------------------------------------------------------
@@ -432,7 +432,7 @@ class ExchangeBody(QWidget):
     def enrol(self) -> None:
         if not self.hub:
             return
-        dialog = EnrolDeviceDialog(self.ws.path, sync_jobs.centres(self.ws), self)
+        dialog = EnrolDeviceDialog(self.ws.path, sync_view.centres(self.ws), self)
         dialog.enrolled.connect(self.page.refresh)
         self._show(dialog)
 
@@ -450,7 +450,7 @@ class ExchangeBody(QWidget):
             self.page.refresh()
 
 
-def scan_note(scan: sync_jobs.Scan) -> str:
+def scan_note(scan: sync_view.Scan) -> str:
     parts = []
     if scan.for_others:
         parts.append(f"{scan.for_others} 个是发给其他设备的")

@@ -1,4 +1,4 @@
-"""The 同步 page's work and facts, without Qt: jobs for `run_task`, rows for its tables.
+"""The 同步 page's work and facts (no Qt): jobs for the GUI's task runner, table rows.
 
 Every job opens its own workspace connection on the worker thread (SQLite connections
 belong to one thread) and closes it before returning, so the GUI's connection never
