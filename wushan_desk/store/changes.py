@@ -163,19 +163,22 @@ def write_fields(
     *,
     origin: str,
     created: str | None = None,
+    current: Mapping[str, Any] | object | None = ...,
 ) -> None:
     """Write {field: (value, stamp)} to a row, recording each field's version.
 
     The row is created if absent (`created` is then its creation stamp, by default the
     oldest given; `origin` its creating device). `seq` must name the change_log entry
-    this write belongs to: the guard triggers refuse the write otherwise.
+    this write belongs to: the guard triggers refuse the write otherwise. A caller that
+    has just read the row passes it as `current` (None: known absent) to skip a read.
     """
     if not fields:
         return
     kind = table_kind(table)
     columns = {f: to_sql(kind, f, v) for f, (v, _) in fields.items()}
     newest = max(stamp for _, stamp in fields.values())
-    current = read_row(ws, table, row_id)
+    if current is ...:
+        current = read_row(ws, table, row_id)
     if current is None:
         created = created or min(stamp for _, stamp in fields.values())
         versions = {f: stamp for f, (_, stamp) in fields.items() if stamp != created}

@@ -83,6 +83,7 @@ def merge_change(
                 fields,
                 origin=change.device,
                 created=change.stamp,
+                current=None,
             )
             stats.count(change.table, "added")
         else:  # an edit of a row we do not hold: logged; a snapshot brings the row
@@ -125,7 +126,9 @@ def merge_change(
                 older_than=change.stamp,
             )
     found += _deletion_conflicts(current, logical, change, log, package_id)
-    changes.write_fields(ws, change.table, change.row_id, seq, winners, origin=change.device)
+    changes.write_fields(
+        ws, change.table, change.row_id, seq, winners, origin=change.device, current=current
+    )
     for c in found:
         sync_state.add_conflict(ws, c)
     stats.conflicts += len(found)
@@ -208,7 +211,14 @@ def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats
     current = changes.read_row(ws, snap.table, snap.row_id)
     if current is None:
         changes.write_fields(
-            ws, snap.table, snap.row_id, seq, snap.fields, origin=snap.origin, created=snap.created
+            ws,
+            snap.table,
+            snap.row_id,
+            seq,
+            snap.fields,
+            origin=snap.origin,
+            created=snap.created,
+            current=None,
         )
         stats.count(snap.table, "added")
         return
@@ -216,7 +226,9 @@ def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats
         f: (v, s) for f, (v, s) in snap.fields.items() if s > changes.field_version(current, f)
     }
     if newer and seq > current["seq"]:
-        changes.write_fields(ws, snap.table, snap.row_id, seq, newer, origin=snap.origin)
+        changes.write_fields(
+            ws, snap.table, snap.row_id, seq, newer, origin=snap.origin, current=current
+        )
         stats.count(snap.table, "changed")
     else:
         stats.count(snap.table, "unchanged")
