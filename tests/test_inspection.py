@@ -171,3 +171,83 @@ def test_coverage_lists_schools_with_fewer_than_two_visits(ws: Workspace) -> Non
     ]
     assert rules.term_of(DAY) == "2026-2027学年第一学期"
     assert rules.term_of(dt.date(2027, 3, 1)) == "2026-2027学年第二学期"
+
+
+def finalized_visit(ws: Workspace) -> tuple[str, str, str]:
+    """A finalized visit with one answer and one finding: (visit, answer id, finding)."""
+    template = make_template(ws)
+    visit = inspection.start_visit(ws, school_id=add_school(ws), template_id=template,
+                                   inspector_ids=[inspector(ws)], date=DAY)
+    answer = inspection.answer(ws, visit, item_ids(ws, visit)[0], "6")
+    finding = inspection.add_finding(ws, visit, description="缺书法课", requirement="开齐")
+    inspection.sign(ws, visit, role="督学", name="向堃", on_paper=True, day=DAY)
+    inspection.sign(ws, visit, role="校长（园长）", name="冉校长", on_paper=True, day=DAY)
+    inspection.finalize(ws, visit, DAY)
+    return visit, answer, finding
+
+
+def test_locks_hold_against_every_door(ws: Workspace) -> None:
+    """Deleting, moving, direct puts and stray amendments cannot change a signed visit."""
+    visit, answer, finding = finalized_visit(ws)
+    draft = inspection.start_visit(ws, school_id=add_school(ws, "另一所学校"),
+                                   template_id=records.get(ws, "visit", visit)["template_id"],
+                                   inspector_ids=[inspector(ws)], date=DAY)
+    before = ws.conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    for kind, record_id in (("visit_answer", answer), ("finding", finding), ("visit", visit)):
+        with pytest.raises(ValidationError):
+            records.delete(ws, kind, record_id)
+    with pytest.raises(RecordInvalid, match="改属"):
+        records.put(ws, "visit_answer", {"id": answer, "visit_id": draft})
+    with pytest.raises(RecordInvalid):
+        records.put(ws, "finding", {"id": finding, "status": rules.FIXED,
+                                    "closed_on": "2026-11-01"})
+    with pytest.raises(RecordInvalid, match="定稿"):
+        records.put(ws, "visit", {"id": draft, "status": rules.FINAL,
+                                  "finalized_on": "2026-10-12"})
+    with pytest.raises(RecordInvalid, match="总分"):
+        records.put(ws, "visit", {"id": draft, "total_score": 99})
+    other_answer = inspection.answer(ws, draft, item_ids(ws, draft)[0], "5")
+    with pytest.raises(ValidationError, match="本次督导"):
+        inspection.amend(ws, visit, "改别人的", [("visit_answer", {"id": other_answer,
+                                                                  "value": "1"})])
+    with pytest.raises(ValidationError, match="只能修改"):
+        inspection.amend(ws, visit, "退回草稿", [("visit", {"id": visit, "status": "草稿"})])
+    with pytest.raises(ValidationError, match="定稿"):
+        inspection.sign(ws, visit, role="督学", name="向堃", png=b"\x89PNG")
+    after_answer = ws.conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    assert after_answer == before + 1  # only the draft's own answer above was written
+    amendment = inspection.amend(ws, visit, "只改说明", [("visit_answer", {"id": answer,
+                                                                        "note": "补充说明"})])
+    assert records.get(ws, "visit_answer", answer)["score"] == 6.0  # the note alone
+    with pytest.raises(RecordInvalid, match="不能修改"):
+        records.put(ws, "visit_amendment", {"id": amendment, "reason": "换个理由"})
+    with pytest.raises(ValidationError, match="只增不删"):
+        records.delete(ws, "visit_amendment", amendment)
+
+
+def test_one_answer_per_item_and_checks_belong_to_a_follow_up(ws: Workspace) -> None:
+    visit, answer, finding = finalized_visit(ws)
+    item = records.get(ws, "visit_answer", answer)["item_id"]
+    assert answer == rules.answer_id(visit, item)
+    with pytest.raises(RecordInvalid, match="只能有一个"):
+        records.put(ws, "visit_answer", {"visit_id": visit, "item_id": item, "value": "9",
+                                         "score": 9.0})
+    routine = inspection.start_visit(ws, school_id=records.get(ws, "visit", visit)["school_id"],
+                                     template_id=records.get(ws, "visit", visit)["template_id"],
+                                     inspector_ids=[inspector(ws)], date=DAY)
+    with pytest.raises(RecordInvalid, match="复查记录"):
+        inspection.record_check(ws, finding, routine, rules.FIXED, day=DAY)
+
+
+def test_follow_up_still_works_after_the_checklist_is_replaced(ws: Workspace) -> None:
+    from wushan_desk.services import templates
+
+    visit, _answer, finding = finalized_visit(ws)
+    old = records.get(ws, "visit", visit)["template_id"]
+    newer = templates.new_version(ws, old)
+    templates.publish(ws, newer, dt.date(2026, 11, 1))
+    assert records.get(ws, "checklist_template", old)["status"] == "已停用"
+    check = inspection.follow_up(ws, visit, date=dt.date(2026, 11, 20),
+                                 inspector_ids=records.get(ws, "visit", visit)["inspector_ids"])
+    inspection.record_check(ws, finding, check, rules.FIXED, day=dt.date(2026, 11, 20))
+    assert records.get(ws, "finding", finding)["status"] == rules.FIXED

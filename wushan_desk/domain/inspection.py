@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,10 @@ RATING_SHARE = {"好": 1.0, "中": 0.6, "差": 0.0}
 #: Set while an amendment with a reason is being written: the only way to change a
 #: finalized visit. Services set it; the lock checks below read it.
 AMENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("amending", default=False)
+#: Set by the finalize use case (signatures checked, totals computed) and by record_check
+#: (a follow-up result may close a finding of a finalized visit).
+FINALIZING: contextvars.ContextVar[bool] = contextvars.ContextVar("finalizing", default=False)
+CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar("checking", default=False)
 
 
 def score_answer(item: Mapping[str, Any], value: str | None) -> float | None:
@@ -157,14 +162,32 @@ def term_range(term: str) -> tuple[dt.date, dt.date]:
 # --- validation rules ------------------------------------------------------------------
 
 
+def answer_id(visit_id: str, item_id: str) -> str:
+    """The one answer of a visit to an item has a fixed id: two devices answering the
+    same item of the same visit edit one record instead of creating two."""
+    return str(uuid.uuid5(uuid.UUID(visit_id), f"answer:{item_id}"))
+
+
 def _locked_visit(lookup: Lookup, visit_id: str | None) -> bool:
     visit = lookup("visit", visit_id) if visit_id else None
     return bool(visit and visit.get("status") == FINAL) and not AMENDING.get()
 
 
+def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return lookup(kind, record["id"]) if record.get("id") else None
+
+
+def _parent_fixed(lookup: Lookup, kind: str, record: Mapping[str, Any], *fields: str) -> None:
+    """A row never moves to another visit, item or checklist: that would empty a locked one."""
+    stored = _stored(lookup, kind, record)
+    for name in fields:
+        if stored is not None and stored.get(name) != record.get(name):
+            raise ValidationError("已建立的记录不能改属其他督导记录或检查表。", name)
+
+
 def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_template")(record, lookup)
-    stored = lookup("checklist_template", record["id"]) if record.get("id") else None
+    stored = _stored(lookup, "checklist_template", record)
     if stored and stored.get("status") != "草稿":
         changed = [k for k, v in record.items() if k not in ("id", "status") and stored.get(k) != v]
         if changed or record.get("status") == "草稿":
@@ -173,8 +196,9 @@ def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_item")(record, lookup)
+    _parent_fixed(lookup, "checklist_item", record, "template_id")
     template = lookup("checklist_template", record["template_id"]) or {}
-    stored = lookup("checklist_item", record["id"]) if record.get("id") else None
+    stored = _stored(lookup, "checklist_item", record)
     unchanged = stored is not None and all(stored.get(k) == v for k, v in record.items())
     if template.get("status") != "草稿" and not unchanged:
         raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
@@ -186,22 +210,51 @@ def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("visit")(record, lookup)
-    if record.get("id") and _locked_visit(lookup, record["id"]):
-        stored = lookup("visit", record["id"]) or {}
-        if any(stored.get(k) != v for k, v in record.items() if k != "id"):
-            raise ValidationError(
-                "该督导记录已定稿签字，不能直接修改；请使用“更正”并说明理由。", "status"
-            )
+    stored = _stored(lookup, "visit", record)
+    if (
+        stored
+        and _locked_visit(lookup, record["id"])
+        and any(stored.get(k) != v for k, v in record.items() if k != "id")
+    ):
+        raise ValidationError(
+            "该督导记录已定稿签字，不能直接修改；请使用“更正”并说明理由。", "status"
+        )
+    if stored is None:
+        _check_new_visit(record, lookup)
+    was_final = bool(stored) and stored.get("status") == FINAL
+    if record.get("status") == FINAL and not was_final and not FINALIZING.get():
+        raise ValidationError("请用“定稿”：签名齐全后由程序定稿并计算总分。", "status")
+    if was_final and record.get("status") != FINAL:
+        raise ValidationError("已定稿的督导记录不能退回草稿。", "status")
+    totals = ("total_score", "max_score", "finalized_on")
+    if any((stored or {}).get(k) != record.get(k) for k in totals) and not (
+        FINALIZING.get() or AMENDING.get()
+    ):
+        raise ValidationError("总分由程序在定稿或更正时计算，不能直接填写。", "total_score")
     if not record.get("inspector_ids"):
         raise ValidationError("至少要有一名督学", "inspector_ids")
-    if record["kind"] == "复查" and not record.get("follow_up_of"):
-        raise ValidationError("复查要选择被复查的督导记录", "follow_up_of")
-    if record.get("status") == FINAL and not record.get("finalized_on"):
-        raise ValidationError("定稿日期不能为空", "finalized_on")
+
+
+def _check_new_visit(record: Mapping[str, Any], lookup: Lookup) -> None:
+    """A visit uses a published checklist; a 复查 may keep its original's, even retired."""
+    template = lookup("checklist_template", record["template_id"]) or {}
+    if record["kind"] == "复查":
+        original = lookup("visit", record.get("follow_up_of") or "")
+        if original is None:
+            raise ValidationError("复查要选择被复查的督导记录", "follow_up_of")
+        if original.get("school_id") != record["school_id"]:
+            raise ValidationError("复查的学校应与被复查的督导记录相同", "school_id")
+        if record["template_id"] == original.get("template_id"):
+            return
+    if template.get("status") != "已发布":
+        raise ValidationError("只能使用已发布的检查表开始督导。", "template_id")
 
 
 def _check_answer(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("visit_answer")(record, lookup)
+    _parent_fixed(lookup, "visit_answer", record, "visit_id", "item_id")
+    if record.get("id") and record["id"] != answer_id(record["visit_id"], record["item_id"]):
+        raise ValidationError("每项检查只能有一个结果", "item_id")
     if _locked_visit(lookup, record["visit_id"]):
         raise ValidationError("该督导记录已定稿签字，不能再修改答案；请使用“更正”。", "value")
     visit = lookup("visit", record["visit_id"]) or {}
@@ -215,28 +268,81 @@ def _check_answer(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_finding(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("finding")(record, lookup)
+    _parent_fixed(lookup, "finding", record, "visit_id")
     visit = lookup("visit", record["visit_id"]) or {}
     if record["deadline"] < (visit.get("date") or ""):
         raise ValidationError("整改期限不能早于督导日期", "deadline")
-    stored = lookup("finding", record["id"]) if record.get("id") else None
-    follow_up_fields = {"status", "closed_on", "id"}
-    if _locked_visit(lookup, record["visit_id"]) and (
-        stored is None
-        or any(stored.get(k) != v for k, v in record.items() if k not in follow_up_fields)
-    ):
-        raise ValidationError(
-            "该督导记录已定稿签字，问题清单不能直接修改；请使用“更正”。", "description"
-        )
+    stored = _stored(lookup, "finding", record)
+    if _locked_visit(lookup, record["visit_id"]):
+        # after finalizing only a follow-up check (record_check) moves the status
+        may_change = ("id", "status", "closed_on") if CHECKING.get() else ("id",)
+        if stored is None or any(
+            stored.get(k) != v for k, v in record.items() if k not in may_change
+        ):
+            raise ValidationError(
+                "该督导记录已定稿签字，问题清单不能直接修改；请使用“更正”。", "description"
+            )
     if record.get("status") == FIXED and not record.get("closed_on"):
         raise ValidationError("已整改的问题要填写销号日期", "closed_on")
 
 
+def _check_finding_check(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("finding_check")(record, lookup)
+    _parent_fixed(lookup, "finding_check", record, "finding_id", "visit_id")
+    finding = lookup("finding", record["finding_id"]) or {}
+    check_visit = lookup("visit", record["visit_id"]) or {}
+    if check_visit.get("kind") != "复查" or check_visit.get("follow_up_of") != finding.get(
+        "visit_id"
+    ):
+        raise ValidationError("复查结果要记在对该次督导的复查记录里", "visit_id")
+    if _locked_visit(lookup, record["visit_id"]):
+        raise ValidationError("该复查记录已定稿，不能再改复查结论。", "result")
+
+
 def _check_signature(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("visit_signature")(record, lookup)
+    _parent_fixed(lookup, "visit_signature", record, "visit_id")
     if _locked_visit(lookup, record["visit_id"]):
         raise ValidationError("该督导记录已定稿，不能再改签名。", "attachment_id")
     if not record.get("attachment_id") and not record.get("on_paper"):
         raise ValidationError("请在屏幕上签名，或勾选“纸质签名”", "attachment_id")
+
+
+def _check_amendment(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("visit_amendment")(record, lookup)
+    stored = _stored(lookup, "visit_amendment", record)
+    if stored is not None and any(stored.get(k) != v for k, v in record.items() if k != "id"):
+        raise ValidationError("更正记录一经保存不能修改。", "reason")
+
+
+# --- what may be deleted (tombstoned) ------------------------------------------------
+
+
+def _no_delete_when_locked(parent_field: str) -> Callable[[dict[str, Any], Lookup], None]:
+    def check(record: dict[str, Any], lookup: Lookup) -> None:
+        if _locked_visit(lookup, record.get(parent_field)):
+            raise ValidationError("该督导记录已定稿签字，不能删除其中的内容；请使用“更正”。")
+
+    return check
+
+
+def _no_delete_visit(record: dict[str, Any], lookup: Lookup) -> None:
+    if record.get("status") == FINAL:
+        raise ValidationError("已定稿的督导记录不能删除。")
+
+
+def _no_delete_published(record: dict[str, Any], lookup: Lookup) -> None:
+    template = (
+        record
+        if "template_id" not in record
+        else (lookup("checklist_template", record["template_id"]) or {})
+    )
+    if template.get("status") != "草稿":
+        raise ValidationError("已发布的检查表不能删除或修改，可以“停用”。")
+
+
+def _never(record: dict[str, Any], lookup: Lookup) -> None:
+    raise ValidationError("这类记录只增不删。")
 
 
 F = FieldSpec
@@ -256,6 +362,7 @@ register(
             F("note", "说明", max_length=2000),
         ),
         check=_check_template,
+        delete_check=_no_delete_published,
     ),
     Kind(
         "checklist_item",
@@ -276,6 +383,7 @@ register(
             F("photo_required", "须拍照", "bool"),
         ),
         check=_check_item,
+        delete_check=_no_delete_published,
         title_field="content",
     ),
     Kind(
@@ -299,6 +407,7 @@ register(
             F("max_score", "总分值", "number"),
         ),
         check=_check_visit,
+        delete_check=_no_delete_visit,
         title_field="date",
     ),
     Kind(
@@ -314,6 +423,7 @@ register(
             F("photo_ids", "照片", "list", ref="attachment"),
         ),
         check=_check_answer,
+        delete_check=_no_delete_when_locked("visit_id"),
         title_field="value",
     ),
     Kind(
@@ -332,6 +442,7 @@ register(
             F("closed_on", "销号日期", "date"),
         ),
         check=_check_finding,
+        delete_check=_no_delete_when_locked("visit_id"),
         title_field="description",
     ),
     Kind(
@@ -346,7 +457,8 @@ register(
             F("photo_ids", "照片", "list", ref="attachment"),
             F("checked_on", "复查日期", "date", required=True),
         ),
-        check=check_refs("finding_check"),
+        check=_check_finding_check,
+        delete_check=_no_delete_when_locked("visit_id"),
         title_field="result",
     ),
     Kind(
@@ -362,6 +474,7 @@ register(
             F("signed_on", "签名日期", "date", required=True),
         ),
         check=_check_signature,
+        delete_check=_no_delete_when_locked("visit_id"),
     ),
     Kind(
         "visit_amendment",
@@ -374,7 +487,8 @@ register(
             F("amended_on", "更正日期", "date", required=True),
             F("amended_by", "更正人", max_length=40),
         ),
-        check=check_refs("visit_amendment"),
+        check=_check_amendment,
+        delete_check=_never,
         title_field="reason",
     ),
 )

@@ -50,6 +50,8 @@ class Kind:
     fields: tuple[FieldSpec, ...]
     check: Callable[[dict[str, Any], Lookup], None] | None = None
     title_field: str = "name"
+    #: Refuses (ValidationError) to tombstone a record that must stay (locked, append-only).
+    delete_check: Callable[[dict[str, Any], Lookup], None] | None = None
 
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]

@@ -164,7 +164,7 @@ class History:
         else:
             value = "已查看" if kind == rules.TEXT else "已拍照存档"
         return {
-            "id": self.new_id(),
+            "id": rules.answer_id(visit_id, item["id"]),
             "visit_id": visit_id,
             "item_id": item["id"],
             "value": value,

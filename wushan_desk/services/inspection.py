@@ -51,10 +51,8 @@ def start_visit(
     follow_up_of: str | None = None,
     head_name: str | None = None,
 ) -> str:
-    """A new draft visit of a school with a published checklist."""
-    template = _get(ws, "checklist_template", template_id)
-    if template["status"] != "已发布":
-        raise ValidationError("只能使用已发布的检查表开始督导。")
+    """A new draft visit of a school with a published checklist (a 复查: its original's)."""
+    _get(ws, "checklist_template", template_id)
     return records.put(
         ws,
         "visit",
@@ -90,9 +88,7 @@ def answer(
         "note": note,
         "photo_ids": list(photo_ids),
     }
-    existing = q.answer_id(ws, visit_id, item_id)
-    if existing:
-        record["id"] = existing
+    record["id"] = rules.answer_id(visit_id, item_id)
     return records.put(ws, "visit_answer", record).id
 
 
@@ -150,26 +146,29 @@ def sign(
     day: dt.date | None = None,
 ) -> str:
     """A signature captured on screen (PNG) or noted as signed on paper."""
-    attachment_id = None
-    if png:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"签名-{name}.png"
-            path.write_bytes(png)
-            attachment_id = attachments.add(
-                ws, path, owner_kind="visit", owner_id=visit_id, note=f"{role}签名"
-            )
-    return records.put(
-        ws,
-        "visit_signature",
-        {
-            "visit_id": visit_id,
-            "role": role,
-            "name": name,
-            "attachment_id": attachment_id,
-            "on_paper": on_paper,
-            "signed_on": (day or dt.date.today()).isoformat(),
-        },
-    ).id
+    if _get(ws, "visit", visit_id)["status"] == rules.FINAL:
+        raise ValidationError("该督导记录已定稿，不能再改签名。")
+    with ws.transaction():  # the image and the signature record together, or neither
+        attachment_id = None
+        if png:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"签名-{name}.png"
+                path.write_bytes(png)
+                attachment_id = attachments.add(
+                    ws, path, owner_kind="visit", owner_id=visit_id, note=f"{role}签名"
+                )
+        return records.put(
+            ws,
+            "visit_signature",
+            {
+                "visit_id": visit_id,
+                "role": role,
+                "name": name,
+                "attachment_id": attachment_id,
+                "on_paper": on_paper,
+                "signed_on": (day or dt.date.today()).isoformat(),
+            },
+        ).id
 
 
 @dataclass(frozen=True)
@@ -228,17 +227,21 @@ def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitD
     if "校长（园长）" not in roles and not d.visit["signed_on_paper"]:
         raise ValidationError("定稿前需要校长（园长）签名（或勾选“已在纸质记录上签字”）。")
     got, top = d.total
-    records.put(
-        ws,
-        "visit",
-        {
-            "id": visit_id,
-            "status": rules.FINAL,
-            "finalized_on": (day or dt.date.today()).isoformat(),
-            "total_score": got,
-            "max_score": top,
-        },
-    )
+    token = rules.FINALIZING.set(True)
+    try:
+        records.put(
+            ws,
+            "visit",
+            {
+                "id": visit_id,
+                "status": rules.FINAL,
+                "finalized_on": (day or dt.date.today()).isoformat(),
+                "total_score": got,
+                "max_score": top,
+            },
+        )
+    finally:
+        rules.FINALIZING.reset(token)
     return detail(ws, visit_id)
 
 
@@ -266,10 +269,11 @@ def amend(
     try:
         with ws.transaction():
             for kind, record in edits:
-                before = records.get(ws, kind, record["id"]) if record.get("id") else None
+                before = _amendable(ws, visit_id, kind, record)
                 if kind == "visit_answer" and before:
                     item = _get(ws, "checklist_item", before["item_id"])
-                    record = record | {"score": rules.score_answer(item, record.get("value"))}
+                    value = record.get("value", before["value"])
+                    record = record | {"score": rules.score_answer(item, value)}
                 records.put(ws, kind, record)
                 described += _describe(kind, before, record)
             refreshed = detail(ws, visit_id)
@@ -288,6 +292,48 @@ def amend(
             ).id
     finally:
         rules.AMENDING.reset(token)
+
+
+#: What an amendment may change: the visit's opinion and head, its answers and findings.
+AMENDABLE = {
+    "visit": {"id", "summary", "head_name"},
+    "visit_answer": {"id", "visit_id", "item_id", "value", "score", "note", "photo_ids"},
+    "finding": {
+        "id",
+        "visit_id",
+        "item_id",
+        "description",
+        "severity",
+        "requirement",
+        "deadline",
+        "responsible",
+        "status",
+        "closed_on",
+    },
+}
+
+
+def _amendable(
+    ws: Workspace, visit_id: str, kind: str, record: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The stored record an amendment edits (None for a new answer or finding), checked to
+    belong to this visit and to change only what an amendment may change: not the
+    status of a finding (only a 复查 closes it), not the visit's status or totals."""
+    if kind not in AMENDABLE or set(record) - AMENDABLE[kind]:
+        raise ValidationError("更正只能修改督导意见、检查结果和问题清单。")
+    if kind == "visit_answer" and not record.get("id"):
+        record["id"] = rules.answer_id(visit_id, record.get("item_id") or "")
+    before = records.get(ws, kind, record["id"]) if record.get("id") else None
+    owner = (before or record).get("id" if kind == "visit" else "visit_id")
+    if owner != visit_id or record.get("visit_id", owner) != owner:
+        raise ValidationError("更正只能修改本次督导记录的内容。")
+    if kind == "finding":
+        status = (before or {}).get("status", rules.OPEN)
+        if record.get("status", status) != status or record.get(
+            "closed_on", (before or {}).get("closed_on")
+        ) != (before or {}).get("closed_on"):
+            raise ValidationError("问题的整改状态只能通过复查改变。")
+    return before
 
 
 def _describe(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
@@ -334,6 +380,23 @@ def record_check(
     """
     if result not in rules.CHECK_RESULTS:
         raise ValidationError(f"复查结论应为{'、'.join(rules.CHECK_RESULTS)}之一。")
+    token = rules.CHECKING.set(True)  # the follow-up may close a finalized visit's finding
+    try:
+        return _record_check(ws, finding_id, check_visit_id, result, day, note, photo_ids, check_id)
+    finally:
+        rules.CHECKING.reset(token)
+
+
+def _record_check(
+    ws: Workspace,
+    finding_id: str,
+    check_visit_id: str,
+    result: str,
+    day: dt.date,
+    note: str | None,
+    photo_ids: Iterable[str],
+    check_id: str | None,
+) -> str:
     with ws.transaction():
         check = {
             "finding_id": finding_id,

@@ -109,8 +109,11 @@ def put_many(
 def delete(ws: Workspace, kind_name: str, record_id: str) -> bool:
     """Tombstone a record (it stays, marked deleted, and the deletion syncs)."""
     kind = entities.kind(kind_name)
-    if get(ws, kind_name, record_id) is None:
+    record = get(ws, kind_name, record_id)
+    if record is None:
         return False
+    if kind.delete_check:
+        kind.delete_check(record, lookup_for(ws))
     return bool(changes.write_local(ws, kind.table, record_id, {"deleted": True}))
 
 
