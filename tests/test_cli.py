@@ -171,3 +171,19 @@ def test_installed_entry_point_runs_selfcheck(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["ok"] and result["townships"] == 26
+
+
+def test_out_of_range_numbers_are_rejected_not_crashing(tmp_path: Path, ws_path: Path,
+                                                        capsys) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"name": "表", "template_kind": "经常性督导", "version": 1e20, '
+                    '"status": "草稿"}\n{"name": "表", "template_kind": "经常性督导", '
+                    '"version": 1, "status": "草稿", "note": NaN}\n', encoding="utf-8")
+    code, _, err = run(capsys, "records", "put", "checklist_template", str(path),
+                       "--db", str(ws_path))
+    assert code == 3 and "第 2 行" in err
+    path.write_text('{"name": "表", "template_kind": "经常性督导", "version": 1e20, '
+                    '"status": "草稿"}\n', encoding="utf-8")
+    code, _, err = run(capsys, "records", "put", "checklist_template", str(path),
+                       "--db", str(ws_path))
+    assert code == 3 and "第 1 行" in err and "整数" in err

@@ -138,3 +138,26 @@ def test_clock_resumes_after_reopen_even_if_wall_clock_went_back(tmp_path: Path)
     ws = open_workspace(path, wall=lambda: 1_000)  # a laptop whose battery died: 1970
     assert str(ws.clock.now()) > last
     ws.close()
+
+
+def test_empty_database_of_another_program_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 42")
+    conn.close()
+    with pytest.raises(WorkspaceError, match="其他程序"):
+        open_workspace(path)
+
+
+def test_a_failed_commit_leaves_no_open_transaction(tmp_path: Path) -> None:
+    """A deferred foreign key failing at COMMIT must not wedge the GUI's one connection."""
+    from wushan_desk.store import changes
+
+    ws = new_workspace(tmp_path / "w.wsdb")
+    record = {"name": "孤儿学校", "type": "小学", "township_id": "00000000-0000-4000-8000-000000000000"}
+    with pytest.raises(sqlite3.IntegrityError):
+        changes.write_local(ws, "schools", "11111111-1111-4111-8111-111111111111", record)
+    assert not ws.conn.in_transaction
+    changes.write_local(ws, "schools", "22222222-2222-4222-8222-222222222222",
+                        record | {"township_id": list(workspace.township_ids().values())[0]})
+    ws.close()

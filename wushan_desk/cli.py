@@ -361,13 +361,15 @@ def cmd_sync_conflicts(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1))
         return EXIT_OK
+    from wushan_desk.services.browse import mask_field
+
     for c in found:
-        print(
-            f"{c['id']}  {c['kind_label']}“{c['record']}”的{c['field_label']}："
-            f"本机 {c['local']!r}（{c['local_by']} {c['local_at']}） / "
-            f"对方 {c['incoming']!r}（{c['incoming_by']} {c['incoming_at']}）"
-            f"  当前采用：{'本机' if c['winner'] == 'local' else '对方'}"
-        )
+        local, incoming = (mask_field(c["kind"], c["field"], str(c[side]))
+                           for side in ("local", "incoming"))
+        print(f"{c['id']}  {c['kind_label']}“{c['record']}”的{c['field_label']}："
+              f"本机 {local}（{c['local_by']} {c['local_at']}） / "
+              f"对方 {incoming}（{c['incoming_by']} {c['incoming_at']}）"
+              f"  当前采用：{'本机' if c['winner'] == 'local' else '对方'}")
     if not found:
         print("没有待处理的冲突。")
     return EXIT_OK
@@ -547,9 +549,9 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"第 {number} 行：不是有效的 JSON（{exc.msg}）")
+            value = json.loads(line, parse_constant=_no_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            problems.append(f"第 {number} 行：不是有效的 JSON（{getattr(exc, 'msg', exc)}）")
             continue
         if not isinstance(value, dict):
             problems.append(f"第 {number} 行：应为一个 JSON 对象")
@@ -560,6 +562,10 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             f"{len(problems)} 行有错误，未写入任何记录：" + "；".join(problems), "bad-json"
         )
     return records
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"不支持 {name}")
 
 
 def _progress_bar() -> Callable[[int, int, str], None]:

@@ -201,3 +201,13 @@ def test_transfer_moves_the_student_to_the_new_centre(net: Network) -> None:
         zone = browse.working_zone(ws)
         shown = browse.fetch_students(ws, browse.StudentQuery(zone=zone), limit=10_000)
         assert sid in {row.id for row in shown}
+
+
+def test_conflict_listing_masks_sensitive_values(net: Network, capsys) -> None:
+    sid = a_student(net, "dev0")
+    put(net, "dev0", {"id": sid, "guardian_phone": "13900001111"})
+    put(net, HUB, {"id": sid, "guardian_phone": "13800002222"})
+    net.exchange()
+    assert main(["sync", "conflicts", "--db", str(net.path(HUB))]) == 0
+    out = capsys.readouterr().out
+    assert "138****2222" in out and "139****1111" in out and "13800002222" not in out

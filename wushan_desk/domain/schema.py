@@ -148,11 +148,13 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
             return bool(value)
         raise ValidationError("应为“是”或“否”")
     if spec.type == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise ValidationError("应为非负整数")
         return value
     if spec.type == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        if (
+            isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e15
+        ):  # also refuses NaN and infinity
             raise ValidationError("应为不小于 0 的数")
         return float(value)
     if spec.type == "list":

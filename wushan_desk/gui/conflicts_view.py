@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.domain import entities, ids
+from wushan_desk.domain import entities
 from wushan_desk.gui import dialogs
 from wushan_desk.gui.sync_table import Table, table_item
 from wushan_desk.services import browse, records, sync
@@ -52,19 +52,8 @@ def display(ws: Workspace, kind_name: str, field: str, value: Any) -> str:
 
 
 def masked(kind_name: str, field: str, text: str) -> str:
-    """The list's form of a sensitive value (ui-guide: ID 6+4, phone 3+4)."""
-    if field == "deleted" or text == "（空）":
-        return text
-    spec = entities.kind(kind_name).field(field)
-    if field == "student_number":
-        return browse.mask_student_number(text)
-    if not spec.sensitive:
-        return text
-    if field == "resident_id":
-        return ids.mask_resident_id(text)
-    if "phone" in field:
-        return ids.mask_phone(text)
-    return text[:2] + "……"  # an address: enough to recognise, not to read
+    """The list's form of a sensitive value (the rule lives in services.browse)."""
+    return text if text == "（空）" else browse.mask_field(kind_name, field, text)
 
 
 def old_value(ws: Workspace, conflict_id: str) -> Any:

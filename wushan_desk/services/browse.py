@@ -84,6 +84,22 @@ def mask_student_number(number: str | None) -> str:
     return number[0] + ids.mask_resident_id(number[1:]) if len(number) > 1 else "*"
 
 
+def mask_field(kind_name: str, field: str, text: str) -> str:
+    """A value as lists and printed summaries show it: sensitive fields masked
+    (ui-guide: ID first 6 + last 4, phone first 3 + last 4, addresses cut)."""
+    if field == "deleted" or not text:
+        return text
+    if field == "student_number":
+        return mask_student_number(text)
+    if not entities.kind(kind_name).field(field).sensitive:
+        return text
+    if field == "resident_id":
+        return ids.mask_resident_id(text)
+    if "phone" in field:
+        return ids.mask_phone(text)
+    return text[:2] + "……"  # an address: enough to recognise, not to read
+
+
 def _student_where(q: StudentQuery) -> queries.Where:
     return queries.student_where(
         normalize_search(q.text), q.township_id, q.school_id, q.grade, q.zone)

@@ -138,8 +138,8 @@ def log_change(ws: Workspace, change: Change, source: str | None = None) -> int 
     `source` is the peer an incoming change arrived from (NULL for local edits).
     """
     cur = ws.conn.execute(
-        "INSERT OR IGNORE INTO change_log (tbl, row_id, hlc, device_id, op, data, base, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data, base, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hlc, tbl, row_id) DO NOTHING",
         (
             change.table,
             change.row_id,

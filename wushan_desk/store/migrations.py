@@ -61,6 +61,9 @@ def migrate(conn: sqlite3.Connection, path: Path, current: int) -> Path | None:
 def apply_one(conn: sqlite3.Connection, mig: Migration) -> None:
     """Run one migration file and its version bump atomically."""
     conn.execute("BEGIN IMMEDIATE")
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= mig.version:
+        conn.execute("ROLLBACK")  # another process migrated it while we waited for the lock
+        return
     try:
         for statement in _statements(mig.sql):
             conn.execute(statement)

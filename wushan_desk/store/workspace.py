@@ -63,7 +63,14 @@ class Workspace:
                 self.conn.execute(f"RELEASE sp{depth}")
             raise
         else:
-            self.conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
+            try:
+                self.conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
+            except BaseException:
+                # e.g. a deferred foreign key failing at COMMIT: never leave the
+                # connection inside a transaction every later save would trip over
+                if depth == 0 and self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
         finally:
             self._depth = depth
 
@@ -137,7 +144,7 @@ def _inspect(path: Path, create: bool) -> int:
             f"工作区文件 {path.name} 已损坏，无法读取（{exc}）。"
             "请从备份恢复，或联系县教委技术人员。文件未作任何改动。"
         ) from exc
-    if app_id != APPLICATION_ID and (version or tables):
+    if app_id != APPLICATION_ID and (version or tables or app_id):
         raise WorkspaceError(
             f"{path.name} 是其他程序的数据库，不是巫山教育督导工作区。文件未作任何改动。"
         )
