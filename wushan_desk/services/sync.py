@@ -179,18 +179,16 @@ def device_join(
     _require_role(ws, "centre", "只有督导中心设备可以加入。")
     if ws.state("enrolled") == "1":
         raise PackageRejected("本机已经加入县级中心库，不能重复加入。", "already-enrolled")
-    summary = importer.import_package(
-        ws, package, enrolment=True, progress=progress, cancelled=cancelled
-    )
-    if summary.status != "applied":
-        return summary
-    hub_id = summary.sender or ""
-    device = identity.device_row(ws, ws.device_id) or {}
-    with ws.transaction():
-        ws.set_state("hub_id", hub_id)
+
+    def joined(ws: Workspace, header: Any) -> None:
+        device = identity.device_row(ws, ws.device_id) or {}
+        ws.set_state("hub_id", header.sender)
         ws.set_state("centre_id", device.get("centre_id") or "")
         ws.set_state("enrolled", "1")
-    return summary
+
+    return importer.import_package(
+        ws, package, enrolment=True, progress=progress, cancelled=cancelled, on_applied=joined
+    )
 
 
 def revoke(ws: Workspace, device: str) -> str:

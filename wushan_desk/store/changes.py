@@ -110,6 +110,10 @@ def write_local(
     if not changed:
         return []
     op = "delete" if changed.get("deleted") else "upsert"
+    if current is not None:
+        # an edit must sort after the version it replaces, even if this laptop's clock
+        # is behind the device that wrote it (HLC receive)
+        ws.clock.receive(current["hlc"])
     stamp = str(ws.clock.now())
     with ws.transaction():
         apply_change(ws, Change(table, row_id, stamp, ws.device_id, op, changed, base))

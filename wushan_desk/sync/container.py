@@ -132,6 +132,7 @@ _HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(Header) if f.name not 
 
 # --- errors people read --------------------------------------------------------------------
 
+
 def _rejected(code: str, detail: str = "") -> PackageRejected:
     """A `PackageRejected` with the standard Chinese message for `code`."""
     return PackageRejected(_MESSAGES[code].format(detail=detail), code)
@@ -171,6 +172,7 @@ def _mib(size: int) -> str:
 
 
 # --- header fields -------------------------------------------------------------------------
+
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -256,11 +258,13 @@ def _parse_header(raw: bytes) -> Header:
     problem = _header_problem(data)
     if problem:
         raise _rejected("bad-header", problem)
-    return Header(**{name: data[name] for name in _HEADER_FIELDS},
-                  sender_keys=data.get("sender_keys"))
+    return Header(
+        **{name: data[name] for name in _HEADER_FIELDS}, sender_keys=data.get("sender_keys")
+    )
 
 
 # --- progress and cancellation -------------------------------------------------------------
+
 
 class _Job:
     """Reports one step at a time as `progress(done, total, message)`; raises on cancel."""
@@ -450,6 +454,7 @@ def _fsync_dir(folder: Path) -> None:
 
 # --- reading the envelope ------------------------------------------------------------------
 
+
 def read_header(path: Path) -> tuple[Header, bytes, bytes, int]:
     """(header, signed bytes, signature, payload offset); nothing verified yet.
 
@@ -495,6 +500,7 @@ def _take(src: IO[bytes], size: int) -> bytes:
 
 
 # --- opening a package ---------------------------------------------------------------------
+
 
 def open_package(
     path: Path,
@@ -614,6 +620,7 @@ def _read_source(src: IO[bytes], size: int) -> bytes:
 
 # --- decrypting and unpacking --------------------------------------------------------------
 
+
 def _unseal(
     tmp: Path, header: Header, suite: Suite, keys: PrivateKeys, limits: Limits, job: _Job
 ) -> tuple[str, ...]:
@@ -630,9 +637,7 @@ def _unseal(
     return members
 
 
-def _extract(
-    plain: Path, root: Path, header: Header, limits: Limits, job: _Job
-) -> tuple[str, ...]:
+def _extract(plain: Path, root: Path, header: Header, limits: Limits, job: _Job) -> tuple[str, ...]:
     """Check every member and the binding first, then extract them all."""
     with _zip_reading("ZIP 结构损坏"):
         zf = zipfile.ZipFile(plain)
@@ -743,6 +748,7 @@ def _extract_member(
 
 
 # --- the opened package --------------------------------------------------------------------
+
 
 class OpenedPackage:
     """A fully checked package, unpacked under a temp folder that `close()` removes."""

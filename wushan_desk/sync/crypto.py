@@ -257,8 +257,13 @@ class AgeEd25519Suite:
         """
         identity = self._identity(keys)
         with src.open("rb") as fin:
-            _stream(fin, dst, progress, lambda r, w: pyrage.decrypt_io(r, w, [identity]),
-                    DecryptionFailed)
+            _stream(
+                fin,
+                dst,
+                progress,
+                lambda r, w: pyrage.decrypt_io(r, w, [identity]),
+                DecryptionFailed,
+            )
 
     def fingerprint(self, public: PublicKeys) -> str:
         """First 16 hex digits of sha256(suite name, sign key, encrypt key), in groups of 4.

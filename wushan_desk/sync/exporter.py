@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,14 @@ from wushan_desk.store.blobs import blob_path
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, identity, payload
 from wushan_desk.sync.merge import now_text
-from wushan_desk.sync.scope import DEPENDENTS, SCOPE_FIELDS, Scope, device_scope, everything
+from wushan_desk.sync.scope import (
+    BY_SCHOOL,
+    DEPENDENTS,
+    SCOPE_FIELDS,
+    Scope,
+    device_scope,
+    everything,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def export_to(
             progress=progress,
             cancelled=cancelled,
         )
-    _record(ws, written.package_id, peer, header["kind"], path, manifest, enrolment)
+    _record(ws, written.package_id, peer, header["kind"], path, manifest)
     return Exported(path, written.package_id, peer_id, count, len(files), after + 1, upto)
 
 
@@ -122,7 +129,6 @@ def _record(
     kind: str,
     path: Path,
     manifest: dict[str, Any],
-    enrolment: bool,
 ) -> None:
     when = now_text()
     with ws.transaction():
@@ -143,13 +149,8 @@ def _record(
             file_name=path.name,
         )
         ws.set_state("last_sync", when)
-        acked = manifest["to_seq"] if enrolment else peer.acked_seq
-        sync_state.save_peer(
-            ws,
-            sync_state.Peer(
-                peer.device_id, acked, peer.acked_at, peer.received_seq, when, peer.last_import
-            ),
-        )
+        # re-read: an import may have moved the receipts while the package was written
+        sync_state.save_peer(ws, replace(sync_state.peer(ws, peer.device_id), last_export=when))
 
 
 def _entries(
@@ -173,6 +174,25 @@ def _entries(
                 yield payload.change_entry(change)
         elif in_now:
             yield payload.change_entry(change)
+        if change.table == "centre_townships" and _joined_zone(ws, scope, change, row, seq):
+            yield from _township_rows(ws, scope, row["township_id"])
+
+
+def _joined_zone(ws: Workspace, scope: Scope, change: Any, row: dict[str, Any],
+                 seq: int) -> bool:
+    """Did this change move a township into the peer's zone (from another centre)?"""
+    if scope.everything or "centre_id" not in change.data or row["deleted"]:
+        return False
+    before = sync_state.previous_value(ws, change.table, change.row_id, "centre_id", seq)
+    return row["centre_id"] == scope.centre_id and before != scope.centre_id
+
+
+def _township_rows(ws: Workspace, scope: Scope, township_id: str) -> Iterator[dict[str, Any]]:
+    """Every row tied to a township's schools, as snapshots with their dependents."""
+    for school in sync_state.rows_where(ws, "schools", "township_id", township_id):
+        for table in sorted(BY_SCHOOL):
+            for row in sync_state.rows_where(ws, table, "school_id", school["id"]):
+                yield from _row_with_dependents(ws, scope, table, row)
 
 
 def _row_with_dependents(

@@ -27,6 +27,7 @@ from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, identity, payload
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.merge import MergeStats, merge_change, merge_snapshot, now_text
+from wushan_desk.sync.scope import HUB_AUTHORED
 
 #: Payload upgrades, applied on the fly to each line of a package from an older schema:
 #: UPGRADES[v] turns a line written at schema v into one of schema v + 1. None are needed
@@ -76,8 +77,13 @@ def import_package(
     enrolment: bool = False,
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
+    on_applied: Callable[[Workspace, Any], None] | None = None,
 ) -> ImportSummary:
-    """Apply one package file; never raises PackageRejected (it lands in the summary)."""
+    """Apply one package file; never raises PackageRejected (it lands in the summary).
+
+    `on_applied(ws, header)` runs inside the import's transaction (joining records its
+    hub there, so a crash cannot leave the data applied but the device not joined).
+    """
     summary = ImportSummary(file=str(path))
     try:
         with tempfile.TemporaryDirectory(prefix="wushan-import-") as tmp:
@@ -87,7 +93,7 @@ def import_package(
                 summary.status = "unchanged"
                 return summary
             entries = _validated_entries(ws, opened, progress, cancelled)
-            _apply(ws, opened, entries, summary, dry_run, progress, cancelled)
+            _apply(ws, opened, entries, summary, dry_run, progress, cancelled, on_applied)
     except PackageRejected as exc:
         summary.status, summary.rejected, summary.code = (
             "rejected",
@@ -154,11 +160,15 @@ def _validated_entries(
 ) -> list[payload.Snapshot | changes.Change]:
     """Every line parsed and checked before anything is written."""
     tables = frozenset(changes.synced_tables(ws))
+    from_device = identity.role(ws) == "hub"
     steps = range(opened.header.schema_version, identity.schema_version(ws))
     entries: list[payload.Snapshot | changes.Change] = []
     for number, line in enumerate(opened.iter_lines("changes.jsonl"), start=1):
         try:
-            entries.append(payload.parse_entry(_upgraded(line, steps), tables))
+            entry = payload.parse_entry(_upgraded(line, steps), tables)
+            if from_device:
+                _check_device_entry(entry, opened.header.sender)
+            entries.append(entry)
         except payload.PayloadError as exc:
             raise PackageRejected(
                 f"同步包第 {number} 条记录有误：{exc}。请让对方重新导出。", "bad-entry"
@@ -168,6 +178,14 @@ def _validated_entries(
             if cancelled():
                 raise Cancelled()
     return entries
+
+
+def _check_device_entry(entry: payload.Snapshot | changes.Change, sender: str) -> None:
+    """A device sends only its own edits, and never of what only the hub may write."""
+    if isinstance(entry, payload.Snapshot) or entry.device != sender:
+        raise payload.PayloadError("设备只能发送本机所做的修改")
+    if entry.table in HUB_AUTHORED:
+        raise payload.PayloadError(f"设备不能修改县级中心库管理的数据（{entry.table}）")
 
 
 def _upgraded(line: str, steps: range) -> str:
@@ -192,8 +210,10 @@ def _apply(
     dry_run: bool,
     progress: ProgressFn,
     cancelled: CancelledFn,
+    on_applied: Callable[[Workspace, Any], None] | None,
 ) -> None:
     manifest = opened.read_json("manifest.json")
+    _manifest_numbers(manifest)
     header = opened.header
     if not dry_run:
         summary.backup = str(backup.backup_workspace(ws.conn, ws.path, "before-import"))
@@ -203,6 +223,7 @@ def _apply(
             for done, entry in enumerate(entries, start=1):
                 if isinstance(entry, payload.Snapshot):
                     merge_snapshot(ws, entry, header.sender, stats)
+                    ws.clock.receive(max(stamp for _, stamp in entry.fields.values()))
                 else:
                     merge_change(ws, entry, header.sender, header.package_id, stats)
                     ws.clock.receive(entry.stamp)
@@ -233,6 +254,8 @@ def _apply(
             )
             if dry_run:
                 raise _DryRun()
+            if on_applied:
+                on_applied(ws, header)
             ws.set_state("last_sync", now_text())
     except _DryRun:
         pass
@@ -258,15 +281,28 @@ def _store_files(
     return len(hashes)
 
 
+def _manifest_numbers(manifest: Any) -> tuple[int, int, int]:
+    """(from_seq, to_seq, receipt) of a manifest, checked: a bad one rejects the package."""
+    try:
+        receipt = manifest["receipt"]
+        numbers = (manifest["from_seq"], manifest["to_seq"], receipt["received_seq"])
+        if isinstance(receipt.get("at"), str | None) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
+        ):
+            return numbers
+    except (KeyError, TypeError, AttributeError):
+        pass
+    raise PackageRejected("同步包的清单（manifest）格式不对。请让对方重新导出。", "bad-entry")
+
+
 def _update_peer(ws: Workspace, header: Any, manifest: dict[str, Any]) -> None:
     """Advance what we hold of the sender, and what the sender confirmed of ours."""
     peer = sync_state.peer(ws, header.sender)
-    from_seq, to_seq = int(manifest.get("from_seq", 1)), int(manifest.get("to_seq", 0))
+    from_seq, to_seq, acked = _manifest_numbers(manifest)
     received = (
         max(peer.received_seq, to_seq) if from_seq <= peer.received_seq + 1 else peer.received_seq
     )
-    receipt = manifest.get("receipt") or {}
-    acked = int(receipt.get("received_seq") or 0)
+    receipt = manifest["receipt"]
     newer = acked > peer.acked_seq
     sync_state.save_peer(
         ws,

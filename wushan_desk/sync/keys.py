@@ -40,9 +40,7 @@ class KeyStore(Protocol):
 class MappingKeyStore:
     """Keys kept as two text values under `SIGN_KEY` and `ENCRYPT_KEY`."""
 
-    def __init__(
-        self, get: Callable[[str], str | None], set: Callable[[str, str], None]
-    ) -> None:
+    def __init__(self, get: Callable[[str], str | None], set: Callable[[str, str], None]) -> None:
         self._get = get
         self._set = set
 

@@ -29,6 +29,10 @@ REFERENCE_TABLES = frozenset(
     }
 )
 
+#: Written only at the hub: a device's package touching them is refused (a device must
+#: not move townships between centres or swap another device's keys).
+HUB_AUTHORED = REFERENCE_TABLES - {"schools"}
+
 #: Tables scoped by the township of the school a row names in `school_id`.
 BY_SCHOOL = frozenset({"students", "visits"})
 
