@@ -20,6 +20,7 @@ from network import HUB, Network, build_network, table_state
 
 from wushan_desk.services import records
 from wushan_desk.store import changes, sync_state
+from wushan_desk.sync import scope
 
 FIELDS = {"class_name": ["1班", "2班", "3班"], "guardian_name": ["向红", "冉军", None]}
 SYNCED_REFERENCE = ("counties", "townships", "centres", "centre_townships", "schools", "devices")
@@ -138,13 +139,17 @@ def assert_converged(model: Model) -> None:
     with net.open(HUB) as hub:
         reference = {t: table_state(hub, t) for t in SYNCED_REFERENCE}
         hub_students = table_state(hub, "students")
+        zones = {dev: scope.device_scope(hub, net.ids[dev]) for dev in net.devices}
+        in_zone = {dev: {sid for sid, s in hub_students.items()
+                         if zones[dev].contains(hub, "students", s)} for dev in net.devices}
     for dev in net.devices:
         with net.open(dev) as ws:
             for table in SYNCED_REFERENCE:
                 assert table_state(ws, table) == reference[table], (dev, table)
             held = table_state(ws, "students")
-        mine = {sid for sid in hub_students if sid in set(model.rows[dev]) or sid in held}
-        assert held == {sid: hub_students[sid] for sid in mine}, dev
+        # exactly the students of the device's zone, with the hub's values: none missing,
+        # none leaked from another centre
+        assert held == {sid: hub_students[sid] for sid in in_zone[dev]}, dev
 
 
 def assert_concurrent_edits_left_conflicts(model: Model) -> None:
