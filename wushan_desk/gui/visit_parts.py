@@ -109,6 +109,19 @@ def number_keys(options: Sequence[str]) -> dict[Qt.Key, str]:
     return dict(zip(NUMBER_KEYS, options, strict=False))
 
 
+
+def lay_out_row(row: QWidget, texts: tuple[QWidget, ...], controls: tuple[QWidget, ...]) -> None:
+    """A checklist row: its texts stacked on the left, its controls in a line on the right."""
+    text = QVBoxLayout()
+    text.setSpacing(0)
+    for label in texts:
+        text.addWidget(label)
+    line = QHBoxLayout(row)
+    line.setContentsMargins(6, 3, 6, 3)
+    line.addLayout(text, 1)
+    for widget in controls:
+        line.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
+
 class KeyChoice(QFrame):
     """A row of toggle buttons answered by keys (Y/N/空格, 1/2/3); Delete clears.
 
@@ -242,15 +255,8 @@ class AnswerRow(QFrame):
         self.photos.clicked.connect(lambda: self.photosRequested.emit(self))
         if self.kind != rules.PHOTO:  # photo items need them: others keep Tab short
             self.photos.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        text = QVBoxLayout()
-        text.setSpacing(0)
-        for label in (self.content, self.detail, self.error):
-            text.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 3, 6, 3)
-        row.addLayout(text, 1)
-        for widget in (self.input, self.score, self.note, self.photos):
-            row.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
+        lay_out_row(self, (self.content, self.detail, self.error),
+                    (self.input, self.score, self.note, self.photos))
         self.apply_widths(widths)
 
     def _make_input(self, top: float) -> QWidget:
@@ -413,15 +419,8 @@ class CheckRow(QFrame):
         self.photos = QToolButton(text="照片", toolTip="添加或查看照片")
         self.photos.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.photos.clicked.connect(lambda: self.photosRequested.emit(self))
-        text = QVBoxLayout()
-        text.setSpacing(0)
-        for label in (self.content, self.detail, self.error):
-            text.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 3, 6, 3)
-        row.addLayout(text, 1)
-        for widget in (self.input, self.state, self.note, self.photos):
-            row.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
+        lay_out_row(self, (self.content, self.detail, self.error),
+                    (self.input, self.state, self.note, self.photos))
         self.apply_widths(widths)
 
     def apply_widths(self, widths: Widths) -> None:
