@@ -154,10 +154,11 @@ def test_a_failed_commit_leaves_no_open_transaction(tmp_path: Path) -> None:
     from wushan_desk.store import changes
 
     ws = new_workspace(tmp_path / "w.wsdb")
-    record = {"name": "孤儿学校", "type": "小学", "township_id": "00000000-0000-4000-8000-000000000000"}
+    nowhere = "00000000-0000-4000-8000-000000000000"
+    record = {"name": "孤儿学校", "type": "小学", "township_id": nowhere}
     with pytest.raises(sqlite3.IntegrityError):
         changes.write_local(ws, "schools", "11111111-1111-4111-8111-111111111111", record)
     assert not ws.conn.in_transaction
     changes.write_local(ws, "schools", "22222222-2222-4222-8222-222222222222",
-                        record | {"township_id": list(workspace.township_ids().values())[0]})
+                        record | {"township_id": workspace.township_ids()["骡坪镇"]})
     ws.close()

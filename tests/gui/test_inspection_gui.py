@@ -374,7 +374,7 @@ def test_amending_findings_and_the_opinion(qtbot, page: InspectionPage, ws: Work
     (amendment,) = after.amendments
     assert amendment["amended_by"] == "向堃" and "新增问题" in amendment["changes"]
     shown = editor.amendments.item(0, 3).text()
-    assert "发现问题 学校责任人：（空） → 刘主任" in shown and "督导意见" in shown
+    assert "问题“陪餐记录缺9月份” 学校责任人：（空） → 刘主任" in shown and "督导意见" in shown
 
 
 def test_template_manager_versions_a_checklist(qtbot, page: InspectionPage, ws: Workspace,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.domain import entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import dialogs
@@ -77,20 +75,6 @@ QLabel#sectionHeader { background: #e9edf2; font-weight: bold; padding: 4px 6px;
                        border-bottom: 1px solid #c5cdd7; color: #1d2733; }
 """
 
-
-
-def pretty_change(text: str) -> str:
-    """“检查结果.value：'6' → '8'” from the service, in the user's words: “检查结果 结果：6 → 8”."""
-    match = re.match(r"^([^.：]+)\.(\w+)：(.*)$", text)
-    if not match:
-        return text
-    label, field, rest = match.groups()
-    kinds = list(entities.KINDS.values())
-    kind = next((k for k in kinds if label in (k.name, k.label)), None) or next(
-        (k for k in kinds if k.label.endswith(label)), None)  # the service says 问题
-    field_label = kind.field(field).label if kind and field in kind.field_names else field
-    rest = rest.replace("None", "（空）").replace("'", "")
-    return f"{kind.label if kind else label} {field_label}：{rest}"
 
 
 class VisitEditor(VisitFiles, QWidget):
@@ -460,7 +444,7 @@ class VisitEditor(VisitFiles, QWidget):
         table, rows = self.amendments, self.d.amendments
         table.setRowCount(len(rows))
         for r, a in enumerate(rows):
-            changes = "\n".join(pretty_change(c) for c in json.loads(a["changes"] or "[]"))
+            changes = "\n".join(json.loads(a["changes"] or "[]"))
             for c, value in enumerate((a["amended_on"], a.get("amended_by") or "", a["reason"],
                                        changes)):
                 table.setItem(r, c, QTableWidgetItem(value))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.domain import entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import attachments, records
@@ -275,7 +276,7 @@ def amend(
                     value = record.get("value", before["value"])
                     record = record | {"score": rules.score_answer(item, value)}
                 records.put(ws, kind, record)
-                described += _describe(kind, before, record)
+                described += _describe(ws, kind, before, record)
             refreshed = detail(ws, visit_id)
             got, top = refreshed.total
             records.put(ws, "visit", {"id": visit_id, "total_score": got, "max_score": top})
@@ -336,15 +337,32 @@ def _amendable(
     return before
 
 
-def _describe(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
-    label = _LABELS.get(kind, kind)
+def _describe(ws: Workspace, kind: str, before: Mapping[str, Any] | None,
+              after: Mapping[str, Any]) -> list[str]:
+    """An amendment's changes in the user's words: “3.1 开齐国家课程 结果：6 → 8”."""
+    record = {**(before or {}), **after}
+    if kind == "visit_answer":
+        item = records.get(ws, "checklist_item", record.get("item_id") or "") or {}
+        subject = f"{item.get('code') or ''} {str(item.get('content', ''))[:16]}".strip()
+    elif kind == "finding":
+        subject = f"问题“{str(record.get('description', ''))[:16]}”"
+    else:
+        subject = "督导记录"
     if before is None:
-        return [f"新增{label}"]
+        return [f"新增{_LABELS.get(kind, kind)}：{subject}"]
+    spec = entities.kind(kind)
     return [
-        f"{label}.{k}：{before.get(k)!r} → {v!r}"
+        f"{subject} {spec.field(k).label}：{_shown(before.get(k))} → {_shown(v)}"
         for k, v in after.items()
-        if k not in ("id", "score") and before.get(k) != v
+        if k in spec.field_names and k not in ("score", "visit_id", "item_id")
+        and before.get(k) != v
     ]
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "（空）"
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def follow_up(ws: Workspace, visit_id: str, *, date: dt.date, inspector_ids: list[str]) -> str:
