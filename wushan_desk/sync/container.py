@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from wushan_desk import files
 from wushan_desk.services.progress import Cancelled, CancelledFn, ProgressFn
 from wushan_desk.sync.crypto import (
     DEFAULT_SUITE,
@@ -418,23 +419,19 @@ def _signed_part(header_json: bytes) -> bytes:
 
 
 def _compose(path: Path, signed: bytes, signature: bytes, sealed: Path, job: _Job) -> None:
-    """Write `<path>.partial`, fsync it, rename it to `path`; remove it on any failure."""
-    partial = path.with_name(path.name + ".partial")
+    """Write the package atomically (files.write_atomic): never half a package at `path`."""
     job.step("正在写入…", sealed.stat().st_size)
-    try:
-        with partial.open("wb") as out, sealed.open("rb") as fin:
-            out.write(signed + len(signature).to_bytes(2, "big") + signature)
-            done = 0
+
+    def write(out: IO[bytes]) -> None:
+        out.write(signed + len(signature).to_bytes(2, "big") + signature)
+        done = 0
+        with sealed.open("rb") as fin:
             while chunk := fin.read(CHUNK):
                 out.write(chunk)
                 done += len(chunk)
                 job.advance(done)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+
+    files.write_atomic(path, write)
     _fsync_dir(path.parent)
 
 
