@@ -13,7 +13,7 @@ from typing import Any
 
 from wushan_desk.domain import entities
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.store import changes
+from wushan_desk.store import changes, sync_state
 from wushan_desk.store.workspace import Workspace
 
 
@@ -49,11 +49,8 @@ def iter_records(
 ) -> Iterator[dict[str, Any]]:
     """Every record of a kind in creation order, streamed (safe for 60,000 students)."""
     kind = entities.kind(kind_name)
-    where = "" if deleted else "WHERE deleted = 0"
-    cur = ws.conn.execute(f"SELECT * FROM {kind.table} {where} ORDER BY created_hlc, id")
-    names = [d[0] for d in cur.description]
-    for row in cur:
-        yield changes.from_sql(kind, dict(zip(names, row, strict=True)))
+    for row in sync_state.rows_of(ws, kind.table, live=not deleted):
+        yield changes.from_sql(kind, row)
 
 
 def prepare(

@@ -240,8 +240,8 @@ def import_packages(
 def enrolled_devices(ws: Workspace) -> list[str]:
     return [
         r["id"]
-        for r in sync_state.rows_of(ws, "devices")
-        if r["role"] == "centre" and not r["revoked"] and not r["deleted"]
+        for r in sync_state.rows_of(ws, "devices", live=True)
+        if r["role"] == "centre" and not r["revoked"]
     ]
 
 
@@ -335,16 +335,16 @@ def resolve(ws: Workspace, conflict_id: str, keep: str) -> None:
 
 
 def find_centre(ws: Workspace, name_or_id: str) -> str:
-    for r in sync_state.rows_of(ws, "centres"):
-        if not r["deleted"] and name_or_id in (r["id"], r["name"]):
+    for r in sync_state.rows_of(ws, "centres", live=True):
+        if name_or_id in (r["id"], r["name"]):
             return r["id"]
-    names = "、".join(r["name"] for r in sync_state.rows_of(ws, "centres") if not r["deleted"])
+    names = "、".join(r["name"] for r in sync_state.rows_of(ws, "centres", live=True))
     raise PackageRejected(f"找不到督导中心“{name_or_id}”。现有：{names or '（无）'}", "no-centre")
 
 
 def find_device(ws: Workspace, name_or_id: str | None) -> str:
-    for r in sync_state.rows_of(ws, "devices"):
-        if not r["deleted"] and name_or_id in (r["id"], r["name"]) and r["role"] == "centre":
+    for r in sync_state.rows_of(ws, "devices", live=True):
+        if name_or_id in (r["id"], r["name"]) and r["role"] == "centre":
             return r["id"]
     raise PackageRejected(f"找不到已登记的设备“{name_or_id}”。", "no-device")
 

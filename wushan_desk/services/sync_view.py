@@ -313,7 +313,7 @@ def ledger_rows(ws: Workspace) -> list[LedgerRow]:
 
 def centres(ws: Workspace) -> list[tuple[str, str]]:
     """(name, id) of the supervision centres a device can be enrolled into."""
-    return [(r["name"], r["id"]) for r in sync_state.rows_of(ws, "centres") if not r["deleted"]]
+    return [(r["name"], r["id"]) for r in sync_state.rows_of(ws, "centres", live=True)]
 
 
 def summary_status(s: ImportSummary) -> tuple[str, str]:

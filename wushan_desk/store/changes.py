@@ -12,7 +12,8 @@ column values.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +69,16 @@ def from_sql(kind: entities.Kind, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def dict_rows(cur: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    """A query's rows as {column: value}, streamed."""
+    names = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(names, row, strict=True))
+
+
 def read_row(ws: Workspace, table: str, row_id: str) -> dict[str, Any] | None:
     cur = ws.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cur.description], row, strict=True))
+    return next(dict_rows(cur), None)
 
 
 def write_local(

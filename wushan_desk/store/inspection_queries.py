@@ -20,8 +20,7 @@ def _records(
     cur = ws.conn.execute(
         f"SELECT * FROM {kind_table} WHERE deleted = 0 AND {where} ORDER BY {order}", params
     )
-    names = [d[0] for d in cur.description]
-    return [changes.from_sql(kind, dict(zip(names, r, strict=True))) for r in cur]
+    return [changes.from_sql(kind, r) for r in changes.dict_rows(cur)]
 
 
 def _in_zone(where: list[str], params: list[Any], zone: tuple[str, ...] | None) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from wushan_desk.store import changes
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
 
@@ -73,8 +74,7 @@ def ledger(ws: Workspace, limit: int = 500) -> list[dict[str, Any]]:
         "ORDER BY processed DESC LIMIT ?",
         (limit,),
     )
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) | {"summary": json.loads(r[11])} for r in cur]
+    return [r | {"summary": json.loads(r["summary"])} for r in changes.dict_rows(cur)]
 
 
 def row_log(ws: Workspace, table: str, row_id: str) -> dict[str, Change]:
@@ -123,19 +123,19 @@ def pending_count(ws: Workspace, after_seq: int, peer_id: str) -> int:
     return row[0]
 
 
-def rows_of(ws: Workspace, table: str) -> Iterator[dict[str, Any]]:
-    """Every stored row of a synced table, tombstones included (enrolment snapshots)."""
-    cur = ws.conn.execute(f"SELECT * FROM {table} ORDER BY created_hlc")
-    names = [d[0] for d in cur.description]
-    for r in cur:
-        yield dict(zip(names, r, strict=True))
+def rows_of(ws: Workspace, table: str, *, live: bool = False) -> Iterator[dict[str, Any]]:
+    """Every stored row of a synced table in creation order, streamed; tombstones too
+    unless `live` (enrolment snapshots need them)."""
+    where = "WHERE deleted = 0" if live else ""
+    yield from changes.dict_rows(
+        ws.conn.execute(f"SELECT * FROM {table} {where} ORDER BY created_hlc, id")
+    )
 
 
 def rows_where(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:
     """Stored rows with `column` = value (dependents of a row that changes scope)."""
     cur = ws.conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (value,))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur]
+    return list(changes.dict_rows(cur))
 
 
 # --- conflicts -------------------------------------------------------------------------
