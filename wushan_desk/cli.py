@@ -245,7 +245,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     """Prove an installation (or the frozen bundle) is whole: data files, migrations, deps."""
     import tempfile
 
-    from wushan_desk.services import workspace
+    from wushan_desk.services import browse, workspace
     from wushan_desk.store import migrations
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -253,7 +253,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
         try:
             report = workspace.check(ws)
             version = workspace.info(ws).schema_version
-            townships = ws.conn.execute("SELECT count(*) FROM townships").fetchone()[0]
+            townships = browse.counts(ws)["townships"]
         finally:
             ws.close()
     fonts = sorted(p.name for p in paths.fonts_dir().glob("*.tt[fc]"))

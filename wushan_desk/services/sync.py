@@ -83,7 +83,7 @@ def write_request(ws: Workspace, out_dir: Path) -> Path:
         "keys": keys.public().__dict__,
         "created": _now(),
         "app_version": __version__,
-        "schema_version": identity.schema_version(ws),
+        "schema_version": ws.schema_version,
     }
     signature = identity.suite().sign(keys, _canonical(request))
     request["signature"] = base64.b64encode(signature).decode()

@@ -91,7 +91,7 @@ class WorkspaceInfo:
 
 def info(ws: Workspace) -> WorkspaceInfo:
     role = ws.state("role", "demo") or "demo"
-    version = ws.conn.execute("PRAGMA user_version").fetchone()[0]
+    version = ws.schema_version
     return WorkspaceInfo(
         path=ws.path,
         name=ws.state("name", ws.path.stem) or ws.path.stem,
@@ -125,9 +125,4 @@ class CheckReport:
 
 def check(ws: Workspace) -> CheckReport:
     """SQLite integrity check and foreign-key check of the whole workspace."""
-    integrity = [r[0] for r in ws.conn.execute("PRAGMA integrity_check")]
-    fk = [
-        f"{table} 行 {rowid} 引用的 {parent} 不存在"
-        for table, rowid, parent, _ in ws.conn.execute("PRAGMA foreign_key_check")
-    ]
-    return CheckReport([] if integrity == ["ok"] else integrity, fk)
+    return CheckReport(*ws.integrity_problems())

@@ -74,6 +74,19 @@ class Workspace:
         finally:
             self._depth = depth
 
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def integrity_problems(self) -> tuple[list[str], list[str]]:
+        """SQLite's integrity check (empty when "ok") and foreign keys pointing nowhere."""
+        integrity = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        dangling = [
+            f"{table} 行 {rowid} 引用的 {parent} 不存在"
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
+        ]
+        return ([] if integrity == ["ok"] else integrity), dangling
+
     def state(self, key: str, default: str | None = None) -> str | None:
         """A local (never synced) setting of this workspace."""
         row = self.conn.execute("SELECT value FROM local_state WHERE key = ?", (key,)).fetchone()

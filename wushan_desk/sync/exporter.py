@@ -102,7 +102,7 @@ def export_to(
             "kind": "enrolment" if enrolment else "sync",
             "sender": ws.device_id,
             "recipient": peer_id,
-            "schema_version": identity.schema_version(ws),
+            "schema_version": ws.schema_version,
             "app_version": __version__,
         }
         if enrolment:

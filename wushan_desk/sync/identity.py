@@ -33,10 +33,6 @@ def role(ws: Workspace) -> str:
     return ws.state("role", "demo") or "demo"
 
 
-def schema_version(ws: Workspace) -> int:
-    return ws.conn.execute("PRAGMA user_version").fetchone()[0]
-
-
 def my_keys(ws: Workspace) -> crypto.PrivateKeys:
     keys = keystore(ws).load()
     if keys is None:

@@ -147,7 +147,7 @@ def _check_header(ws: Workspace, header: Any, summary: ImportSummary, enrolment:
             else f"不是同步包（类型 {header.kind}）。",
             "wrong-kind",
         )
-    if header.schema_version > identity.schema_version(ws):
+    if header.schema_version > ws.schema_version:
         raise PackageRejected(
             f"同步包由更新版本的程序（{header.app_version}）导出，请先把本机程序升级到 "
             f"{header.app_version} 或更新版本再导入。",
@@ -161,7 +161,7 @@ def _validated_entries(
     """Every line parsed and checked before anything is written."""
     tables = frozenset(changes.synced_tables(ws))
     from_device = identity.role(ws) == "hub"
-    steps = range(opened.header.schema_version, identity.schema_version(ws))
+    steps = range(opened.header.schema_version, ws.schema_version)
     entries: list[payload.Snapshot | changes.Change] = []
     for number, line in enumerate(opened.iter_lines("changes.jsonl"), start=1):
         try:
