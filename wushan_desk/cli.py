@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,24 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wushan_desk import __version__, paths
+from wushan_desk import __version__, logs, paths
 from wushan_desk.domain import entities
-from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.errors import UserError
 from wushan_desk.services.progress import Cancelled
-from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.errors import BUSY_MESSAGE, WorkspaceBusy
+from wushan_desk.store.workspace import is_busy
 
 log = logging.getLogger("wushan_desk")
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
-
-
-class Rejected(Exception):
-    """Input refused by a command; `message` is the Chinese line for stderr."""
-
-    def __init__(self, message: str, code: str = "rejected") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,16 +154,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
         return int(exc.code or 0)
-    _setup_logging()
+    logs.setup()
     if not getattr(args, "func", None):
         from wushan_desk.gui.app import run
 
         return run(getattr(args, "db", None))
     try:
-        return args.func(args) or EXIT_OK
-    except (Rejected, WorkspaceError, ValidationError, _package_rejected()) as exc:
-        code = getattr(exc, "code", type(exc).__name__)
-        _error(f"{exc.message} [{code}]")
+        return _run(args)
+    except BrokenPipeError:
+        # `wushan-desk records list student | head`: the reader has all it wanted.
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one command; every expected refusal becomes one line and its exit code."""
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except WorkspaceBusy as exc:
+        _error(f"{exc.message} [{exc.code}]")
+        return EXIT_BUSY
+    except UserError as exc:
+        _error(f"{exc.message} [{exc.code}]")
         return EXIT_REJECTED
     except Cancelled:
         _error("已取消，工作区未作改动。 [cancelled]")
@@ -178,16 +183,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("已中断。 [interrupted]")
         return EXIT_ERROR
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # the last resort: one line for the user, the rest to the log
+        if is_busy(exc):
+            _error(f"{BUSY_MESSAGE} [busy]")
+            return EXIT_BUSY
         log.exception("unexpected error")
-        _error(f"发生意外错误：{exc}。详细信息见日志 {_log_path()} [unexpected]")
+        if isinstance(exc, OSError):
+            _error(f"读写文件时出错：{exc.strerror or exc}（{exc.filename or ''}）。"
+                   "请检查文件位置、磁盘空间和 U 盘后重试。 [os-error]")
+        else:
+            _error(f"发生意外错误：{exc}。详细信息见日志 {logs.log_path()} [unexpected]")
         return EXIT_ERROR
 
 
-def _package_rejected() -> type[Exception]:
-    from wushan_desk.sync.container import PackageRejected
-
-    return PackageRejected
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at devnull so the interpreter's final flush
+    does not raise again (the Python documentation's recipe for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @contextmanager
@@ -195,11 +213,20 @@ def _workspace(args: argparse.Namespace) -> Iterator[Any]:
     """The workspace named by --db (never created here), closed afterwards."""
     from wushan_desk.store.workspace import open_workspace
 
-    ws = open_workspace(_db(args), create=False)
+    ws = open_workspace(_db(args), create=False, busy_ms=_busy_ms())
     try:
         yield ws
     finally:
         ws.close()
+
+
+def _busy_ms() -> int:
+    """How long a command waits for a workspace another program is writing to:
+    WUSHAN_DESK_WAIT seconds (default 10), so a county script can wait out an import."""
+    try:
+        return max(0, int(float(os.environ.get("WUSHAN_DESK_WAIT", "10")) * 1000))
+    except ValueError:
+        return 10_000
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -210,7 +237,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from wushan_desk.services.demo import build_demo
 
     if not 0 < args.scale <= 20:
-        raise Rejected("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
+        raise UserError("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
     summary = build_demo(_db(args), scale=args.scale, seed=args.seed, progress=_progress_bar())
     print(json.dumps(_jsonable(summary), ensure_ascii=False))
     return EXIT_OK
@@ -273,7 +300,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
 def _require_db(args: argparse.Namespace) -> Path:
     db = getattr(args, "db", None)
     if db is None:
-        raise Rejected("请用 --db 指定工作区文件。", "no-db")
+        raise UserError("请用 --db 指定工作区文件。", "no-db")
     return db
 
 
@@ -321,7 +348,7 @@ def cmd_device_join(args: argparse.Namespace) -> int:
         summary = sync.device_join(ws, args.package, progress=_progress_bar())
     print(json.dumps(summary.as_dict(), ensure_ascii=False))
     if summary.status == "rejected":
-        raise Rejected(summary.rejected or "入网包被拒绝。", summary.code or "rejected")
+        raise UserError(summary.rejected or "入网包被拒绝。", summary.code or "rejected")
     return EXIT_OK
 
 
@@ -331,6 +358,10 @@ def cmd_sync_export(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         for exported in sync.export(ws, args.out, args.to, progress=_progress_bar()):
             print(exported.path)
+            if not exported.recorded:
+                _error(f"已写出同步包 {exported.path.name}，但工作区正忙，"
+                       "本机的同步记录没有登记这一次导出；同步包完整有效，可以照常送出。"
+                       " [not-recorded]")
     return EXIT_OK
 
 
@@ -416,7 +447,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from wushan_desk.services import bench
 
     if not 0 < args.scale <= 20:
-        raise Rejected("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
+        raise UserError("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
     figures = bench.run(args.scale, progress=_progress_bar())
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -492,7 +523,7 @@ def cmd_get(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         record = records.get(ws, args.kind, args.id)
     if record is None:
-        raise Rejected(
+        raise UserError(
             f"找不到编号为 {args.id} 的{entities.kind(args.kind).label}记录。", "not-found"
         )
     print(json.dumps(record, ensure_ascii=False))
@@ -503,12 +534,9 @@ def cmd_put(args: argparse.Namespace) -> int:
     from wushan_desk.services import records
 
     entities.kind(args.kind)
-    lines = _read_jsonl(Path(args.file))
+    lines = records.read_jsonl(Path(args.file))
     with _workspace(args) as ws:
-        try:
-            results = records.put_many(ws, args.kind, lines)
-        except records.BatchInvalid as exc:
-            raise Rejected(exc.message, "invalid-records") from exc
+        results = records.put_many(ws, args.kind, lines)
     print(
         json.dumps(
             {
@@ -529,43 +557,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
     entities.kind(args.kind)
     with _workspace(args) as ws:
         if not records.delete(ws, args.kind, args.id):
-            raise Rejected(f"找不到编号为 {args.id} 的记录（或已删除）。", "not-found")
+            raise UserError(f"找不到编号为 {args.id} 的记录（或已删除）。", "not-found")
     print(json.dumps({"deleted": args.id}))
     return EXIT_OK
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Parse a JSON-lines file; every bad line is reported, and then none is used."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise Rejected(f"找不到文件：{path}", "no-file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Rejected(
-            f"无法读取文件 {path}（应为 UTF-8 编码的 JSON lines）：{exc}", "bad-file"
-        ) from exc
-    records, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, parse_constant=_no_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            problems.append(f"第 {number} 行：不是有效的 JSON（{getattr(exc, 'msg', exc)}）")
-            continue
-        if not isinstance(value, dict):
-            problems.append(f"第 {number} 行：应为一个 JSON 对象")
-            continue
-        records.append(value)
-    if problems:
-        raise Rejected(
-            f"{len(problems)} 行有错误，未写入任何记录：" + "；".join(problems), "bad-json"
-        )
-    return records
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"不支持 {name}")
 
 
 def _progress_bar() -> Callable[[int, int, str], None]:
@@ -600,21 +594,6 @@ def _jsonable(obj: Any) -> Any:
 
 def _error(line: str) -> None:
     print(line, file=sys.stderr)
-
-
-def _log_path() -> Path:
-    return paths.user_data_dir() / "logs" / "wushan-desk.log"
-
-
-def _setup_logging() -> None:
-    try:
-        _log_path().parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(_log_path(), encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
 
 
 def _utf8_streams() -> None:

@@ -1,27 +1,159 @@
-"""Writing files so that a crash, a full disk or a pulled USB stick never leaves half of
-one under its real name: write `<name>.partial`, flush and fsync, then rename."""
+"""Files on the users' Windows laptops: one atomic writer, safe names, no collisions.
+
+- `write_atomic`: a crash, a full disk or a pulled USB stick never leaves half a file
+  under its real name: write a temporary file in the same folder, flush and fsync it,
+  then rename it over the target, retrying briefly when Windows refuses the rename
+  because an antivirus scanner or the search indexer has the file open for a moment.
+- `safe_name`: a file name built from user text (a school, a person, a device) that
+  Windows accepts: no \\ / : * ? " < > |, no control characters, no reserved names
+  (CON, AUX, ...), no trailing dot or blank, not too long. pathvalidate applies
+  Windows' rules on every platform, so a name made on Linux also works on Windows.
+- `free_path`: a target that does not collide with a file another program holds open
+  (a PDF still open in WPS): the next free "名称 (2).pdf".
+
+Neutral module (standard library, pathvalidate, the domain's error type): every layer
+may use it.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from pathvalidate import is_valid_filename, sanitize_filename
+
+from wushan_desk.domain.errors import ValidationError
+
+#: Longest file name we build from user text: well under Windows' 255 and short enough
+#: for the 260-character path limit with a typical folder in front.
+MAX_NAME = 80
+#: Attempts and pause for a rename Windows refuses while a scanner holds the file.
+REPLACE_ATTEMPTS = 10
+REPLACE_PAUSE_S = 0.1
+
+#: Windows error numbers for "file in use": ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION,
+#: ERROR_LOCK_VIOLATION.
+_IN_USE_WINERRORS = frozenset({5, 32, 33})
+
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Call `write(file)` on `<path>.partial`, then move it to `path` in one step.
+    """Call `write(file)` on a temporary file beside `path`, then move it to `path`.
 
-    On any failure the partial file is removed and the error (OSError for a full disk or
-    a vanished drive) propagates for the caller to explain.
+    On any failure the temporary file is removed and the error (OSError for a full disk
+    or a vanished drive) propagates for the caller to explain; `path` is untouched.
     """
-    partial = path.with_name(path.name + ".partial")
+    partial = path.with_name(path.name + ".partial")  # a stale one (pulled stick) is reused
     try:
         with partial.open("wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(partial, path)
+        replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def replace(source: Path, target: Path) -> None:
+    """os.replace with short retries while the target is briefly held by another program.
+
+    Gives up after about a second and raises the PermissionError: then a program really
+    has the file open (a viewer), which only the user can close.
+    """
+    for attempt in range(REPLACE_ATTEMPTS):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError as exc:
+            if not in_use(exc) or attempt == REPLACE_ATTEMPTS - 1:
+                raise
+            time.sleep(REPLACE_PAUSE_S)
+
+
+def in_use(exc: OSError) -> bool:
+    """True if `exc` says the file is held by another program (Windows' sharing rules)."""
+    winerror = getattr(exc, "winerror", None)
+    if winerror is not None:
+        return winerror in _IN_USE_WINERRORS
+    return exc.errno in (errno.EACCES, errno.EBUSY, errno.ETXTBSY)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable where the OS allows it (POSIX; Windows has no such call)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # some file systems refuse; the file itself is already synced
+
+
+def safe_name(
+    text: str, suffix: str = "", *, fallback: str = "文件", max_len: int = MAX_NAME
+) -> str:
+    """`text` as a file name Windows accepts, `suffix` (".pdf") kept whole at the end."""
+    stem_len = max(1, max_len - len(suffix) - 1)
+    stem = sanitize_filename(text, platform="windows", max_len=stem_len, replacement_text="_")
+    name = (stem.strip(" .") or fallback) + suffix
+    if not is_valid_filename(name, platform="windows"):  # CON.pdf, NUL.png ...
+        name = "_" + name
+    return name
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """`folder/name` unless a file of that name exists and cannot be replaced (open in a
+    viewer on Windows); then "stem (2).ext", "stem (3).ext"...: a reprint never fails
+    because the previous copy is still open."""
+    target = folder / name
+    stem, suffix = target.stem, target.suffix
+    number = 1
+    while target.exists() and not _replaceable(target):
+        number += 1
+        target = folder / f"{stem} ({number}){suffix}"
+    return target
+
+
+def _replaceable(path: Path) -> bool:
+    """Can this file be replaced now? Opening it for appending is refused on Windows
+    while another program holds it without write sharing (what a PDF viewer does)."""
+    try:
+        with path.open("ab"):
+            return True
+    except OSError:
+        return False
+
+
+def read_limited(path: Path, max_bytes: int, too_big: str) -> bytes:
+    """The bytes of a user-chosen file, refusing what is not an ordinary file or is
+    larger than `max_bytes` (then `too_big` is the message): never reads /dev/zero
+    forever or a 4 GB file into memory. Raises ValidationError in plain Chinese."""
+    if not path.exists():
+        raise ValidationError(f"找不到文件：{path}")
+    if not is_regular_file(path):
+        raise ValidationError(f"{path} 不是普通文件（可能是文件夹、设备或管道），不能读取。")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValidationError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise ValidationError(too_big)
+    return data
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for an ordinary file: not a folder, device (/dev/zero), pipe or socket."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False

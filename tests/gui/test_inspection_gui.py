@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from typing_helpers import enter_text
 
+from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui import appearance, dialogs, visit_files
 from wushan_desk.gui.inspection_page import InspectionPage
@@ -25,7 +26,7 @@ from wushan_desk.gui.visit_parts import RED, KeyChoice, ScoreSpin
 from wushan_desk.services import attachments, inspection, records, workspace
 from wushan_desk.store.workspace import Workspace
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 SCHOOL = "巫山县骡坪镇中心小学"
 ITEMS = [
     {"section": "一、课程与教学", "content": "开齐开足国家课程", "item_kind": rules.SCORE,
@@ -75,6 +76,7 @@ def page(qtbot, styled_app, ws: Workspace) -> Iterator[InspectionPage]:
     if widget.editor is not None:
         widget.editor.amending = None  # nothing to ask at teardown
         widget.editor.save_now()
+        qtbot.waitUntil(lambda: widget.editor.saved, timeout=5000)
 
 
 def draw_signature(dialog: SignatureDialog) -> None:
@@ -103,7 +105,7 @@ def activate(qtbot, widget: QWidget) -> None:
 
 
 def wait_saved(qtbot, editor: VisitEditor) -> None:
-    qtbot.waitUntil(lambda: not editor._dirty and not editor._timer.isActive(), timeout=3000)
+    qtbot.waitUntil(lambda: editor.saved, timeout=5000)
 
 
 def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: Workspace,
@@ -175,6 +177,7 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     asked: list[str] = []
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: asked.append(a[2]) or True)
     editor.finalize_button.click()
+    qtbot.waitUntil(lambda: bool(asked))  # after the queued autosaves
     assert asked and "定稿" in asked[0]
     assert inspection.detail(ws, visit_id).locked
     assert "已定稿" in editor.status.text() and editor.amend_button.isVisible()
@@ -209,15 +212,13 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     # 打印 / 导出PDF through the report hook
     assert visit_files.reports_available()  # the hook has landed
     if visit_files.reports_available():
-        task = editor.export_pdf(tmp_path / "督导意见书.pdf")
-        assert task is not None
-        qtbot.waitUntil(lambda: task.done, timeout=20_000)
+        editor.export_pdf(tmp_path / "督导意见书.pdf")
+        qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
         assert (tmp_path / "督导意见书.pdf").read_bytes().startswith(b"%PDF")
         opened: list[Path] = []
         monkeypatch.setattr(visit_files, "open_file", opened.append)
-        task = editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
-        assert task is not None
-        qtbot.waitUntil(lambda: task.done, timeout=20_000)
+        editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
+        qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
         assert len(opened) == 1 and opened[0].name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
         assert opened[0].read_bytes().startswith(b"%PDF")
     else:

@@ -70,12 +70,17 @@ class HybridClock:
         """A new stamp greater than every stamp seen so far."""
         return self._advance(self._wall(), self.last.ms, self.last.counter)
 
+    def observe(self, seen: Stamp | str) -> None:
+        """Note a stamp issued elsewhere (another device, or another connection to this
+        workspace) so that every later local stamp sorts after it. Issues nothing."""
+        if isinstance(seen, str):
+            seen = Stamp.parse(seen)
+        if (seen.ms, seen.counter) > (self.last.ms, self.last.counter):
+            self.last = Stamp(seen.ms, seen.counter, self.device)
+
     def receive(self, remote: Stamp | str) -> Stamp:
         """Merge a stamp from another device so later local stamps sort after it."""
-        if isinstance(remote, str):
-            remote = Stamp.parse(remote)
-        if (remote.ms, remote.counter) > (self.last.ms, self.last.counter):
-            self.last = Stamp(remote.ms, remote.counter, self.device)
+        self.observe(remote)
         return self.now()
 
     def _advance(self, wall_ms: int, last_ms: int, last_counter: int) -> Stamp:

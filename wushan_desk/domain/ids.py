@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wushan_desk.domain import clock
 from wushan_desk.domain.errors import ValidationError
 
 __all__ = [
@@ -166,7 +167,7 @@ def parse_resident_id(text: str, *, today: dt.date | None = None) -> ResidentId:
     Raises ValidationError with a specific Chinese message for each kind of mistake.
     """
     number = _normalise(text)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if len(number) == 18:
         return _parse_18(number, today)
     if len(number) == 15:
@@ -272,7 +273,7 @@ def parse_student_number(
     they exist precisely for students without a usable ID. Returns the number.
     """
     number = _normalise(text)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if len(number) != 19:
         raise ValidationError(
             f"学籍号应为19位：G、J或L开头，后跟18位；现在是{len(number)}位，请核对",

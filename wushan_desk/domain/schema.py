@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from wushan_desk.domain import text
 from wushan_desk.domain.errors import ValidationError
 
 #: Looks up a referenced record: (kind, id) -> the record's fields, or None if absent.
@@ -179,6 +180,7 @@ def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
 
 
 def _clean_text(spec: FieldSpec, value: str) -> str:
+    value = text.clean(value, multiline=spec.max_length > text.MULTILINE_FROM)
     if len(value) > spec.max_length:
         raise ValidationError(f"不能超过{spec.max_length}个字")
     if spec.type == "date":

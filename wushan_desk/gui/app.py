@@ -7,43 +7,25 @@ line's: 0 ok, 1 unexpected error, 3 the workspace was refused (nothing written).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from pathlib import Path
 from types import TracebackType
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLockFile
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from wushan_desk import __version__, paths
+from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.first_start import FirstStartDialog
 from wushan_desk.gui.main_window import MainWindow
+from wushan_desk.gui.writer import close_writer
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace, open_workspace
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 3
-
-
-def setup_logging() -> None:
-    """Errors and their tracebacks go to a file the 详细信息 toggle can point at."""
-    root = logging.getLogger()
-    if any(getattr(h, "wushan", False) for h in root.handlers):
-        return
-    folder = paths.user_data_dir() / "logs"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            folder / "wushan-desk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    except OSError:
-        return  # a read-only folder must not stop the app
-    handler.wushan = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
 
 
 def create_app() -> QApplication:
@@ -59,43 +41,82 @@ def create_app() -> QApplication:
     return app
 
 
+#: The GUI connection waits at most this long for a write lock (design.md rule 5);
+#: autosaves go through the background writer, which waits as long as needed.
+GUI_BUSY_MS = 100
+
+
 class Session:
     """The open workspace and its window; opening another replaces both."""
 
     def __init__(self) -> None:
         self.ws: Workspace | None = None
         self.window: MainWindow | None = None
+        self.lock: QLockFile | None = None
 
     def open(self, path: Path, parent: QWidget | None = None) -> int:
         """Open `path` in a new main window; returns an exit code (0 when opened)."""
         blocking = self.window is None  # before the event loop runs, errors must block
+        lock = _instance_lock(path)
+        if lock is None:
+            dialogs.show_problem(parent, dialogs.Problem(
+                "无法打开工作区", f"工作区 {path.name} 已经在另一个窗口中打开。",
+                "请切换到那个窗口继续工作。同一个工作区同时开两个窗口，"
+                "两边的修改会互相覆盖，所以不允许。"), block=blocking)
+            return EXIT_REFUSED
         try:
-            ws = open_workspace(path, create=False)
+            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
         except WorkspaceError as exc:
+            lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
             return EXIT_REFUSED
         except Exception as exc:
+            lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
             return EXIT_ERROR
-        old_window, old_ws = self.window, self.ws
-        self.ws, self.window = ws, MainWindow(ws)
+        old_window, old_ws, old_lock = self.window, self.ws, self.lock
+        self.ws, self.window, self.lock = ws, MainWindow(ws), lock
         self.window.openRequested.connect(lambda p: self.open(p, self.window))
         self.window.restore_geometry()
         if old_window is not None:
             _dispose(old_window)
         if old_ws is not None:
+            close_writer(old_ws)
             old_ws.close()
+        if old_lock is not None:
+            old_lock.unlock()
         log.info("opened workspace %s", path)
         return EXIT_OK
 
     def close(self) -> None:
-        """Window first, then the connection: nothing may query a closed workspace."""
+        """Window first, then queued writes, then the connection and the lock."""
         if self.window is not None:
             _dispose(self.window)
             self.window = None
         if self.ws is not None:
+            close_writer(self.ws)
             self.ws.close()
             self.ws = None
+        if self.lock is not None:
+            self.lock.unlock()
+            self.lock = None
+
+
+def _instance_lock(path: Path) -> QLockFile | None:
+    """This process's claim to show `path` (None: another window already does).
+
+    QLockFile notes our process id and treats the lock of a crashed program as free.
+    Where no lock file can be made (a read-only folder) the workspace opens anyway:
+    SQLite still keeps the file consistent.
+    """
+    lock = QLockFile(str(path.with_name(path.name + ".window-lock")))
+    lock.setStaleLockTime(0)
+    if lock.tryLock(0):
+        return lock
+    if lock.error() == QLockFile.LockError.LockFailedError:
+        return None
+    log.warning("no window lock for %s: %s", path, lock.error())
+    return lock
 
 
 def _dispose(window: MainWindow) -> None:
@@ -127,7 +148,7 @@ def _excepthook(kind: type[BaseException], exc: BaseException,
 
 def run(db_path: Path | None) -> int:
     """Run the GUI until the last window closes; returns the process exit code."""
-    setup_logging()
+    logs.setup()
     app = create_app()
     path = choose_start(Path(db_path) if db_path is not None else None)
     if path is None:

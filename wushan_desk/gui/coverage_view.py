@@ -7,7 +7,6 @@ visit of it (`openSchool(school id)`).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui.people import fill_combo
 from wushan_desk.gui.visit_parts import AMBER, RED, qcolor, term_label
@@ -76,7 +76,7 @@ class CoverageView(QWidget):
         self.by_township.toggled.connect(lambda _on: self.refresh())
 
     def _fill_terms(self) -> None:
-        current = rules.term_of(dt.date.today())
+        current = rules.term_of(clock.today())
         terms = {v["term"] for v in records.iter_records(self.ws, "visit") if v.get("term")}
         terms.add(current)
         fill_combo(self.term, "", [(term_label(t), t) for t in sorted(terms, reverse=True)],
@@ -85,7 +85,7 @@ class CoverageView(QWidget):
         self.term.setCurrentIndex(max(self.term.findData(self.term.currentData() or current), 0))
 
     def refresh(self) -> None:
-        term = self.term.currentData() or rules.term_of(dt.date.today())
+        term = self.term.currentData() or rules.term_of(clock.today())
         rows = inspection.coverage(self.ws, term, minimum=MINIMUM, zone=self.zone)
         total = len(browse.schools_in(self.ws)) if self.zone is None else None
         groups: dict[str, list[Any]] = {}

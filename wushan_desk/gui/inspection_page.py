@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.coverage_view import CoverageView
@@ -90,13 +91,13 @@ class MemoryList(ListPanel):
         self.model.sortRequested.connect(self._on_sort)
         self.table.setModel(self.model)
         self._rows: list[Any] = []
-        self.today = dt.date.today()
+        self.today = clock.today()
 
     def load(self) -> list[Any]:
         raise NotImplementedError
 
     def count(self) -> int:
-        self.today = dt.date.today()
+        self.today = clock.today()
         attr = self.order_by
         filled, empty = [], []
         for row in self.load():
@@ -212,7 +213,7 @@ class VisitList(MemoryList):
         fill_combo(self.status, "全部状态", [(s, s) for s in rules.VISIT_STATUSES],
                    keep=self.status.currentData())
         terms = {v["term"] for v in records.iter_records(self.ws, "visit") if v.get("term")}
-        terms.add(rules.term_of(dt.date.today()))
+        terms.add(rules.term_of(clock.today()))
         fill_combo(self.term, "全部学期",
                    [(term_label(t, short=True), t) for t in sorted(terms, reverse=True)],
                    keep=self.term.currentData())

@@ -8,8 +8,6 @@ screen decides where the editor opens.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui.visit_parts import RED, TONE_OF, finding_state, qcolor, staff_names
 from wushan_desk.services import inspection
@@ -73,7 +72,7 @@ class SchoolHistory(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        today = dt.date.today()
+        today = clock.today()
         names = staff_names(self.ws)
         visits = q.visits(self.ws, school_id=self.school_id)
         self._visit_ids = [v["id"] for v in visits]

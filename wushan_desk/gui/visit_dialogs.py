@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.domain import entities
+from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance, dialogs
@@ -170,7 +170,7 @@ class VisitStartDialog(EnterMovesOn):
             self.template.addItem(template_title(t), t["id"])
         last = str(appearance.settings().value(LAST_INSPECTORS, "") or "").split(",")
         self.inspectors = InspectorPicker(ws, original["inspector_ids"] if original else last)
-        self.date = date_edit(dt.date.today())
+        self.date = date_edit(clock.today())
         self.kind = QComboBox()
         for kind in ("经常性", "专项"):
             self.kind.addItem(kind, kind)

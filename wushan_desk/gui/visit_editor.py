@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import dialogs
@@ -62,6 +64,7 @@ from wushan_desk.gui.visit_parts import (
     set_tone,
     term_label,
 )
+from wushan_desk.gui.writer import writer_for
 from wushan_desk.services import inspection, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
@@ -88,7 +91,7 @@ class VisitEditor(VisitFiles, QWidget):
     def __init__(self, ws: Workspace, visit_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="visitEditor")
         self.ws, self.visit_id = ws, visit_id
-        self.today = dt.date.today()
+        self.today = clock.today()
         self.d = inspection.detail(ws, visit_id)
         self.amending: tuple[str, str | None] | None = None  # (reason, by) while amending
         self.amend_findings: dict[str, dict[str, Any]] = {}  # id or "new-N" -> record
@@ -101,6 +104,7 @@ class VisitEditor(VisitFiles, QWidget):
         self._current: Row | None = None
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
+        self._writer = writer_for(ws)
         self.widths = Widths(self._char())
         self._build()
         self._shortcuts()
@@ -477,60 +481,84 @@ class VisitEditor(VisitFiles, QWidget):
         else:
             self.save_now()
 
-    def save_now(self) -> bool:
-        """Write every pending answer, check and the opinion; True if all were saved.
-        A refused one stays pending, marked in red beside its item."""
+    def save_now(self) -> None:
+        """Queue every pending answer, check and the opinion on the background writer
+        (never waiting here for the workspace); the label shows 等待保存 until they
+        are written. A refused one stays pending, marked in red beside its item."""
         self._timer.stop()
         if self.amending is not None or self.d.locked:
-            return True
-        failed = 0
+            return
         for key, row in list(self._dirty.items()):
-            try:
-                if isinstance(row, AnswerRow):
-                    row.answer_id = inspection.answer(
-                        self.ws, self.visit_id, row.item["id"], row.value(), row.note_text(),
-                        row.photo_ids)
-                else:
-                    self._save_check(row)
-            except ValidationError as exc:
-                row.set_error(exc.message)
-                failed += 1
-                continue
-            except Exception as exc:
-                dialogs.show_error(self, exc, "检查结果没有保存")
-                return False
-            row.set_error(None)
             del self._dirty[key]
+            self._writer.submit(self._row_job(row), lambda _r, row=row: row.set_error(None),
+                                lambda exc, key=key, row=row: self._refused(key, row, exc))
         if self._summary_dirty:
-            try:
-                records.put(self.ws, "visit", {"id": self.visit_id,
-                                               "summary": self.summary.toPlainText().strip()})
-                self._summary_dirty = False
-            except Exception as exc:
-                dialogs.show_error(self, exc, "督导意见没有保存")
-                return False
-        now = dt.datetime.now().strftime("%H:%M:%S")
-        self.save_state.setText(f"有 {failed} 项没有保存，见红字" if failed else f"✓ 已保存 {now}")
-        set_tone(self.save_state, RED if failed else GREEN, bold=False)
-        self.changed.emit(self.visit_id)
-        return not failed
+            self._summary_dirty = False
+            summary = {"id": self.visit_id, "summary": self.summary.toPlainText().strip()}
+            self._writer.submit(lambda ws: records.put(ws, "visit", summary),
+                                failed=self._summary_refused)
+        if self._writer.pending:
+            self.save_state.setText("等待保存…")
+            set_tone(self.save_state, AMBER, bold=False)
+            self._writer.when_idle(self._saved)
 
-    def _save_check(self, row: CheckRow) -> None:
-        """One re-check per finding per 复查: the first result is recorded by the service;
-        a change later in the same visit updates that record (not a second one)."""
+    @property
+    def saved(self) -> bool:
+        """Nothing typed is waiting: no pending edit, no queued write, no refusal."""
+        return not (self._dirty or self._summary_dirty or self._timer.isActive()
+                    or self._writer.pending)
+
+    def _row_job(self, row: Row) -> Any:
+        """The write of one row, with its values taken now (the user may type on)."""
+        if isinstance(row, AnswerRow):
+            row.answer_id = rules.answer_id(self.visit_id, row.item["id"])
+            args = (self.visit_id, row.item["id"], row.value(), row.note_text(),
+                    list(row.photo_ids))
+            return lambda ws: inspection.answer(ws, *args)
         result, finding_id = row.value(), row.finding["id"]
-        day = dt.date.fromisoformat(self.d.visit["date"])
         if result is None:
             if row.note_text():
-                raise ValidationError("请先选择复查结论（1 已整改，2 部分整改，3 未整改）")
+                raise_later = ValidationError("请先选择复查结论（1 已整改，2 部分整改，3 未整改）")
+
+                def refuse(_ws: Workspace) -> None:
+                    raise raise_later
+
+                return refuse
+            return lambda _ws: None
+        # one re-check per finding per 复查: its id is fixed on the first save, so a
+        # change later in the same visit corrects that record instead of adding one
+        row.check_id = row.check_id or str(uuid.uuid4())
+        day = dt.date.fromisoformat(self.d.visit["date"])
+        args2 = (finding_id, self.visit_id, result)
+        kwargs = {"day": day, "note": row.note_text(), "photo_ids": list(row.photo_ids),
+                  "check_id": row.check_id}
+        return lambda ws: inspection.record_check(ws, *args2, **kwargs)
+
+    def _refused(self, key: str, row: Row, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            row.set_error(exc.message)
+            self._dirty.setdefault(key, row)  # stays pending until corrected
             return
-        row.check_id = inspection.record_check(
-            self.ws, finding_id, self.visit_id, result, day=day, note=row.note_text(),
-            photo_ids=row.photo_ids, check_id=row.check_id)
-        finding = records.get(self.ws, "finding", finding_id) or row.finding
-        text, tone = finding_state(finding, self.today)
-        row.state.setText(text.replace(" ", "\n"))
-        set_tone(row.state, tone)
+        self._dirty.setdefault(key, row)
+        dialogs.show_error(self, exc, "检查结果没有保存")
+
+    def _summary_refused(self, exc: BaseException) -> None:
+        self._summary_dirty = True
+        dialogs.show_error(self, exc, "督导意见没有保存")
+
+    def _saved(self) -> None:
+        """All queued writes are done: say so, and refresh the re-check states."""
+        failed = len(self._dirty)
+        now = clock.now().strftime("%H:%M:%S")
+        self.save_state.setText(f"有 {failed} 项没有保存，见红字" if failed else f"✓ 已保存 {now}")
+        set_tone(self.save_state, RED if failed else GREEN, bold=False)
+        for row in self.check_rows:
+            if row.check_id:
+                finding = records.get(self.ws, "finding", row.finding["id"]) or row.finding
+                text, tone = finding_state(finding, self.today)
+                row.state.setText(text.replace(" ", "\n"))
+                set_tone(row.state, tone)
+        self.changed.emit(self.visit_id)
 
     def hideEvent(self, event: Any) -> None:
         if self._dirty or self._summary_dirty:
@@ -654,9 +682,16 @@ class VisitEditor(VisitFiles, QWidget):
         self._show_state()
         self.changed.emit(self.visit_id)
 
-    def finalize(self) -> bool:
-        if self.d.locked or not self.save_now():
-            return False
+    def finalize(self) -> None:
+        """定稿: once every pending write is done, check the signatures, ask, lock."""
+        if self.d.locked:
+            return
+        self.save_now()
+        self._writer.when_idle(self._finalize_saved)
+
+    def _finalize_saved(self) -> bool:
+        if self._dirty or self.d.locked:
+            return False  # a refused answer is marked in red: fix it first
         self.d = inspection.detail(self.ws, self.visit_id)
         if not signature_complete(self.d):
             missing = [r for r in ("督学", HEAD) if r not in {s["role"] for s in self.d.signatures}]

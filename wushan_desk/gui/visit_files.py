@@ -7,6 +7,7 @@ A mixin of VisitEditor: it uses the editor's workspace, visit, rows and autosave
 
 from __future__ import annotations
 
+import atexit
 import html
 import importlib.util
 import shutil
@@ -18,15 +19,16 @@ from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPainter
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
-from wushan_desk import paths
+from wushan_desk import files, paths
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.tasks import Task, run_task
 from wushan_desk.gui.visit_parts import AnswerRow, CheckRow
+from wushan_desk.gui.writer import Writer
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.inspection import VisitDetail
 from wushan_desk.services.progress import Cancelled
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 
 PHOTO_LONG_SIDE = 1600
 PHOTO_QUALITY = 85
@@ -39,6 +41,19 @@ Row = AnswerRow | CheckRow
 def open_file(path: Path) -> None:
     """Open a PDF or photo in the system viewer (printing happens there, with preview)."""
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def viewing_folder() -> Path:
+    """Where attachments are copied to be opened in other programs (this process's own
+    temporary folder, removed at exit)."""
+    global _VIEWING
+    if _VIEWING is None:
+        _VIEWING = Path(tempfile.mkdtemp(prefix="wushan-view-"))
+        atexit.register(shutil.rmtree, _VIEWING, True)
+    return _VIEWING
+
+
+_VIEWING: Path | None = None
 
 
 def reports_available() -> bool:
@@ -81,18 +96,15 @@ def downscale_job(sources: list[Path], folder: Path) -> Any:
     return job
 
 
-def report_job(ws_path: Path, visit_id: str, out: Path, kind: str) -> Any:
+def report_job(ws: Workspace, visit_id: str, out: Path, kind: str) -> Any:
     """A run_task job: render on the worker thread with its own connection."""
 
     def job(progress: Any, _cancelled: Any) -> Path:
         from wushan_desk.services import inspection_report
 
         progress(0, 1, f"正在生成{REPORT_NAMES[kind]}……")
-        ws = open_workspace(ws_path, create=False)
-        try:
-            inspection_report.render(ws, visit_id, out, kind=kind)
-        finally:
-            ws.close()
+        with ws.worker_session() as worker:
+            inspection_report.render(worker, visit_id, out, kind=kind)
         return out
 
     return job
@@ -113,7 +125,9 @@ class VisitFiles:
     def editable(self) -> bool:
         raise NotImplementedError
 
-    def save_now(self) -> bool:
+    _writer: Writer
+
+    def save_now(self) -> None:
         raise NotImplementedError
 
     def _widget(self) -> QWidget:
@@ -141,7 +155,7 @@ class VisitFiles:
 
     def _view_photo(self, photo_id: str) -> None:
         try:
-            open_file(attachments.path_of(self.ws, photo_id))
+            open_file(attachments.open_copy(self.ws, photo_id, viewing_folder()))
         except Exception as exc:
             dialogs.show_error(self._widget(), exc, "照片打不开")
 
@@ -195,13 +209,15 @@ class VisitFiles:
 
     def _default_name(self, kind: str) -> str:
         school = self.d.school.get("name", "学校")
-        return f"{school}-{REPORT_NAMES[kind]}-{self.d.visit['date']}.pdf"
+        return files.safe_name(f"{school}-{REPORT_NAMES[kind]}-{self.d.visit['date']}", ".pdf")
 
     def export_pdf(self, path: Path, kind: str = "inspection",
-                   then: Any = None) -> Task | None:
-        """Render the document to `path` off the GUI thread (hook: inspection_report)."""
+                   then: Any = None) -> None:
+        """Render the document to `path` off the GUI thread, after the queued autosaves
+        (the document must show what is on screen)."""
         if not reports_available():
-            return None
+            return
+        self.task = None  # the report's task, once the autosaves are written
         self.save_now()
 
         def done(out: Path) -> None:
@@ -209,10 +225,12 @@ class VisitFiles:
             if then:
                 then(out)
 
-        self.task = run_task(self._widget(), f"正在生成{REPORT_NAMES[kind]}",
-                             report_job(self.ws.path, self.visit_id, Path(path), kind), done,
-                             what=f"{REPORT_NAMES[kind]}没有生成")
-        return self.task
+        def start() -> None:
+            self.task = run_task(self._widget(), f"正在生成{REPORT_NAMES[kind]}",
+                                 report_job(self.ws, self.visit_id, Path(path), kind), done,
+                                 what=f"{REPORT_NAMES[kind]}没有生成")
+
+        self._writer.when_idle(start)
 
     def export_dialog(self, kind: str) -> None:
         store = appearance.settings()
@@ -225,8 +243,12 @@ class VisitFiles:
             store.setValue("inspection/export_dir", str(Path(name).parent))
             self.export_pdf(Path(name), kind)
 
-    def print_report(self, kind: str = "inspection") -> Task | None:
-        """Print = open the PDF in the system viewer, which previews and prints it."""
+    def print_report(self, kind: str = "inspection") -> None:
+        """Print = open the PDF in the system viewer, which previews and prints it.
+
+        A name already taken by a copy still open in a viewer gets " (2)" and so on.
+        """
         folder = paths.user_data_dir() / "打印"
         folder.mkdir(parents=True, exist_ok=True)
-        return self.export_pdf(folder / self._default_name(kind), kind, then=open_file)
+        target = files.free_path(folder, self._default_name(kind))
+        self.export_pdf(target, kind, then=open_file)

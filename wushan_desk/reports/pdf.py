@@ -34,7 +34,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,7 +67,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
 
-from wushan_desk import __version__
+from wushan_desk import __version__, files
 from wushan_desk.paths import APP_NAME
 from wushan_desk.reports import fonts
 from wushan_desk.reports.document import (
@@ -644,24 +643,12 @@ def pdf_bytes(doc: Document) -> bytes:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.replace(tmp, path)
-        except PermissionError as exc:
-            raise ReportError(
-                f"无法写入 {path}：文件可能正被其他程序（例如 PDF 阅读器）打开，请关闭后再试。"
-            ) from exc
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        files.write_atomic(path, lambda fh: fh.write(data))
+    except PermissionError as exc:
+        raise ReportError(
+            f"无法写入 {path}：文件可能正被其他程序（例如 PDF 阅读器）打开，请关闭后再试。"
+        ) from exc
 
 
 # --- reading the metadata back (standard library only) ------------------------------------

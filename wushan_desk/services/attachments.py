@@ -9,6 +9,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
+from wushan_desk import files
 from wushan_desk.services import records
 from wushan_desk.store import blobs
 from wushan_desk.store.errors import WorkspaceError
@@ -32,16 +33,58 @@ def add(
 ) -> str:
     """Store `source` and record it as an attachment; returns the attachment id."""
     sha256, size = blobs.store_file(ws.files_dir, source, max_bytes(ws))
+    return _record(ws, sha256, size, source.name, owner_kind, owner_id, note)
+
+
+def add_bytes(
+    ws: Workspace,
+    data: bytes,
+    filename: str,
+    *,
+    owner_kind: str | None = None,
+    owner_id: str | None = None,
+    note: str | None = None,
+) -> str:
+    """Store bytes made in the app (a signature drawn on screen) as an attachment."""
+    name = files.safe_name(Path(filename).stem, Path(filename).suffix, fallback="附件")
+    sha256, size = blobs.store_bytes(ws.files_dir, data, max_bytes(ws), name)
+    return _record(ws, sha256, size, name, owner_kind, owner_id, note)
+
+
+def _record(
+    ws: Workspace,
+    sha256: str,
+    size: int,
+    filename: str,
+    owner_kind: str | None,
+    owner_id: str | None,
+    note: str | None,
+) -> str:
     record = {
         "sha256": sha256,
         "size": size,
-        "filename": source.name[:200],
-        "mime": mimetypes.guess_type(source.name)[0],
+        "filename": filename[:200],
+        "mime": mimetypes.guess_type(filename)[0],
         "owner_kind": owner_kind,
         "owner_id": owner_id,
         "note": note,
     }
     return records.put(ws, "attachment", record).id
+
+
+def open_copy(ws: Workspace, attachment_id: str, folder: Path) -> Path:
+    """A read-only copy of an attachment in `folder`, named with its extension, for the
+    user to open in another program: Windows picks the program by the extension, and an
+    image editor saving over the copy cannot change the stored evidence."""
+    source = path_of(ws, attachment_id)
+    record = records.get(ws, "attachment", attachment_id) or {}
+    original = Path(record.get("filename") or "附件")
+    suffix = original.suffix or (mimetypes.guess_extension(record.get("mime") or "") or "")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = files.free_path(folder, files.safe_name(original.stem, suffix, fallback="附件"))
+    files.write_atomic(target, lambda fh: fh.write(source.read_bytes()))
+    target.chmod(0o444)
+    return target
 
 
 def path_of(ws: Workspace, attachment_id: str) -> Path:

@@ -46,7 +46,7 @@ from wushan_desk.services.progress import (
     no_progress,
 )
 from wushan_desk.store import changes
-from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.errors import WorkspaceError, WorkspaceExists
 from wushan_desk.store.workspace import Workspace, open_workspace
 
 DEMO_NAME = "演示工作区（巫山县）"
@@ -94,28 +94,31 @@ def build_demo(
         )
     started = time.perf_counter()
     path = Path(path)
-    created = not (path.exists() and path.stat().st_size)
-    if created:
-        ws = workspace.create(path, "demo", DEMO_NAME)
-    else:
-        ws = open_workspace(path, create=False)
     try:
-        if not created:
-            _refuse_if_not_empty(ws)
+        ws, created = workspace.create(path, "demo", DEMO_NAME), True
+    except WorkspaceExists:
+        ws, created = open_workspace(path, create=True), False
+    try:
         counts = _Builder(ws, random.Random(seed), progress, cancelled).build(scale)
-    except BaseException:
+    except BaseException as exc:
         ws.close()
-        if created:
+        if created and not isinstance(exc, NotEmpty):
             _remove_workspace(path)
         raise
     ws.close()
     return DemoSummary(path, time.perf_counter() - started, counts)
 
 
+class NotEmpty(WorkspaceError):
+    """The workspace already holds data: demo records must not mix with real ones."""
+
+    code = "not-empty"
+
+
 def _refuse_if_not_empty(ws: Workspace) -> None:
     for kind in ("school", "centre", "staff", "student"):
         if next(records.iter_records(ws, kind, deleted=True), None) is not None:
-            raise WorkspaceError(
+            raise NotEmpty(
                 f"工作区 {ws.path.name} 里已有{entities.kind(kind).label}等数据，"
                 "不能再生成演示数据（以免与真实数据混在一起）。请换一个新的文件名。"
             )
@@ -194,7 +197,8 @@ class _Builder:
 
     def build(self, scale: float) -> dict[str, int]:
         ws = self.ws
-        with ws.transaction():
+        with ws.transaction():  # checked under the write lock: two runs cannot both fill it
+            _refuse_if_not_empty(ws)
             workspace.ensure_reference(ws)
             ref = workspace.reference_data()
             self.known[("county", workspace.county_id())] = ref["county"]

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from wushan_desk.domain import entities
+from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import attachments, records
@@ -80,17 +78,18 @@ def answer(
     photo_ids: Iterable[str] = (),
 ) -> str:
     """Set (or change) the answer to one item; its score is computed from the item."""
-    item = _get(ws, "checklist_item", item_id)
-    record = {
-        "visit_id": visit_id,
-        "item_id": item_id,
-        "value": value,
-        "score": rules.score_answer(item, value),
-        "note": note,
-        "photo_ids": list(photo_ids),
-    }
-    record["id"] = rules.answer_id(visit_id, item_id)
-    return records.put(ws, "visit_answer", record).id
+    with ws.transaction():
+        item = _get(ws, "checklist_item", item_id)
+        record = {
+            "id": rules.answer_id(visit_id, item_id),
+            "visit_id": visit_id,
+            "item_id": item_id,
+            "value": value,
+            "score": rules.score_answer(item, value),
+            "note": note,
+            "photo_ids": list(photo_ids),
+        }
+        return records.put(ws, "visit_answer", record).id
 
 
 def add_finding(
@@ -105,13 +104,11 @@ def add_finding(
     responsible: str | None = None,
 ) -> str:
     """A problem found, with what the school must do and by when (default by item/template)."""
-    visit = _get(ws, "visit", visit_id)
-    if deadline is None:
-        deadline = default_deadline(ws, visit, item_id)
-    return records.put(
-        ws,
-        "finding",
-        {
+    with ws.transaction():
+        visit = _get(ws, "visit", visit_id)
+        if deadline is None:
+            deadline = default_deadline(ws, visit, item_id)
+        finding = {
             "visit_id": visit_id,
             "item_id": item_id,
             "description": description,
@@ -120,8 +117,8 @@ def add_finding(
             "deadline": deadline.isoformat(),
             "responsible": responsible,
             "status": rules.OPEN,
-        },
-    ).id
+        }
+        return records.put(ws, "finding", finding).id
 
 
 def default_deadline(ws: Workspace, visit: Mapping[str, Any], item_id: str | None) -> dt.date:
@@ -147,17 +144,15 @@ def sign(
     day: dt.date | None = None,
 ) -> str:
     """A signature captured on screen (PNG) or noted as signed on paper."""
-    if _get(ws, "visit", visit_id)["status"] == rules.FINAL:
-        raise ValidationError("该督导记录已定稿，不能再改签名。")
     with ws.transaction():  # the image and the signature record together, or neither
+        if _get(ws, "visit", visit_id)["status"] == rules.FINAL:
+            raise ValidationError("该督导记录已定稿，不能再改签名。")
         attachment_id = None
         if png:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"签名-{name}.png"
-                path.write_bytes(png)
-                attachment_id = attachments.add(
-                    ws, path, owner_kind="visit", owner_id=visit_id, note=f"{role}签名"
-                )
+            attachment_id = attachments.add_bytes(
+                ws, png, f"签名-{role}-{name}.png", owner_kind="visit", owner_id=visit_id,
+                note=f"{role}签名",
+            )
         return records.put(
             ws,
             "visit_signature",
@@ -167,7 +162,7 @@ def sign(
                 "name": name,
                 "attachment_id": attachment_id,
                 "on_paper": on_paper,
-                "signed_on": (day or dt.date.today()).isoformat(),
+                "signed_on": (day or clock.today()).isoformat(),
             },
         ).id
 
@@ -219,31 +214,31 @@ def detail(ws: Workspace, visit_id: str) -> VisitDetail:
 
 def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitDetail:
     """Lock a signed visit: totals are fixed; later changes need an amendment."""
-    d = detail(ws, visit_id)
-    if d.locked:
-        raise ValidationError("该督导记录已经定稿。")
-    roles = {s["role"] for s in d.signatures}
-    if "督学" not in roles and not d.visit["signed_on_paper"]:
-        raise ValidationError("定稿前需要督学签名（或勾选“已在纸质记录上签字”）。")
-    if "校长（园长）" not in roles and not d.visit["signed_on_paper"]:
-        raise ValidationError("定稿前需要校长（园长）签名（或勾选“已在纸质记录上签字”）。")
-    got, top = d.total
     token = rules.FINALIZING.set(True)
     try:
-        records.put(
-            ws,
-            "visit",
-            {
+        with ws.transaction():  # checked and locked against the visit as stored now
+            d = detail(ws, visit_id)
+            if d.locked:
+                raise ValidationError("该督导记录已经定稿。")
+            roles = {s["role"] for s in d.signatures}
+            if "督学" not in roles and not d.visit["signed_on_paper"]:
+                raise ValidationError("定稿前需要督学签名（或勾选“已在纸质记录上签字”）。")
+            if "校长（园长）" not in roles and not d.visit["signed_on_paper"]:
+                raise ValidationError(
+                    "定稿前需要校长（园长）签名（或勾选“已在纸质记录上签字”）。"
+                )
+            got, top = d.total
+            final = {
                 "id": visit_id,
                 "status": rules.FINAL,
-                "finalized_on": (day or dt.date.today()).isoformat(),
+                "finalized_on": (day or clock.today()).isoformat(),
                 "total_score": got,
                 "max_score": top,
-            },
-        )
+            }
+            records.put(ws, "visit", final)
+            return detail(ws, visit_id)
     finally:
         rules.FINALIZING.reset(token)
-    return detail(ws, visit_id)
 
 
 def amend(
@@ -262,13 +257,12 @@ def amend(
     """
     if not reason or not reason.strip():
         raise ValidationError("更正必须说明理由。")
-    d = detail(ws, visit_id)
-    if not d.locked:
-        raise ValidationError("草稿可以直接修改，不需要更正。")
     described: list[str] = []
     token = rules.AMENDING.set(True)
     try:
         with ws.transaction():
+            if not detail(ws, visit_id).locked:
+                raise ValidationError("草稿可以直接修改，不需要更正。")
             for kind, record in edits:
                 before = _amendable(ws, visit_id, kind, record)
                 if kind == "visit_answer" and before:
@@ -287,7 +281,7 @@ def amend(
                     "visit_id": visit_id,
                     "reason": reason.strip(),
                     "changes": json.dumps(described, ensure_ascii=False),
-                    "amended_on": (day or dt.date.today()).isoformat(),
+                    "amended_on": (day or clock.today()).isoformat(),
                     "amended_by": by,
                 },
             ).id

@@ -6,13 +6,13 @@ The CLI's `hub`, `device` and `sync` commands and the GUI's 同步 page call the
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wushan_desk import __version__, files
+from wushan_desk.domain import clock
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
@@ -88,7 +88,9 @@ def write_request(ws: Workspace, out_dir: Path) -> Path:
     signature = identity.suite().sign(keys, _canonical(request))
     request["signature"] = base64.b64encode(signature).decode()
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{identity._safe(name)}-入网申请-{dt.date.today():%Y%m%d}{REQUEST_SUFFIX}"
+    target = out_dir / files.safe_name(
+        f"{name[:40]}-入网申请-{clock.today():%Y%m%d}", REQUEST_SUFFIX, fallback="入网申请"
+    )
     data = json.dumps(request, ensure_ascii=False, indent=1).encode()
     files.write_atomic(target, lambda fh: fh.write(data))
     return target
@@ -155,14 +157,16 @@ def hub_enrol(
 
 def read_request(path: Path) -> dict[str, Any]:
     """Parse and verify a self-signed enrolment request (proves the device holds its key)."""
+    data = files.read_limited(path, 1 << 20, f"{path.name} 太大，不是入网申请文件。")
     try:
-        request = json.loads(path.read_text(encoding="utf-8"))
+        request = json.loads(data.decode("utf-8"))
         signature = base64.b64decode(request.pop("signature"), validate=True)
         public = crypto.PublicKeys(**request["keys"])
         ok = request.get("kind") == "enrolment-request" and identity.suite().verify(
             public, _canonical(request), signature
         )
-    except (OSError, ValueError, KeyError, TypeError, crypto.CryptoError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            crypto.CryptoError) as exc:
         raise PackageRejected(f"{path.name} 不是有效的入网申请文件。", "bad-request") from exc
     if not ok:
         raise PackageRejected(f"入网申请 {path.name} 的签名不符，可能已被改动。", "bad-request")
@@ -360,11 +364,11 @@ def _who(ws: Workspace, stamp: str) -> str:
 
 def _when(stamp: str) -> str:
     ms = Stamp.parse(stamp).ms
-    return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
+    return clock.minutes(clock.from_epoch_ms(ms))
 
 
 def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return clock.now_iso()
 
 
 def _canonical(obj: dict[str, Any]) -> bytes:

@@ -8,7 +8,6 @@ the caller holds, because a cancelled job returns nothing but its work so far is
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.domain import clock
 from wushan_desk.services import sync
 from wushan_desk.services.progress import CancelledFn, ProgressFn
 from wushan_desk.store import sync_state
@@ -30,12 +30,7 @@ Job = Callable[[ProgressFn, CancelledFn], Any]
 
 def when_text(iso: str | None, empty: str = "—") -> str:
     """An ISO time of the engine as the tables show it: 2026-11-28 14:30, local time."""
-    if not iso:
-        return empty
-    try:
-        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+    return clock.minutes(iso, empty)
 
 
 @contextmanager

@@ -54,21 +54,20 @@ Core module: no Qt, no SQL; every write goes through records.put/put_many.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import re
 import unicodedata
 import uuid
-import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from wushan_desk import files, paths
-from wushan_desk.domain import entities
+from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as insp
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.reports import xlsx
 from wushan_desk.services import records, workspace
 from wushan_desk.store import inspection_queries
 from wushan_desk.store.workspace import Workspace
@@ -226,7 +225,7 @@ def publish(ws: Workspace, template_id: str, on: dt.date | None = None) -> list[
     superseded = template["supersedes_id"] and records.get(ws, TEMPLATE, template["supersedes_id"])
     if superseded and superseded["status"] == PUBLISHED and superseded["id"] not in older:
         older.append(superseded["id"])
-    day = on or dt.date.today()
+    day = on or clock.today()
     with ws.transaction():
         records.put(
             ws, TEMPLATE, {"id": template_id, "status": PUBLISHED, "published_on": day.isoformat()}
@@ -361,16 +360,17 @@ def _create_next(
 
 
 def _read_json_file(path: Path) -> Any:
+    data = files.read_limited(
+        path, MAX_FILE_BYTES, f"{path.name} 超过 {MAX_FILE_BYTES >> 20} MB，不是检查表文件。"
+    )
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"找不到文件：{path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            f"无法读取 {path.name}（应为 UTF-8 编码的 JSON 文件）：{exc}"
-        ) from exc
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"无法读取 {path.name}（应为 UTF-8 编码的 JSON 文件）。") from exc
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ValidationError(f"{path.name} 的 JSON 嵌套层次过深，不是检查表文件。") from None
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"{path.name} 不是有效的 JSON 文件（第 {exc.lineno} 行：{exc.msg}）。"
@@ -645,6 +645,7 @@ def template_to_xlsx(ws: Workspace, template_id: str, path: str | Path) -> Path:
     def banner(text: str, font: Font, height: float, align: Alignment = wrap) -> None:
         sheet.append([text])
         row = sheet.max_row
+        xlsx.plain_row(sheet, row)
         sheet.merge_cells(f"A{row}:{last}{row}")
         cell = sheet.cell(row, 1)
         cell.font, cell.alignment = font, align
@@ -698,6 +699,7 @@ def template_to_xlsx(ws: Workspace, template_id: str, path: str | Path) -> Path:
             ]
         )
         row = sheet.max_row
+        xlsx.plain_row(sheet, row)  # typed text never becomes a live formula
         if runs and sheet.cell(runs[-1][0], 1).value == item["section"]:
             runs[-1] = (runs[-1][0], row)
         else:
@@ -800,43 +802,10 @@ def template_from_xlsx(
 
 def _sheet_rows(path: Path) -> list[list[Any]]:
     """The cell values of the first sheet that has a header row (else the first sheet)."""
-    import openpyxl
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationError(f"找不到文件：{path}") from None
-    except OSError as exc:
-        raise ValidationError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ValidationError(
-            f"{path.name} 是旧版 Excel（.xls）文件，本程序只能读取 .xlsx。"
-            "请在 Excel 或 WPS 中“另存为” .xlsx 后再导入。"
-        )
-    if not data.startswith(b"PK\x03\x04") or len(data) > MAX_FILE_BYTES:
-        raise ValidationError(f"{path.name} 不是 Excel 工作簿（.xlsx）文件，可能选错了文件。")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-            sheets = [
-                [
-                    list(row)
-                    for row in sheet.iter_rows(
-                        min_row=1,
-                        min_col=1,
-                        max_row=min(sheet.max_row, MAX_SHEET_ROWS),
-                        max_col=min(sheet.max_column, MAX_SHEET_COLUMNS),
-                        values_only=True,
-                    )
-                ]
-                for sheet in book.worksheets
-            ]
-    except Exception as exc:  # zip, XML and openpyxl errors alike mean a damaged file
-        raise ValidationError(
-            f"{path.name} 已损坏或不是有效的 .xlsx 文件，无法读取。"
-            "请在 Excel 或 WPS 中打开检查后重新保存。"
-        ) from exc
+    sheets = xlsx.read_sheets(
+        path, xlsx.Limits(max_file_bytes=MAX_FILE_BYTES, max_rows=MAX_SHEET_ROWS,
+                          max_columns=MAX_SHEET_COLUMNS)
+    )
     for rows in sheets:
         if _find_header(rows) is not None:
             return rows

@@ -7,7 +7,6 @@ which the sync issue adds).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk import paths
+from wushan_desk.domain import clock
 from wushan_desk.store import changes
-from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace, open_workspace
 
 ROLE_LABELS = {"demo": "演示工作区", "hub": "县教委（中心库）", "centre": "督导中心设备"}
@@ -64,10 +63,7 @@ def create(path: str | Path, role: str, name: str, *, reference: bool = True) ->
     A centre device is created without it: its reference data comes from the hub in
     the enrolment package. Refuses to overwrite an existing file.
     """
-    path = Path(path)
-    if path.exists() and path.stat().st_size:
-        raise WorkspaceError(f"{path} 已存在，不会覆盖。请换一个文件名或先移走原文件。")
-    ws = open_workspace(path)
+    ws = open_workspace(path, new=True)
     with ws.transaction():
         ws.set_state("role", role)
         ws.set_state("name", name)
@@ -105,12 +101,7 @@ def info(ws: Workspace) -> WorkspaceInfo:
 
 def _minutes(iso: str | None) -> str | None:
     """2026-11-28T14:30:05+08:00 -> 2026-11-28 14:30 (the UI's date-time form)."""
-    if not iso:
-        return None
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+    return clock.minutes(iso) if iso else None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ stick never leaves something that looks like a good backup.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import shutil
 import sqlite3
 from pathlib import Path
 
+from wushan_desk import files
+from wushan_desk.domain import clock
 from wushan_desk.store.errors import WorkspaceError
 
 
@@ -24,7 +24,7 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
     """Copy the open workspace to `backups/<name>-<reason>-<time>.wsdb`; returns the copy."""
     folder = backups_dir(workspace_path)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{workspace_path.stem}-{reason}-{stamp}.wsdb"
     size = workspace_path.stat().st_size if workspace_path.exists() else 0
     if shutil.disk_usage(folder).free < size * 1.1 + 1_000_000:
@@ -39,7 +39,8 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
             conn.backup(dest)
         finally:
             dest.close()
-        os.replace(partial, target)
+        files.replace(partial, target)
+        files.fsync_dir(folder)
     except (OSError, sqlite3.Error) as exc:
         partial.unlink(missing_ok=True)
         raise WorkspaceError(f"备份工作区失败（{exc}），操作已取消，工作区未作改动。") from exc

@@ -9,6 +9,7 @@ so a full disk or a crash never leaves a truncated file under a valid name.
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -33,8 +34,36 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def store_bytes(files_dir: Path, data: bytes, max_bytes: int, name: str) -> tuple[str, int]:
+    """Store `data` (a signature drawn on screen) once per content; returns (sha256, size)."""
+    if len(data) > max_bytes:
+        raise WorkspaceError(f"{name} 超过附件上限 {max_bytes / 1e6:.0f} MB。")
+    sha256 = hashlib.sha256(data).hexdigest()
+    target = blob_path(files_dir, sha256)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            files.write_atomic(target, lambda fh: fh.write(data))
+        except OSError as exc:
+            raise WorkspaceError(
+                f"保存附件 {name} 失败（{exc.strerror or exc}）。请检查磁盘空间后重试。"
+            ) from exc
+        _protect(target)
+    return sha256, len(data)
+
+
+def _protect(path: Path) -> None:
+    """Read-only on disk: a program the user opens a file with cannot overwrite the blob."""
+    try:
+        path.chmod(stat.S_IREAD | stat.S_IRGRP | stat.S_IROTH)
+    except OSError:
+        pass  # a file system without permissions (FAT stick): the hash check still guards
+
+
 def store_file(files_dir: Path, source: Path, max_bytes: int) -> tuple[str, int]:
     """Copy `source` into the store (once per content); returns (sha256, size)."""
+    if not files.is_regular_file(source):
+        raise WorkspaceError(f"{source.name} 不是普通文件（或已无法读取），不能作为附件。")
     try:
         size = source.stat().st_size
     except OSError as exc:
@@ -65,6 +94,7 @@ def store_file(files_dir: Path, source: Path, max_bytes: int) -> tuple[str, int]
         raise WorkspaceError(
             f"保存附件 {source.name} 失败（{exc.strerror or exc}）。请检查磁盘空间后重试。"
         ) from exc
+    _protect(target)
     return sha256, size
 
 

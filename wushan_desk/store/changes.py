@@ -95,6 +95,17 @@ def write_local(
     the value already here must still reach the other side). Returns the changed
     field names (empty: nothing written at all).
     """
+    with ws.transaction():  # read, decide and write under one write lock
+        change = _local_change(ws, table, row_id, values, force)
+        if change is not None:
+            apply_change(ws, change)
+    return list(change.data) if change is not None else []
+
+
+def _local_change(
+    ws: Workspace, table: str, row_id: str, values: Mapping[str, Any], force: Collection[str]
+) -> Change | None:
+    """The change a local edit makes to the row as stored now (None: nothing changes)."""
     kind = table_kind(table)
     current = read_row(ws, table, row_id)
     base: dict[str, str] = {}
@@ -113,17 +124,13 @@ def write_local(
         seen = [*kind.field_names, "deleted"] if changed.get("deleted") else [*changed, "deleted"]
         base = {f: versions.get(f, current["created_hlc"]) for f in seen}
     if not changed:
-        return []
+        return None
     op = "delete" if changed.get("deleted") else "upsert"
     if current is not None:
         # an edit must sort after the version it replaces, even if this laptop's clock
         # is behind the device that wrote it (HLC receive)
-        ws.clock.receive(current["hlc"])
-    stamp = str(ws.clock.now())
-    with ws.transaction():
-        apply_change(ws, Change(table, row_id, stamp, ws.device_id, op, changed, base))
-        ws.set_state("hlc", str(ws.clock.last))
-    return list(changed)
+        ws.clock.observe(current["hlc"])
+    return Change(table, row_id, ws.stamp(), ws.device_id, op, changed, base)
 
 
 def apply_change(ws: Workspace, change: Change) -> int:
@@ -229,32 +236,32 @@ def insert_many(ws: Workspace, table: str, records: Iterable[Mapping[str, Any]])
     """
     kind = table_kind(table)
     fields = list(kind.field_names)
-    log_rows: list[tuple[Any, ...]] = []
-    row_rows: list[tuple[Any, ...]] = []
-    next_seq = _next_seq(ws)
-    for offset, rec in enumerate(records):
-        stamp = str(ws.clock.now())
-        data = {f: rec.get(f) for f in fields}
-        seq = next_seq + offset
-        log_rows.append(
-            (
-                seq,
-                table,
-                rec["id"],
-                stamp,
-                ws.device_id,
-                "upsert",
-                json.dumps(data, ensure_ascii=False, sort_keys=True),
-            )
-        )
-        columns = {f: to_sql(kind, f, v) for f, v in data.items()}
-        columns |= derived_columns(table, columns)
-        row_rows.append((rec["id"], ws.device_id, stamp, stamp, "{}", seq, *columns.values()))
-    if not row_rows:
-        return 0
     extra = list(derived_columns(table, {f: None for f in fields}))
     names = ["id", "origin_device", "created_hlc", "hlc", "versions", "seq", *fields, *extra]
     with ws.transaction():
+        log_rows: list[tuple[Any, ...]] = []
+        row_rows: list[tuple[Any, ...]] = []
+        next_seq = _next_seq(ws)
+        for offset, rec in enumerate(records):
+            stamp = ws.stamp()
+            data = {f: rec.get(f) for f in fields}
+            seq = next_seq + offset
+            log_rows.append(
+                (
+                    seq,
+                    table,
+                    rec["id"],
+                    stamp,
+                    ws.device_id,
+                    "upsert",
+                    json.dumps(data, ensure_ascii=False, sort_keys=True),
+                )
+            )
+            columns = {f: to_sql(kind, f, v) for f, v in data.items()}
+            columns |= derived_columns(table, columns)
+            row_rows.append((rec["id"], ws.device_id, stamp, stamp, "{}", seq, *columns.values()))
+        if not row_rows:
+            return 0
         ws.conn.executemany(
             "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -264,7 +271,6 @@ def insert_many(ws: Workspace, table: str, records: Iterable[Mapping[str, Any]])
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             row_rows,
         )
-        ws.set_state("hlc", str(ws.clock.last))
     return len(row_rows)
 
 

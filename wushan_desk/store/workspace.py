@@ -4,39 +4,77 @@ A workspace is one SQLite file. Opening it checks that it really is a workspace 
 app and of a schema version we understand *before* anything is written to it, so that a
 wrong or damaged file given by mistake is left exactly as it was. Then it applies pending
 migrations (after a backup copy) and turns on WAL and foreign keys.
+
+The file is only ever touched through SQLite. A plain `open()`/`close()` of a database
+file that this process holds through SQLite drops every POSIX lock the process has on
+it (fcntl locks belong to the process and the file, not to the descriptor); another
+program could then checkpoint and delete the WAL under us. Connections for other threads
+come from an open workspace (`Workspace.worker`), never from a second inspection.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import sqlite_utils
+from pathlib import Path, PurePath, PureWindowsPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
 from wushan_desk.store import migrations
-from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.errors import (
+    BUSY_MESSAGE,
+    WorkspaceBusy,
+    WorkspaceError,
+    WorkspaceExists,
+)
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 1465075505  # 'WSK1', set by db/0001
-SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: How long a statement waits for another connection's write lock. Command-line runs
+#: wait a while (a county script next to an import); the GUI thread passes a short
+#: wait and retries later instead of freezing (design.md rule 5).
+DEFAULT_BUSY_MS = 10_000
+
+
+def sqlite_uri(path: PurePath, **query: str) -> str:
+    """The `file:` URI SQLite accepts for `path`, with `query` parameters (mode=ro ...).
+
+    Handles what Path.as_uri() gets wrong for SQLite: a Windows share (\\\\server\\share,
+    also what a mapped drive resolves to) must be file:////server/share/... because
+    SQLite accepts no URI authority; a drive letter is file:///C:/...; and %, ?, # and
+    blanks in folder names are percent-encoded.
+    """
+    text = path.as_posix()  # /home/..., C:/Users/..., or //server/share/...
+    if isinstance(path, PureWindowsPath) and not text.startswith("//"):
+        text = "/" + text
+    uri = "file://" + quote(text, safe="/:")
+    if query:
+        uri += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+    return uri
 
 
 @dataclass
 class Workspace:
-    """An open workspace: the connection, its sqlite-utils view, and this device's clock."""
+    """An open workspace: the connection and this device's clock.
+
+    Use one Workspace per thread; `worker()` gives another thread its own connection.
+    """
 
     path: Path
     conn: sqlite3.Connection
     clock: HybridClock
-    db: sqlite_utils.Database = field(init=False)
+    busy_ms: int = DEFAULT_BUSY_MS
     _depth: int = field(default=0, init=False)
-
-    def __post_init__(self) -> None:
-        self.db = sqlite_utils.Database(self.conn)
+    _persisted_hlc: str | None = field(default=None, init=False)
+    _db: Any = field(default=None, init=False)
 
     @property
     def device_id(self) -> str:
@@ -47,14 +85,36 @@ class Workspace:
         """Attachments live beside the workspace, content-addressed by sha256."""
         return self.path.with_name(self.path.stem + ".files")
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A sqlite-utils view of the connection, for introspection and transforms.
+
+        Loaded on first use: sqlite-utils is not needed to start the app.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One all-or-nothing unit of work; nested calls become savepoints."""
+        """One all-or-nothing unit of work holding the write lock from its first line.
+
+        Validate inside it: a rule checked before BEGIN IMMEDIATE is checked against data
+        another program may change before the write (design.md rule 8). Nested calls
+        become savepoints. A lock held elsewhere beyond `busy_ms` raises WorkspaceBusy.
+        """
         depth = self._depth
-        self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
+        if depth == 0:
+            self._begin()
+        else:
+            self.conn.execute(f"SAVEPOINT sp{depth}")
         self._depth += 1
         try:
             yield self.conn
+            if depth == 0:
+                self._persist_clock()
         except BaseException:
             if depth == 0:
                 self.conn.execute("ROLLBACK")
@@ -65,18 +125,44 @@ class Workspace:
         else:
             try:
                 self.conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
-            except BaseException:
+            except BaseException as exc:
                 # e.g. a deferred foreign key failing at COMMIT: never leave the
                 # connection inside a transaction every later save would trip over
                 if depth == 0 and self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise
+                raise _busy_or(exc) from exc
         finally:
             self._depth = depth
 
+    def _begin(self) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _busy_or(exc) from exc
+        # Another connection (a worker thread, the CLI beside the GUI) may have issued
+        # stamps since we last looked: continue after the newest one persisted.
+        row = self.conn.execute("SELECT value FROM local_state WHERE key = 'hlc'").fetchone()
+        self._persisted_hlc = row[0] if row else None
+        if self._persisted_hlc:
+            self.clock.observe(self._persisted_hlc)
+
+    def _persist_clock(self) -> None:
+        last = str(self.clock.last)
+        if self.clock.last.ms and last != self._persisted_hlc:
+            self.set_state("hlc", last)
+            self._persisted_hlc = last
+
+    def stamp(self) -> str:
+        """A new version stamp; call inside `transaction()` so it is unique and kept."""
+        return str(self.clock.now())
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
     @property
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def integrity_problems(self) -> tuple[list[str], list[str]]:
         """SQLite's integrity check (empty when "ok") and foreign keys pointing nowhere."""
@@ -99,8 +185,42 @@ class Workspace:
             (key, value),
         )
 
+    def worker(self, *, busy_ms: int | None = None) -> Workspace:
+        """Another connection to this open workspace, for another thread.
+
+        No second inspection of the file (see the module docstring) and no migration:
+        the workspace is open, so it is a workspace at the current schema.
+        """
+        wait = self.busy_ms if busy_ms is None else busy_ms
+        conn = _connect(self.path, wait)
+        return Workspace(self.path, conn, HybridClock(self.device_id, self.clock.last), wait)
+
+    @contextmanager
+    def worker_session(self, *, busy_ms: int | None = None) -> Iterator[Workspace]:
+        """`worker()` closed at the end of the block (on the thread that used it)."""
+        ws = self.worker(busy_ms=busy_ms)
+        try:
+            yield ws
+        finally:
+            ws.close()
+
     def close(self) -> None:
         self.conn.close()
+
+
+def _busy_or(exc: BaseException) -> BaseException:
+    """SQLite's "database is locked" as WorkspaceBusy; anything else unchanged."""
+    if is_busy(exc):
+        return WorkspaceBusy(BUSY_MESSAGE)
+    return exc
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "database table is locked" errors."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        or "locked" in str(exc)
+    )
 
 
 def open_workspace(
@@ -108,44 +228,73 @@ def open_workspace(
     *,
     create: bool = True,
     wall: Callable[[], int] = wall_clock_ms,
+    busy_ms: int = DEFAULT_BUSY_MS,
+    new: bool = False,
 ) -> Workspace:
     """Open (or with `create`, make) the workspace at `path`, migrating it if needed.
 
+    With `new`, the file must not exist yet: it is claimed atomically (two programs
+    creating the same workspace cannot both succeed), else WorkspaceExists.
     Raises WorkspaceError, leaving the file untouched, if it is not a workspace, is
-    damaged, or was written by a newer version of the app.
+    damaged, or was written by a newer version of the app; WorkspaceBusy if another
+    program holds it while it must be migrated.
     """
-    path = Path(path)
-    version = _inspect(path, create)
+    path = Path(os.path.abspath(path))  # not resolve(): a mapped drive must stay a drive
+    if new:
+        _claim(path)
+    version = inspect(path, create=create or new)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = _connect(path, busy_ms)
     try:
-        _configure(conn)
         if version < migrations.latest_version():
-            migrations.migrate(conn, path, version)
+            try:
+                migrations.migrate(conn, path, version)
+            except sqlite3.OperationalError as exc:
+                raise _busy_or(exc) from exc
         clock = _load_clock(conn, wall)
     except BaseException:
         conn.close()
         raise
-    return Workspace(path, conn, clock)
+    return Workspace(path, conn, clock, busy_ms)
 
 
-def _inspect(path: Path, create: bool) -> int:
-    """The schema version of the file at `path` (0 = new), read without writing to it."""
-    if not path.exists() or path.stat().st_size == 0:
+def _claim(path: Path) -> None:
+    """Create `path` empty with O_EXCL: only one program can make a new workspace there.
+
+    An empty file left by an interrupted creation may be claimed again.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return
+    except FileExistsError:
+        pass
+    if path.is_file() and path.stat().st_size == 0 and not _sidecars(path):
+        return
+    raise WorkspaceExists(f"{path} 已存在，不会覆盖。请换一个文件名或先移走原文件。")
+
+
+def _sidecars(path: Path) -> bool:
+    """Does SQLite's journal of `path` exist (a creation under way elsewhere)?"""
+    return any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal"))
+
+
+def inspect(path: Path, *, create: bool = False) -> int:
+    """The schema version of the file at `path` (0 = new), read without writing to it.
+
+    Only SQLite reads the file (read-only): see the module docstring for why.
+    """
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         if not create:
             raise WorkspaceError(f"找不到工作区文件：{path}。请检查路径，或先创建工作区。")
         return 0
     if path.is_dir():
         raise WorkspaceError(f"{path} 是文件夹，不是工作区文件。请指定 .wsdb 文件。")
-    with path.open("rb") as fh:
-        if fh.read(16) != SQLITE_HEADER:
-            raise WorkspaceError(
-                f"{path.name} 不是巫山教育督导工作区文件（也不是 SQLite 数据库），"
-                "可能选错了文件或文件已损坏。文件未作任何改动。"
-            )
+    if not path.is_file():
+        raise WorkspaceError(f"{path} 不是普通文件（可能是设备或管道），不能作为工作区打开。")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -153,6 +302,13 @@ def _inspect(path: Path, create: bool) -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise WorkspaceBusy(BUSY_MESSAGE) from exc
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise WorkspaceError(
+                f"{path.name} 不是巫山教育督导工作区文件（也不是 SQLite 数据库），"
+                "可能选错了文件或文件已损坏。文件未作任何改动。"
+            ) from exc
         raise WorkspaceError(
             f"工作区文件 {path.name} 已损坏，无法读取（{exc}）。"
             "请从备份恢复，或联系县教委技术人员。文件未作任何改动。"
@@ -166,12 +322,22 @@ def _inspect(path: Path, create: bool) -> int:
             f"此工作区由更新版本的程序创建（数据结构版本 {version}，本程序支持到 "
             f"{migrations.latest_version()}）。请先升级巫山教育督导桌面端再打开。"
         )
-    return version
+    return int(version)
 
 
-def _configure(conn: sqlite3.Connection) -> None:
+def _connect(path: Path, busy_ms: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        _configure(conn, busy_ms)
+    except BaseException as exc:
+        conn.close()
+        raise _busy_or(exc) from exc
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, busy_ms: int) -> None:
     """WAL for crash safety and concurrent readers; FULL sync so a dying battery loses nothing."""
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -185,6 +351,11 @@ def _load_clock(conn: sqlite3.Connection, wall: Callable[[], int]) -> HybridCloc
     device = rows.get("device_id")
     if device is None:
         device = str(uuid.uuid4())
-        conn.execute("INSERT INTO local_state (key, value) VALUES ('device_id', ?)", (device,))
+        conn.execute(
+            "INSERT INTO local_state (key, value) VALUES ('device_id', ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (device,),
+        )
+        device = conn.execute("SELECT value FROM local_state WHERE key = 'device_id'").fetchone()[0]
     last = Stamp.parse(rows["hlc"]) if "hlc" in rows else None
     return HybridClock(device, last, wall)

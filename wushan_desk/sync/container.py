@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from wushan_desk import files
+from wushan_desk.domain import clock
+from wushan_desk.domain.errors import UserError
 from wushan_desk.services.progress import Cancelled, CancelledFn, ProgressFn
 from wushan_desk.sync.crypto import (
     DEFAULT_SUITE,
@@ -69,13 +71,14 @@ MAX_LINE_BYTES = 16 << 20
 _RATIO_FLOOR = 1 << 20
 
 
-class PackageRejected(Exception):
+class PackageRejected(UserError):
     """A package that must not be imported: `message` (Chinese) for people, `code` for scripts."""
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(f"{message} [{code}]")
-        self.code = code
-        self.message = message
+        super().__init__(message, code)
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.code}]"
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,7 @@ def _fields_for_write(given: dict[str, Any], suite: Suite) -> dict[str, Any]:
         "format": FORMAT,
         "suite": suite.name,
         "package_id": str(uuid.uuid4()),
-        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": clock.utc_iso(),
         **given,
     }
     problem = _header_problem({**fields, "payload_size": 0, "payload_sha256": "0" * 64})
@@ -432,21 +435,6 @@ def _compose(path: Path, signed: bytes, signature: bytes, sealed: Path, job: _Jo
                 job.advance(done)
 
     files.write_atomic(path, write)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable where the OS allows it (not on Windows)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # some file systems refuse; the package file itself is already synced
 
 
 # --- reading the envelope ------------------------------------------------------------------

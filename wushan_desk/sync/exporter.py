@@ -8,6 +8,7 @@ a snapshot of its whole state, with the rows that belong to it.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from wushan_desk.services.progress import (
 )
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.blobs import blob_path
+from wushan_desk.store.errors import WorkspaceBusy
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, identity, payload
 from wushan_desk.sync.merge import now_text
@@ -37,6 +39,8 @@ from wushan_desk.sync.scope import (
     everything,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -47,6 +51,8 @@ class Exported:
     files: int
     from_seq: int
     to_seq: int
+    #: False when the package was written but the workspace was too busy to note it
+    recorded: bool = True
 
 
 def export_to(
@@ -118,8 +124,17 @@ def export_to(
             progress=progress,
             cancelled=cancelled,
         )
-    _record(ws, written.package_id, peer, header["kind"], path, manifest)
-    return Exported(path, written.package_id, peer_id, count, len(files), after + 1, upto)
+    try:
+        _record(ws, written.package_id, peer, header["kind"], path, manifest)
+        recorded = True
+    except WorkspaceBusy:
+        # The package on the stick is whole and valid; only our own ledger line is
+        # missing, and the next export carries the same changes again anyway.
+        log.warning("package %s written, ledger not updated: workspace busy", path.name)
+        recorded = False
+    return Exported(
+        path, written.package_id, peer_id, count, len(files), after + 1, upto, recorded
+    )
 
 
 def _record(

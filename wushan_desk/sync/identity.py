@@ -7,10 +7,10 @@ accepts packages only from the hub; the hub only from enrolled, unrevoked device
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
+from wushan_desk import files
+from wushan_desk.domain import clock
 from wushan_desk.store import changes
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import crypto
@@ -100,13 +100,11 @@ def enrolment_info(ws: Workspace, device_id: str) -> dict[str, Any]:
 
 def package_file_name(ws: Workspace, peer_id: str, package_id: str, enrolment: bool) -> str:
     """Sorts sensibly in a folder: sender, kind, recipient, time; unique by package id."""
-    when = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    when = clock.stamp_text()
     kind = "入网包" if enrolment else "同步包"
-    sender = _safe(device_name(ws, ws.device_id))
-    recipient = _safe(device_name(ws, peer_id))
-    return f"{sender}-{kind}-至{recipient}-{when}-{package_id[:8]}.wspkg"
-
-
-def _safe(name: str) -> str:
-    """A file-name-safe form of a device name (Windows forbids \\/:*?\"<>|)."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._")[:40] or "设备"
+    sender = device_name(ws, ws.device_id)[:30]
+    recipient = device_name(ws, peer_id)[:30]
+    return files.safe_name(
+        f"{sender}-{kind}-至{recipient}-{when}-{package_id[:8]}", ".wspkg", fallback="同步包",
+        max_len=120,
+    )

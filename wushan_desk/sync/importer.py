@@ -223,15 +223,14 @@ def _apply(
             for done, entry in enumerate(entries, start=1):
                 if isinstance(entry, payload.Snapshot):
                     merge_snapshot(ws, entry, header.sender, stats)
-                    ws.clock.receive(max(stamp for _, stamp in entry.fields.values()))
+                    ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
                 else:
                     merge_change(ws, entry, header.sender, header.package_id, stats)
-                    ws.clock.receive(entry.stamp)
+                    ws.clock.observe(entry.stamp)
                 if done % 2000 == 0:
                     progress(done, len(entries), "正在合并修改…")
                     if cancelled():
                         raise Cancelled()
-            ws.set_state("hlc", str(ws.clock.last))
             summary.files = _store_files(ws, opened, manifest, dry_run)
             _update_peer(ws, header, manifest)
             _fill(summary, stats)

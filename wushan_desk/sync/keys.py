@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from wushan_desk.domain.errors import UserError
 from wushan_desk.sync.crypto import CryptoError, PrivateKeys, Suite
 
 SIGN_KEY = "sign_private_key"
 ENCRYPT_KEY = "encrypt_identity"
 
 
-class KeyStoreError(Exception):
+class KeyStoreError(UserError):
     """The stored keys are incomplete or unreadable; `message` is for the user."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "bad-keys"
 
 
 class KeyStore(Protocol):

@@ -8,12 +8,12 @@ the other is read from the `base` each change carries: the version its author sa
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wushan_desk.domain import clock
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
@@ -59,7 +59,7 @@ def descends(log: Mapping[str, Change], start: str | None, target: str, name: st
 
 
 def now_text() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return clock.now_iso()
 
 
 def merge_change(

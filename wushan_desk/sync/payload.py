@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wushan_desk.domain import entities
+from wushan_desk.domain import entities, text
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.store import changes
 from wushan_desk.store.changes import Change
@@ -171,5 +171,11 @@ def _value_ok(spec: entities.FieldSpec, value: Any) -> bool:
     if spec.type == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if spec.type == "list":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return isinstance(value, str) and len(value) <= MAX_TEXT
+        return isinstance(value, list) and all(
+            isinstance(v, str) and text.problem(v, multiline=False) is None for v in value
+        )
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_TEXT
+        and text.problem(value, multiline=True) is None
+    )

@@ -1,0 +1,80 @@
+"""The one source of "today" and "now": the county's calendar, whatever the laptop's zone.
+
+Deadlines, overdue marks, terms and document dates are dates in Wushan (Asia/Shanghai).
+A laptop set to another time zone (a reinstalled Windows left on UTC, a county script on
+a server) would otherwise see yesterday's date for part of every day. Every date the app
+shows or stores as "today" comes from here; nothing else calls `date.today()`.
+
+The zone is Asia/Shanghai unless the environment sets `WUSHAN_DESK_TZ` (a county in
+another zone, or tests). The `tzdata` package supplies the zone database on Windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from functools import cache
+from zoneinfo import ZoneInfo
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def county_zone() -> ZoneInfo:
+    """The county's time zone (Asia/Shanghai unless WUSHAN_DESK_TZ names another)."""
+    return _zone(os.environ.get("WUSHAN_DESK_TZ") or DEFAULT_ZONE)
+
+
+def now() -> dt.datetime:
+    """The current moment as an aware datetime in the county's zone.
+
+    Read through `time.time()` so that tests can move the clock.
+    """
+    return dt.datetime.fromtimestamp(time.time(), county_zone())
+
+
+def today() -> dt.date:
+    """Today's date in the county."""
+    return now().date()
+
+
+def now_iso() -> str:
+    """Now as ISO 8601 with the county's offset, to the second: 2026-11-28T14:30:05+08:00."""
+    return now().isoformat(timespec="seconds")
+
+
+def utc_iso() -> str:
+    """Now in UTC, ISO 8601 with a Z: what package headers carry."""
+    return dt.datetime.fromtimestamp(time.time(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamp_text() -> str:
+    """Now as 20261128-143005, for file names that must sort by time."""
+    return now().strftime("%Y%m%d-%H%M%S")
+
+
+def minutes(moment: str | dt.datetime | None, empty: str = "—") -> str:
+    """A stored moment as the screens show it, in the county's zone: 2026-11-28 14:30.
+
+    Naive ISO text is read as county time; text that is not ISO comes back unchanged.
+    """
+    if not moment:
+        return empty
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=county_zone())
+    return moment.astimezone(county_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def from_epoch_ms(ms: int) -> dt.datetime:
+    """A millisecond epoch time (an HLC stamp's wall part) in the county's zone."""
+    return dt.datetime.fromtimestamp(ms / 1000, county_zone())

@@ -1,0 +1,168 @@
+"""Background writes: autosave never makes the GUI thread wait for the workspace lock.
+
+While another program writes to the workspace (a county script, an import in another
+window) SQLite makes every other writer wait. An autosave on the GUI thread would freeze
+the window for that long. `Writer` runs the GUI's autosaves one after another, in the
+order they were submitted, on one worker thread with its own connection
+(`Workspace.worker()`), and hands each result back on the GUI thread. A page shows
+"等待保存…" while its writes are queued and "已保存" when they are done.
+
+One Writer per open workspace (`writer_for`); `close_writer` waits for the queue to
+drain before the workspace closes, so nothing typed is lost at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from wushan_desk.store.errors import WorkspaceBusy
+from wushan_desk.store.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Workspace], Any]
+
+#: A write waits this long in all for another program to finish before it is reported.
+MAX_WAIT_S = 600.0
+RETRY_S = 0.5
+
+
+@dataclass
+class _Item:
+    job: Job
+    done: Callable[[Any], None] | None
+    failed: Callable[[BaseException], None] | None
+    result: Any = None
+    error: BaseException | None = None
+
+
+class Writer(QObject):
+    """A queue of writes executed in order on one worker thread."""
+
+    #: A job finished (result or error delivered); the GUI thread receives it.
+    _finished = Signal(object)
+    #: Emitted on the GUI thread when the last queued write has finished.
+    idle = Signal()
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self._ws = ws
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._finished.connect(self._deliver)
+        self._thread = threading.Thread(target=self._run, name="wushan-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def pending(self) -> int:
+        """Writes submitted and not yet delivered back."""
+        with self._lock:
+            return self._pending
+
+    def submit(
+        self,
+        job: Job,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run `job(worker_ws)` after every job submitted before it; then, on the GUI
+        thread, `done(result)` or `failed(error)` (by default the error dialog)."""
+        with self._lock:
+            self._pending += 1
+        self._queue.put(_Item(job, done, failed))
+
+    def when_idle(self, then: Callable[[], None]) -> None:
+        """Call `then` on the GUI thread once everything submitted so far is written."""
+        self.submit(lambda _ws: None, lambda _result: then())
+
+    def drain(self, timeout_s: float = 60.0) -> bool:
+        """Block until the queue is empty (only when closing: nothing typed is lost)."""
+        done = threading.Event()
+        self._queue.put(_Item(lambda _ws: done.set(), None, None))
+        with self._lock:
+            self._pending += 1
+        finished = done.wait(timeout_s)
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.processEvents()  # deliver the results queued meanwhile
+        return finished
+
+    def close(self, timeout_s: float = 60.0) -> bool:
+        """Write what is queued, then stop the thread and close its connection."""
+        drained = self.drain(timeout_s)
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+        return drained
+
+    def _run(self) -> None:
+        ws: Workspace | None = None
+        try:
+            while (item := self._queue.get()) is not None:
+                try:
+                    if ws is None:
+                        ws = self._ws.worker()
+                    item.result = self._attempt(item.job, ws)
+                except BaseException as exc:  # delivered to the GUI thread, never lost
+                    item.error = exc
+                self._finished.emit(item)
+        finally:
+            if ws is not None:
+                ws.close()
+
+    def _attempt(self, job: Job, ws: Workspace) -> Any:
+        """Run `job`; while another program holds the workspace, wait and try again
+        (the page keeps showing 等待保存) rather than report a failure."""
+        waited = 0.0
+        while True:
+            try:
+                return job(ws)
+            except WorkspaceBusy:
+                if waited >= MAX_WAIT_S:
+                    raise
+                time.sleep(RETRY_S)
+                waited += RETRY_S + ws.busy_ms / 1000
+
+    def _deliver(self, item: _Item) -> None:
+        with self._lock:
+            self._pending -= 1
+            now_idle = self._pending == 0
+        try:
+            if item.error is None:
+                if item.done is not None:
+                    item.done(item.result)
+            elif item.failed is not None:
+                item.failed(item.error)
+            else:
+                from wushan_desk.gui import dialogs
+
+                dialogs.show_error(None, item.error, "没有保存")
+        finally:
+            if now_idle:
+                self.idle.emit()
+
+
+_writers: dict[int, Writer] = {}
+
+
+def writer_for(ws: Workspace) -> Writer:
+    """The one Writer of an open workspace (made on first use)."""
+    writer = _writers.get(id(ws))
+    if writer is None or writer._ws is not ws:
+        writer = _writers[id(ws)] = Writer(ws)
+    return writer
+
+
+def close_writer(ws: Workspace) -> None:
+    """Write what is queued for `ws`, then stop its Writer (before the workspace closes)."""
+    writer = _writers.pop(id(ws), None)
+    if writer is not None and not writer.close():
+        log.error("writes still queued after 60 s when closing %s", ws.path)
