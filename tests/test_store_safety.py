@@ -36,8 +36,9 @@ def other_process(db: Path, code: str) -> str:
 
 
 def school_names(db: Path) -> list[str]:
-    out = other_process(db, "print(sorted(r[0] for r in ws.conn.execute('SELECT name FROM schools')))")
-    return eval(out)
+    rows = "[r[0] for r in ws.conn.execute('SELECT name FROM schools')]"
+    out = other_process(db, f"import json; print(json.dumps({rows}))")
+    return sorted(json.loads(out))
 
 
 def test_a_second_open_in_one_process_keeps_sqlites_locks(tmp_path: Path) -> None:
