@@ -103,3 +103,22 @@ def test_run_without_any_workspace_asks_first(styled_app, monkeypatch) -> None:
     assert not paths.default_workspace().exists()
     assert gui_app.run(None) == 0
     assert asked == [True]
+
+
+def test_a_second_window_on_the_same_workspace_is_refused(qtbot, styled_app, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    path = tmp_path / "w.wsdb"
+    workspace.create(path, "demo", "测试").close()
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_problem",
+                        lambda _p, problem, **_k: shown.append(problem.why))
+    first, second = gui_app.Session(), gui_app.Session()
+    try:
+        assert first.open(path) == 0
+        assert second.open(path) == 3 and second.window is None
+        assert shown and "另一个窗口" in shown[0]
+        first.close()
+        assert second.open(path) == 0  # free again once the first window is closed
+    finally:
+        first.close()
+        second.close()

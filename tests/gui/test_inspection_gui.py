@@ -396,3 +396,35 @@ def test_template_manager_versions_a_checklist(qtbot, page: InspectionPage, ws: 
     start = page.new_visit()
     assert start.template.count() == 1 and "第2版" in start.template.itemText(0)
     start.reject()
+
+
+def test_autosave_waits_for_a_busy_workspace_without_freezing(
+        qtbot, page: InspectionPage, ws: Workspace) -> None:
+    """Another program holds the write lock: the editor says 等待保存 and stays usable;
+    the answer is written once the lock is released."""
+    import sqlite3
+    import time
+
+    visit = inspection.start_visit(ws, school_id=ids(ws, "school")[0],
+                                   template_id=ids(ws, "checklist_template")[0],
+                                   inspector_ids=ids(ws, "staff")[:1], date=TODAY)
+    editor = page.open_visit(visit)
+    holder = sqlite3.connect(ws.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        score = editor.rows[0]
+        score.input.setFocus()
+        score.input.selectAll()
+        started = time.perf_counter()
+        qtbot.keyClicks(score.input, "6")
+        editor.save_now()
+        assert time.perf_counter() - started < 0.5  # the GUI thread did not wait
+        assert "等待保存" in editor.save_state.text() and not editor.saved
+        qtbot.wait(300)
+        assert "等待保存" in editor.save_state.text()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    wait_saved(qtbot, editor)
+    assert "已保存" in editor.save_state.text()
+    assert inspection.detail(ws, visit).answers[editor.rows[0].item["id"]]["value"] == "6"
