@@ -61,9 +61,12 @@ def test_three_or_more_characters_match_names_and_id_numbers(county, valid_id) -
 
 @pytest.mark.parametrize("text", ['"', 'a"b', "王 OR 李", "NEAR(王 李)", "*", "a*b^c", "'--"])
 def test_search_text_is_never_read_as_fts_syntax(county, text: str) -> None:
+    """Read as FTS syntax "王 OR 李" would find 王芳 and 李四 (or fail on a bare quote);
+    as the literal text the user typed it finds nobody: no name contains it."""
     ws, _ = county
-    browse.count_students(ws, browse.StudentQuery(text=text))
-    browse.fetch_students(ws, browse.StudentQuery(text=text))
+    assert browse.count_students(ws, browse.StudentQuery(text=text)) == 0
+    assert browse.fetch_students(ws, browse.StudentQuery(text=text)) == []
+    assert names(ws, browse.StudentQuery(text="王芳")) == ["王芳"]  # the same path finds text
 
 
 def test_filters_by_township_school_and_grade(county) -> None:

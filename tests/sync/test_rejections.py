@@ -77,14 +77,15 @@ CASES: dict[str, tuple[Callable[[Network, Path], Path], str, str]] = {
     "flipped-byte": (lambda n, t: flip_last_byte(dev0_package(n)), "tampered", "篡改"),
     "truncated": (lambda n, t: truncate(dev0_package(n)), "truncated", "不完整"),
     "wrong-recipient": (for_dev1, "wrong-recipient", "是发给“设备1”的，不是发给本机"),
-    "unknown-sender": (from_stranger, "unknown-sender", ""),
+    "unknown-sender": (from_stranger, "unknown-sender", "未在本机登记"),
     "revoked-sender": (from_revoked, "revoked-sender", "停用"),
     "newer-schema": (lambda n, t: forged_by_dev0(n, t, schema_version=99, app_version="9.9.0"),
                      "newer-schema", "9.9.0"),
     "path-trick": (lambda n, t: forged_by_dev0(n, t, lambda c: zip_bytes(
-        [("manifest.json", b"{}"), ("../evil.py", b"print(1)")], c)), "bad-member", ""),
+        [("manifest.json", b"{}"), ("../evil.py", b"print(1)")], c)), "bad-member",
+        "不允许的文件名"),
     "not-a-package": (lambda n, t: _write(t / "照片.wspkg", b"\xff\xd8\xff\xe0JFIF" * 300),
-                      "not-a-package", ""),
+                      "not-a-package", "不是同步包"),
 }
 
 
