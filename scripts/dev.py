@@ -57,9 +57,16 @@ def run_app(extra: list[str]) -> int:
 
 
 def run_tests(extra: list[str]) -> int:
-    """Every test, GUI tests included (offscreen: no screen or X server needed)."""
+    """Lint (ruff), type-check the core (mypy), then every test, GUI tests included
+    (offscreen: no screen or X server needed). Extra arguments go to pytest and skip the
+    two checks, for a quick run of some tests while working."""
     env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
     env.setdefault("LANG", "C.UTF-8")
+    if not extra:
+        for check in ([tool("ruff"), "check", "."], [tool("mypy")]):
+            print(f"{Path(check[0]).stem} …", flush=True)
+            if subprocess.call(check, cwd=ROOT, env=env) != 0:
+                return 1
     return subprocess.call([PYTHON, "-m", "pytest", *extra], cwd=ROOT, env=env)
 
 

@@ -6,7 +6,6 @@ Built by scripts/make_fonts.py; see resources/fonts/README.md.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -59,7 +58,7 @@ def test_wushan_sans_is_renamed(path: Path):
 
 @pytest.mark.parametrize("path", FONT_FILES, ids=ids)
 def test_reportlab_embeds_font(path: Path):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
     from reportlab.pdfgen import canvas
@@ -94,7 +93,7 @@ def test_reportlab_embeds_font(path: Path):
     assert bmp in text
 
 
-def test_qt_loads_family(qapp_or_skip):
+def test_qt_loads_family(qapp):
     from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 
     families = set()
@@ -107,12 +106,3 @@ def test_qt_loads_family(qapp_or_skip):
     bold.setBold(True)
     info = QFontInfo(bold)
     assert info.family() == "WushanSans" and info.bold()
-
-
-@pytest.fixture
-def qapp_or_skip():
-    pytest.importorskip("PySide6")
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication([])

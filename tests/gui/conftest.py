@@ -7,10 +7,17 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from wushan_desk.gui import appearance
+from wushan_desk.gui import appearance, background
 from wushan_desk.gui.main_window import MainWindow
 from wushan_desk.gui.people import PeoplePage
 from wushan_desk.store.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def writers_closed() -> Iterator[None]:
+    """Each test's background writers finish and close their connections afterwards."""
+    yield
+    background.close_all()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -18,8 +17,8 @@ from wushan_desk.services import workspace
 VENDORED = sorted(p for p in paths.fonts_dir().glob("*") if p.suffix.lower() in (".ttf", ".otf"))
 
 
-@pytest.mark.skipif(not VENDORED, reason="no vendored font in resources/fonts yet")
 def test_vendored_chinese_font_is_the_default(styled_app: QApplication) -> None:
+    assert VENDORED
     current = appearance.current()
     assert current is not None and current.family is not None
     assert current.family in QFontDatabase.families()

@@ -12,8 +12,8 @@ import json
 import re
 import shutil
 import subprocess
-import time
 
+import pypdf
 import pytest
 from report_sample import (
     INSPECTOR,
@@ -27,8 +27,6 @@ from report_sample import (
 
 from wushan_desk import reports as r
 from wushan_desk.reports import fonts, pdf
-
-pypdf = pytest.importorskip("pypdf")
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
@@ -400,14 +398,10 @@ def test_file_object_and_bytes_targets():
     assert r.pdf_bytes(small_doc()).startswith(b"%PDF-")
 
 
-def test_sample_builds_well_under_a_second(tmp_path):
-    fonts.register_fonts()  # once per process (~0.2 s), not per report
-    doc = build_sample()
-    started = time.perf_counter()
-    result = r.render_pdf(doc, tmp_path / "timed.pdf")
-    elapsed = time.perf_counter() - started
-    assert result.pages >= 3
-    assert elapsed < 1.0, f"{result.pages} pages took {elapsed:.2f} s"
+def test_sample_builds_a_multi_page_report(tmp_path):
+    """How fast is measured by `wushan-desk bench` (report_render), not asserted here."""
+    result = r.render_pdf(build_sample(), tmp_path / "sample.pdf")
+    assert result.pages >= 3 and result.bytes == (tmp_path / "sample.pdf").stat().st_size
 
 
 # --- blocks ------------------------------------------------------------------------------------

@@ -67,12 +67,14 @@ def minutes(moment: str | dt.datetime | None, empty: str = "—") -> str:
         return empty
     if isinstance(moment, str):
         try:
-            moment = dt.datetime.fromisoformat(moment)
+            parsed = dt.datetime.fromisoformat(moment)
         except ValueError:
             return moment
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=county_zone())
-    return moment.astimezone(county_zone()).strftime("%Y-%m-%d %H:%M")
+    else:
+        parsed = moment
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=county_zone())
+    return parsed.astimezone(county_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def from_epoch_ms(ms: int) -> dt.datetime:

@@ -135,11 +135,9 @@ def section_scores(
 def is_overdue(finding: Mapping[str, Any], today: dt.date) -> bool:
     """Open and past its rectification deadline."""
     deadline = finding.get("deadline")
-    return (
-        (finding.get("status") or OPEN) != FIXED
-        and bool(deadline)
-        and (dt.date.fromisoformat(deadline) < today)
-    )
+    if not deadline or (finding.get("status") or OPEN) == FIXED:
+        return False
+    return dt.date.fromisoformat(deadline) < today
 
 
 def term_of(day: dt.date) -> str:
@@ -221,7 +219,7 @@ def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
         )
     if stored is None:
         _check_new_visit(record, lookup)
-    was_final = bool(stored) and stored.get("status") == FINAL
+    was_final = stored is not None and stored.get("status") == FINAL
     if record.get("status") == FINAL and not was_final and not FINALIZING.get():
         raise ValidationError("请用“定稿”：签名齐全后由程序定稿并计算总分。", "status")
     if was_final and record.get("status") != FINAL:

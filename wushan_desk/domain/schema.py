@@ -91,7 +91,7 @@ def check_refs(kind_name: str) -> Callable[[dict[str, Any], Lookup], None]:
             if not spec.ref:
                 continue
             value = record.get(spec.name)
-            targets = value if spec.type == "list" else [value] if value else []
+            targets: list[Any] = (value or []) if spec.type == "list" else [value] if value else []
             if any(lookup(spec.ref, target) is None for target in targets):
                 raise ValidationError(f"{spec.label}指向的记录不存在", spec.name)
 

@@ -17,9 +17,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance, dialogs
-from wushan_desk.gui.first_start import FirstStartDialog
+from wushan_desk.gui.background import close_for
 from wushan_desk.gui.main_window import MainWindow
-from wushan_desk.gui.writer import close_writer
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace, open_workspace
 
@@ -81,7 +80,7 @@ class Session:
         if old_window is not None:
             _dispose(old_window)
         if old_ws is not None:
-            close_writer(old_ws)
+            close_for(old_ws)
             old_ws.close()
         if old_lock is not None:
             old_lock.unlock()
@@ -94,7 +93,7 @@ class Session:
             _dispose(self.window)
             self.window = None
         if self.ws is not None:
-            close_writer(self.ws)
+            close_for(self.ws)
             self.ws.close()
             self.ws = None
         if self.lock is not None:
@@ -133,6 +132,8 @@ def choose_start(db_path: Path | None) -> Path | None:
     default = paths.default_workspace()
     if default.exists():
         return default
+    from wushan_desk.gui.first_start import FirstStartDialog  # only on a first start
+
     dialog = FirstStartDialog()
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None

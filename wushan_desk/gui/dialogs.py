@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.domain.errors import ValidationError
-from wushan_desk.store.errors import DatabaseError, OperationalError, WorkspaceError
-from wushan_desk.sync.container import PackageRejected
+from wushan_desk.domain.errors import UserError
+from wushan_desk.store.errors import DatabaseError, OperationalError, WorkspaceBusy
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,10 @@ class Problem:
 def explain(exc: BaseException, what: str) -> Problem:
     """Turn an exception into words for a supervisor; `what` is the failed action."""
     detail = "".join(traceback.format_exception(exc))
-    if isinstance(exc, WorkspaceError | ValidationError | PackageRejected):
+    if isinstance(exc, WorkspaceBusy):
+        return Problem(what, "工作区正被另一个程序使用（例如正在导入同步包），暂时不能写入。",
+                       "请等它完成后再试一次；刚才的操作没有写入任何内容。", detail)
+    if isinstance(exc, UserError):
         # These messages are written for users and already say what to do.
         return Problem(what, exc.message, "", detail)
     if isinstance(exc, OperationalError) and "locked" in str(exc):

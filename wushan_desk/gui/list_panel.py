@@ -8,7 +8,7 @@ Subclasses say which query to run and which filters to show.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
+from wushan_desk.gui.background import reader_for
 from wushan_desk.gui.table_model import Column, LazyTableModel
+from wushan_desk.store.workspace import Workspace
 
 SEARCH_DELAY_MS = 250
 
@@ -50,6 +52,7 @@ class ListPanel(QWidget):
     """Search box + filters + count + table + actions, for one kind of record."""
 
     noun = "记录"  # 学生, 学校: used in the count and empty-state texts
+    ws: Workspace  # set by lists that count in the background
     settings_key = "list"
     stretch_last = True  # False when the last column holds numbers
 
@@ -61,6 +64,7 @@ class ListPanel(QWidget):
         self.search.setObjectName("searchBox")
         self.search.setMinimumWidth(200)
         self.count_label = QLabel(objectName="countLabel")
+        self._counting = 0  # the latest count asked for; older answers are dropped
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _text: self._debounce.start())
@@ -188,6 +192,12 @@ class ListPanel(QWidget):
     def count(self) -> int:
         raise NotImplementedError
 
+    def count_job(self) -> Callable[[Workspace], int] | None:
+        """The count as a job for the background reader (lists of many thousand rows,
+        where counting a search could take longer than a keystroke); None: `count()`
+        runs here, for small lists."""
+        return None
+
     def filtered(self) -> bool:
         """True if a search text or filter narrows the list (for the empty-state text)."""
         return bool(self.search.text().strip())
@@ -209,17 +219,42 @@ class ListPanel(QWidget):
     # -- behaviour -------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-run the count and reload from the first page (search, filter, sort, F5)."""
+        """Reload from the first page and re-count (search, filter, sort, F5).
+
+        The first page is one small keyset query; a count that could be slow runs on
+        the background reader, and the label says "共 … 条" until it arrives.
+        """
         self._debounce.stop()
-        total = self.count()
-        self.count_label.setText(f"共 {total:,} 条")
+        job = self.count_job()
+        total = self.count() if job is None else None  # small lists load in count()
         self.model.reset(self.fetch_page)
+        has_rows = self.model.rowCount() > 0
         self.empty_label.setText(self.empty_text())
-        self.empty_label.setVisible(total == 0)
+        self.empty_label.setVisible(not has_rows)
         self._place_empty_label()
-        has_rows = total > 0
         self.act_open.setEnabled(has_rows)
         self.act_delete.setEnabled(has_rows)
+        self._counting += 1
+        if total is not None:
+            self._show_count(total)
+        elif self.model.complete:  # everything is on screen already: no need to count
+            self._show_count(self.model.rowCount())
+        else:
+            self.count_label.setText("共 … 条")
+            asked = self._counting
+            reader_for(self.ws).submit(job, lambda total: self._counted(total, asked), owner=self)
+
+    def _counted(self, total: int, asked: int) -> None:
+        if asked == self._counting:  # a newer search has not replaced this one
+            self._show_count(total)
+
+    def _show_count(self, total: int) -> None:
+        self.count_label.setText(f"共 {total:,} 条")
+
+    @property
+    def counted(self) -> bool:
+        """The count label shows the count of what is listed now."""
+        return "…" not in self.count_label.text()
 
     def reload_keeping(self, record_id: str | None) -> None:
         """Refresh, then select `record_id` again if it is on the first pages."""

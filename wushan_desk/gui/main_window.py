@@ -21,17 +21,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from wushan_desk import __version__
 from wushan_desk.gui import appearance
-from wushan_desk.gui.inspection_page import InspectionPage
 from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
-from wushan_desk.gui.people import PeoplePage
-from wushan_desk.gui.sync_page import SyncPage
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.services.sync_view import last_sync_text
 from wushan_desk.store.workspace import Workspace
 
 PAGES = ("首页", "督导检查", "控辍保学", "学生资助", "学校与学生", "同步", "报表", "设置")
@@ -50,9 +47,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {self.info.name}")
         self.nav = QListWidget(objectName="nav")
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
+        self.pages = _Pages(self)
         self._build_pages()
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_page)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 8, 0)
@@ -68,15 +65,21 @@ class MainWindow(QMainWindow):
     # -- pages -------------------------------------------------------------------------
 
     def _build_pages(self) -> None:
+        """An empty slot per page: a page (and the modules behind it) is built when it is
+        first shown, so the window appears without loading sync, reports or crypto."""
         for number, name in enumerate(PAGES, start=1):
-            page = self._make_page(name)
-            page.setObjectName(f"page-{name}")
-            self.pages[name] = page
-            self.stack.addWidget(page)
+            slot = QWidget(objectName=f"slot-{name}")
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(slot)
             item = QListWidgetItem(name)
             item.setToolTip(f"{name}（Ctrl+{number}）")
             self.nav.addItem(item)
         self._fit_nav()
+
+    def _show_page(self, index: int) -> None:
+        if index >= 0:
+            self.pages[PAGES[index]]  # built on first use
+            self.stack.setCurrentIndex(index)
 
     def _fit_nav(self) -> None:
         """As narrow as the longest page name allows, at the current text size."""
@@ -85,6 +88,10 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(width)
 
     def _make_page(self, name: str) -> QWidget:
+        from wushan_desk.gui.inspection_page import InspectionPage
+        from wushan_desk.gui.people import PeoplePage
+        from wushan_desk.gui.sync_page import SyncPage
+
         if name == "首页":
             home = HomePage(self.ws)
             home.goTo.connect(self.go_to)
@@ -108,22 +115,28 @@ class MainWindow(QMainWindow):
 
     def _reload_lists(self) -> None:
         """After an import the lists must show the new data (the home page reloads itself)."""
-        people = self.pages.get("学校与学生")
+        from wushan_desk.gui.people import PeoplePage
+
+        people = self.pages.built("学校与学生")
         if isinstance(people, PeoplePage):
             people.students.refresh()
             people.schools.refresh()
 
     def go_to(self, target: str) -> None:
         """Show a page by name; "学校与学生:学校" also picks the schools tab."""
+        from wushan_desk.gui.people import PeoplePage
+
         name, _, tab = target.partition(":")
         self.nav.setCurrentRow(PAGES.index(name))
-        people = self.pages["学校与学生"]
+        people = self.pages.built("学校与学生")
         if name == "学校与学生" and isinstance(people, PeoplePage):
             people.tabs.setCurrentWidget(people.schools if tab == "学校" else people.students)
             (people.schools if tab == "学校" else people.students).focus_search()
 
     def open_visit(self, visit_id: str) -> None:
         """Show one visit in the 督导检查 page's editor (from a school's history)."""
+        from wushan_desk.gui.inspection_page import InspectionPage
+
         self.go_to("督导检查")
         page = self.pages["督导检查"]
         if isinstance(page, InspectionPage):
@@ -184,7 +197,7 @@ class MainWindow(QMainWindow):
             "role": QLabel(f"身份：{info.role_label}", objectName="statusRole"),
             "device": QLabel(f"设备：{info.device_id[:8]}", objectName="statusDevice",
                              toolTip=f"本机设备编号：{info.device_id}"),
-            "sync": QLabel(f"上次同步：{info.last_sync or last_sync_text(self.ws) or '尚未同步'}",
+            "sync": QLabel(f"上次同步：{info.last_sync or '尚未同步'}",
                            objectName="statusSync"),
         }
         status.addWidget(place, 1)
@@ -205,7 +218,7 @@ class MainWindow(QMainWindow):
         for action in self.size_actions.actions():
             action.setChecked(action.data() == key)
         self._fit_nav()
-        settings = self.pages.get("设置")
+        settings = self.pages.built("设置")
         if isinstance(settings, SettingsPage):
             settings.text_size.select(key)
 
@@ -245,4 +258,29 @@ class MainWindow(QMainWindow):
     def _small_screen(self) -> bool:
         screen = self.screen().availableGeometry()
         return screen.width() <= 1440 or screen.height() <= 800
+
+
+class _Pages:
+    """The window's pages by name, each built on first access into its slot."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self._built: dict[str, QWidget] = {}
+
+    def __getitem__(self, name: str) -> QWidget:
+        page = self._built.get(name)
+        if page is None:
+            page = self._window._make_page(name)
+            page.setObjectName(f"page-{name}")
+            slot = self._window.stack.widget(PAGES.index(name))
+            slot.layout().addWidget(page)
+            self._built[name] = page
+        return page
+
+    def built(self, name: str) -> QWidget | None:
+        """The page if it has been shown already (None: nothing to refresh)."""
+        return self._built.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in PAGES
 

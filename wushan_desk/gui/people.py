@@ -7,7 +7,7 @@ to the students tab filtered to that school.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -94,6 +94,10 @@ class StudentList(ListPanel):
 
     def count(self) -> int:
         return browse.count_students(self.ws, self.query())
+
+    def count_job(self) -> Callable[[Workspace], int]:
+        query = self.query()
+        return lambda ws: browse.count_students(ws, query)
 
     def filtered(self) -> bool:
         return super().filtered() or any(

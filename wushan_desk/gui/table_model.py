@@ -81,6 +81,11 @@ class LazyTableModel(QAbstractTableModel):
             self._rows.extend(page)
             self.endInsertRows()
 
+    @property
+    def complete(self) -> bool:
+        """Every row is loaded (the last page came back short)."""
+        return self._exhausted
+
     def row(self, index: int) -> Any:
         return self._rows[index]
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.visit_parts import AMBER, GREEN, GREY, qcolor, score_text
-from wushan_desk.services import records
+from wushan_desk.services import templates
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -37,28 +37,11 @@ STATUS_TONES = {"已发布": GREEN, "草稿": AMBER, "已停用": GREY}
 AUTHORING_ROLES = ("hub", "demo")
 
 
-def _templates_service() -> Any:
-    try:
-        from wushan_desk.services import templates
-    except ImportError:
-        return None
-    return templates
-
-
-def _summaries(ws: Workspace) -> list[dict[str, Any]]:
-    service = _templates_service()
-    if service is not None:
-        return service.list_templates(ws)
-    return [t | {"items": len(q.template_items(ws, t["id"])), "points": None}
-            for t in records.iter_records(ws, "checklist_template")]
-
-
 class TemplateManager(QWidget):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.service = _templates_service()
-        self.can_author = self.service is not None and ws.state("role") in AUTHORING_ROLES
+        self.can_author = ws.state("role") in AUTHORING_ROLES
         self.list = QTableWidget(0, 6, objectName="templateList")
         self.list.setHorizontalHeaderLabels(
             ["名称", "类别", "版本", "状态", "发布日期", "项目/满分"])
@@ -106,7 +89,7 @@ class TemplateManager(QWidget):
 
     def refresh(self) -> None:
         keep = self.current()
-        self._rows = _summaries(self.ws)
+        self._rows = templates.list_templates(self.ws)
         self.list.setRowCount(len(self._rows))
         for r, t in enumerate(self._rows):
             points = f" / {score_text(t['points'])} 分" if t.get("points") else ""
@@ -154,7 +137,7 @@ class TemplateManager(QWidget):
             section.addChild(child)
 
     def act(self, key: str) -> None:
-        template, service = self.current(), self.service
+        template, service = self.current(), templates
         if service is None:
             return
         try:
@@ -186,7 +169,7 @@ class TemplateManager(QWidget):
                                               "检查表 (*.xlsx *.json);;所有文件 (*)")
         if name:
             appearance.settings().setValue("templates/dir", str(Path(name).parent))
-            self.service.import_file(self.ws, Path(name))
+            templates.import_file(self.ws, Path(name))
 
     def _export(self, template: dict[str, Any]) -> None:
         default = Path(self._folder()) / f"{template['name']}-第{template['version']}版.xlsx"
@@ -194,5 +177,5 @@ class TemplateManager(QWidget):
                                               "Excel 文件 (*.xlsx);;JSON 文件 (*.json)")
         if name:
             appearance.settings().setValue("templates/dir", str(Path(name).parent))
-            self.service.export_file(self.ws, template["id"], Path(name))
+            templates.export_file(self.ws, template["id"], Path(name))
             dialogs.inform(self, "导出完成", f"已保存到：{name}")

@@ -32,29 +32,15 @@ from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance, dialogs
 from wushan_desk.gui.form_fields import SchoolEditor, set_invalid
 from wushan_desk.gui.visit_parts import inspector_choices
-from wushan_desk.services import inspection, records
+from wushan_desk.services import inspection, records, templates
 from wushan_desk.store.workspace import Workspace
 
 LAST_INSPECTORS = "inspection/last_inspectors"
 
 
 def published_templates(ws: Workspace) -> list[dict[str, Any]]:
-    """Checklists a visit can use: services.templates.current_templates once it exists,
-    else every 已发布 template (newest version first)."""
-    try:
-        from wushan_desk.services import templates  # being added by another change
-    except ImportError:
-        templates = None
-    if templates is not None and hasattr(templates, "current_templates"):
-        found = []
-        for t in templates.current_templates(ws):
-            record = records.get(ws, "checklist_template", t["id"] if isinstance(t, Mapping)
-                                 else t.id)
-            if record and record["status"] == "已发布":
-                found.append(record)
-        return found
-    rows = [t for t in records.iter_records(ws, "checklist_template") if t["status"] == "已发布"]
-    return sorted(rows, key=lambda t: (t["name"], -int(t["version"] or 0)))
+    """Checklists a new visit can use: the newest published version of each."""
+    return templates.current_templates(ws)
 
 
 def template_title(t: Mapping[str, Any]) -> str:

@@ -41,6 +41,7 @@ from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import dialogs
+from wushan_desk.gui.background import writer_for
 from wushan_desk.gui.list_panel import make_action
 from wushan_desk.gui.signature_pad import HEAD, SignaturePanel, signature_complete
 from wushan_desk.gui.tasks import Task
@@ -64,7 +65,6 @@ from wushan_desk.gui.visit_parts import (
     set_tone,
     term_label,
 )
-from wushan_desk.gui.writer import writer_for
 from wushan_desk.services import inspection, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 from wushan_desk import files, paths
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance, dialogs
+from wushan_desk.gui.background import SerialWorker
 from wushan_desk.gui.tasks import Task, run_task
 from wushan_desk.gui.visit_parts import AnswerRow, CheckRow
-from wushan_desk.gui.writer import Writer
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.inspection import VisitDetail
 from wushan_desk.services.progress import Cancelled
@@ -125,7 +125,7 @@ class VisitFiles:
     def editable(self) -> bool:
         raise NotImplementedError
 
-    _writer: Writer
+    _writer: SerialWorker
 
     def save_now(self) -> None:
         raise NotImplementedError

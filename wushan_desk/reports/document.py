@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 #: Type sizes in points, by their Chinese names (GB/T 9704 uses 2号 for titles, 3号 for text).
 SIZE_2HAO = 22.0
@@ -119,6 +119,11 @@ class KeyValueTable:
         if not self.items:
             raise ValueError("a KeyValueTable needs at least one item")
 
+    @property
+    def pairs(self) -> Sequence[tuple[str, str]]:
+        """The items as stored: every value already text."""
+        return cast("Sequence[tuple[str, str]]", self.items)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -188,6 +193,15 @@ class Table:
         if self.style not in ("grid", "zebra"):
             raise ValueError(f"unknown table style {self.style!r}")
 
+    @property
+    def body(self) -> Sequence[Row]:
+        """The rows as stored: cells, or section rows."""
+        return cast("Sequence[Row]", self.rows)
+
+    @property
+    def total_cells(self) -> tuple[Cell, ...] | None:
+        return cast("tuple[Cell, ...] | None", self.totals)
+
     @staticmethod
     def _cells(row: Sequence[object], width: int, where: str) -> tuple[Cell, ...]:
         if isinstance(row, str | bytes):
@@ -216,6 +230,11 @@ class Signer:
             object.__setattr__(self, "date", _text(self.date))
         if self.image is not None:
             object.__setattr__(self, "image", bytes(self.image))
+
+    @property
+    def date_text(self) -> str | None:
+        """The date as stored: text."""
+        return cast("str | None", self.date)
 
 
 @dataclass(frozen=True)
@@ -333,7 +352,7 @@ def iter_texts(doc: Document) -> Iterator[tuple[str, str]]:
         if isinstance(block, Heading | Paragraph):
             yield where, block.text
         elif isinstance(block, KeyValueTable):
-            for key, value in block.items:
+            for key, value in block.pairs:
                 yield f"{where}（{key}）", key
                 yield f"{where}（{key}）", value
         elif isinstance(block, Table):
@@ -341,7 +360,8 @@ def iter_texts(doc: Document) -> Iterator[tuple[str, str]]:
                 yield f"{where}表题", block.caption
             for col in block.columns:
                 yield f"{where}表头", col.title
-            rows = list(block.rows) + ([block.totals] if block.totals else [])
+            totals = block.total_cells
+            rows = list(block.body) + ([totals] if totals else [])
             for r, row in enumerate(rows, 1):
                 if isinstance(row, SectionRow):
                     yield f"{where}表格第{r}行", row.text
@@ -351,9 +371,9 @@ def iter_texts(doc: Document) -> Iterator[tuple[str, str]]:
         elif isinstance(block, SignatureBlock):
             for signer in block.signers:
                 yield f"{where}签名（{signer.role}）", signer.role
-                for value in (signer.name, signer.date):
-                    if value:
-                        yield f"{where}签名（{signer.role}）", value
+                for said in (signer.name, signer.date_text):
+                    if said:
+                        yield f"{where}签名（{signer.role}）", said
 
 
 __all__ = [

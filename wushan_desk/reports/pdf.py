@@ -254,12 +254,12 @@ class _Builder:
         label_w = min(max(longest, 4 * size) + 2 * pad + 2, self.width / n * 0.45)
         value_w = self.width / n - label_w
         data: list[list[Any]] = []
-        items = list(block.items)
-        for start in range(0, len(items), n):
+        pairs = list(block.pairs)
+        for start in range(0, len(pairs), n):
             row: list[Any] = []
-            for key, value in items[start : start + n]:
+            for key, value in pairs[start : start + n]:
                 row += [_para(key, label_style), _para(value, value_style)]
-            row += ["", ""] * (n - len(items[start : start + n]))
+            row += ["", ""] * (n - len(pairs[start : start + n]))
             data.append(row)
         style = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -307,7 +307,7 @@ class _Builder:
         ]
         body_rows: list[int] = []
         section_rows: list[int] = []
-        for row in block.rows:
+        for row in block.body:
             r = len(data)
             if isinstance(row, SectionRow):
                 data.append([_para(row.text, _style(size, bold=True))] + [""] * (len(widths) - 1))
@@ -317,10 +317,11 @@ class _Builder:
                 data.append([cell(c, col.align) for c, col in zip(row, block.columns, strict=True)])
                 body_rows.append(r)
         totals_row = None
-        if block.totals is not None:
+        totals = block.total_cells
+        if totals is not None:
             totals_row = len(data)
             data.append([cell(c, col.align, bold=True)
-                         for c, col in zip(block.totals, block.columns, strict=True)])
+                         for c, col in zip(totals, block.columns, strict=True)])
 
         if block.style == "grid":
             commands += [
@@ -405,7 +406,7 @@ class _Builder:
         rows.append([_para("签名：", text), sig])
         if signer.name:
             rows.append([_para("姓名：", text), _para(signer.name, text)])
-        rows.append([_para("日期：", text), _para(signer.date or BLANK_DATE, text)])
+        rows.append([_para("日期：", text), _para(signer.date_text or BLANK_DATE, text)])
         heights = [None, SIGNATURE_H + 3] + [None] * (len(rows) - 2)
         return RLTable(rows, colWidths=[label_w, value_w], rowHeights=heights,
                        style=TableStyle([
@@ -625,7 +626,7 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes]) -> Ren
 
     template.build(_Builder(doc, width, height).flowables(), canvasmaker=maker)
     data = buf.getvalue()
-    pages = made[-1].page_count  # type: ignore[attr-defined]
+    pages = made[-1].page_count
 
     if isinstance(target, str | os.PathLike):
         _write_atomically(Path(target), data)

@@ -259,7 +259,7 @@ class _Builder:
         for s in schools:
             school = {"id": s.id, "head": s.head}
             for kind, record in history.for_school(
-                school, inspectors.get(centre_of.get(s.township.id), [])
+                school, inspectors.get(centre_of.get(s.township.id) or "", [])
             ):
                 out[kind].append(record)
         return out

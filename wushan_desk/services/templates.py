@@ -278,6 +278,11 @@ def builtin_template_ids() -> dict[str, str]:
     return out
 
 
+def _builtin_item_id(stem: str, version: int) -> Callable[[int], str]:
+    """The fixed id of a shipped template's item at a position (the same everywhere)."""
+    return lambda position: workspace.reference_id(f"template-item:{stem}:v{version}:{position}")
+
+
 def ensure_builtin_templates(ws: Workspace) -> list[str]:
     """Create the shipped templates, published, if this workspace lacks them.
 
@@ -305,9 +310,7 @@ def ensure_builtin_templates(ws: Workspace) -> list[str]:
                 items,
                 version=version,
                 template_id=template_id,
-                item_id=lambda pos, s=stem, v=version: workspace.reference_id(
-                    f"template-item:{s}:v{v}:{pos}"
-                ),
+                item_id=_builtin_item_id(stem, version),
                 supersedes_id=previous if records.get(ws, TEMPLATE, previous) else None,
             )
             publish(ws, template_id, dt.date.fromisoformat(data["published_on"]))

@@ -193,9 +193,8 @@ def write_fields(
     kind = table_kind(table)
     columns = {f: to_sql(kind, f, v) for f, (v, _) in fields.items()}
     newest = max(stamp for _, stamp in fields.values())
-    if current is ...:
-        current = read_row(ws, table, row_id)
-    if current is None:
+    stored = read_row(ws, table, row_id) if current is ... else current
+    if stored is None:
         created = created or min(stamp for _, stamp in fields.values())
         versions = {f: stamp for f, (_, stamp) in fields.items() if stamp != created}
         columns |= derived_columns(table, columns)
@@ -211,10 +210,11 @@ def write_fields(
         marks = ", ".join("?" * len(columns))
         ws.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(columns.values()))
         return
-    versions = json.loads(current["versions"]) | {f: stamp for f, (_, stamp) in fields.items()}
-    columns |= derived_columns(table, current | columns)
+    assert isinstance(stored, Mapping)
+    versions = json.loads(stored["versions"]) | {f: stamp for f, (_, stamp) in fields.items()}
+    columns |= derived_columns(table, {**stored, **columns})
     columns |= {
-        "hlc": max(current["hlc"], newest),
+        "hlc": max(stored["hlc"], newest),
         "versions": json.dumps(versions, sort_keys=True),
         "seq": seq,
     }

@@ -257,7 +257,7 @@ def _parse_header(raw: bytes) -> Header:
     if not isinstance(data, dict):
         raise _rejected("bad-header", "not a JSON object")
     version = data.get("format")
-    if _is_int(version, 1) and version > FORMAT:
+    if isinstance(version, int) and _is_int(version, 1) and version > FORMAT:
         raise _rejected("newer-format", f"包格式 {version}，本软件支持到 {FORMAT}")
     problem = _header_problem(data)
     if problem:

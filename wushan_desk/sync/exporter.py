@@ -103,7 +103,7 @@ def export_to(
                 ("enrolment.json", payload.dumps(identity.enrolment_info(ws, peer_id)).encode())
             )
         package_id = str(uuid.uuid4())
-        header = {
+        header: dict[str, Any] = {
             "package_id": package_id,
             "kind": "enrolment" if enrolment else "sync",
             "sender": ws.device_id,
