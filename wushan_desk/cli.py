@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk import __version__, logs, paths
-from wushan_desk.domain import entities
 from wushan_desk.domain.errors import UserError
 from wushan_desk.services.progress import Cancelled
 from wushan_desk.store.errors import BUSY_MESSAGE, WorkspaceBusy
-from wushan_desk.store.workspace import is_busy
 
 log = logging.getLogger("wushan_desk")
 
@@ -186,6 +184,8 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # the last resort: one line for the user, the rest to the log
+        from wushan_desk.store.workspace import is_busy
+
         if is_busy(exc):
             _error(f"{BUSY_MESSAGE} [busy]")
             return EXIT_BUSY
@@ -496,17 +496,22 @@ def cmd_template_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_kinds(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
+
     for kind in entities.KINDS.values():
         print(f"{kind.name}\t{kind.label}")
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
+
     print(json.dumps(entities.json_schema(args.kind), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
     from wushan_desk.services import records
 
     entities.kind(args.kind)
@@ -517,6 +522,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
     from wushan_desk.services import records
 
     entities.kind(args.kind)
@@ -531,6 +537,7 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 
 def cmd_put(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
     from wushan_desk.services import records
 
     entities.kind(args.kind)
@@ -552,6 +559,7 @@ def cmd_put(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import entities
     from wushan_desk.services import records
 
     entities.kind(args.kind)

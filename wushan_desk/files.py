@@ -11,7 +11,7 @@
 - `free_path`: a target that does not collide with a file another program holds open
   (a PDF still open in WPS): the next free "名称 (2).pdf".
 
-Neutral module (standard library, pathvalidate, the domain's error type): every layer
+Neutral module (standard library, pathvalidate on first use, the domain's error type): every layer
 may use it.
 """
 
@@ -24,8 +24,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
-
-from pathvalidate import is_valid_filename, sanitize_filename
 
 from wushan_desk.domain.errors import ValidationError
 
@@ -102,6 +100,8 @@ def safe_name(
     text: str, suffix: str = "", *, fallback: str = "文件", max_len: int = MAX_NAME
 ) -> str:
     """`text` as a file name Windows accepts, `suffix` (".pdf") kept whole at the end."""
+    from pathvalidate import is_valid_filename, sanitize_filename  # on first use only
+
     stem_len = max(1, max_len - len(suffix) - 1)
     stem = sanitize_filename(text, platform="windows", max_len=stem_len, replacement_text="_")
     name = (stem.strip(" .") or fallback) + suffix

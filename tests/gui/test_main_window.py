@@ -48,9 +48,10 @@ def test_unbuilt_pages_say_so_honestly(window: MainWindow) -> None:
         assert not isinstance(window.pages[built], PlaceholderPage)
 
 
-def test_home_page_shows_the_workspace_counts(window: MainWindow) -> None:
+def test_home_page_shows_the_workspace_counts(qtbot, window: MainWindow) -> None:
     home = window.pages["首页"]
     assert isinstance(home, HomePage)
+    qtbot.waitUntil(lambda: home.counts is not None)  # counted in the background
     counts = browse.counts(window.ws)
     texts = [label.text() for label in home.findChildren(QLabel)]
     assert f"{counts['students']:,}" in texts and "在册学生" in texts

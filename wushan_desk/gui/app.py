@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QLockFile
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from wushan_desk import __version__, logs, paths
-from wushan_desk.gui import appearance, dialogs
+from wushan_desk.gui import appearance
 from wushan_desk.gui.background import close_for
 from wushan_desk.gui.main_window import MainWindow
 from wushan_desk.store.errors import WorkspaceError
@@ -55,6 +55,8 @@ class Session:
 
     def open(self, path: Path, parent: QWidget | None = None) -> int:
         """Open `path` in a new main window; returns an exit code (0 when opened)."""
+        from wushan_desk.gui import dialogs  # its widgets load only when there is an error
+
         blocking = self.window is None  # before the event loop runs, errors must block
         lock = _instance_lock(path)
         if lock is None:
@@ -143,6 +145,8 @@ def choose_start(db_path: Path | None) -> Path | None:
 def _excepthook(kind: type[BaseException], exc: BaseException,
                 tb: TracebackType | None) -> None:
     """An error escaping a slot: log it and tell the user, instead of a console trace."""
+    from wushan_desk.gui import dialogs
+
     exc.__traceback__ = tb
     dialogs.show_error(QApplication.activeWindow(), exc, "操作没有完成")
 

@@ -88,23 +88,26 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(width)
 
     def _make_page(self, name: str) -> QWidget:
-        from wushan_desk.gui.inspection_page import InspectionPage
-        from wushan_desk.gui.people import PeoplePage
-        from wushan_desk.gui.sync_page import SyncPage
-
+        """Build one page; its module is imported here, when the page is first shown."""
         if name == "首页":
             home = HomePage(self.ws)
             home.goTo.connect(self.go_to)
             return home
         if name == "学校与学生":
+            from wushan_desk.gui.people import PeoplePage
+
             people = PeoplePage(self.ws)
             people.openVisit.connect(self.open_visit)
             return people
         if name == "督导检查":
+            from wushan_desk.gui.inspection_page import InspectionPage
+
             return InspectionPage(self.ws)
         if name == "设置":
             return SettingsPage(self.ws, self.set_text_size)
         if name == "同步":
+            from wushan_desk.gui.sync_page import SyncPage
+
             sync_page = SyncPage(self.ws)
             sync_page.openRequested.connect(self.openRequested)
             sync_page.dataImported.connect(self._reload_lists)

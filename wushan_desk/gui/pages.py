@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
-from wushan_desk.services import browse
+from wushan_desk.gui.background import reader_for
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.store.workspace import Workspace
 
@@ -97,20 +97,29 @@ class HomePage(QWidget):
         row.addStretch(1)
         layout.addWidget(links)
         layout.addStretch(1)
-        self.refresh()
+        self.counts: dict[str, int] | None = None
+        self._show_counts(None)
 
     def refresh(self) -> None:
+        """Count again in the background (the counts change after edits elsewhere)."""
+        from wushan_desk.services import browse
+
+        reader_for(self.ws).submit(browse.counts, self._show_counts, owner=self)
+
+    def _show_counts(self, counts: dict[str, int] | None) -> None:
+        self.counts = counts
         while self.facts.count():
             item = self.facts.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        counts = browse.counts(self.ws)
         for i, (key, label) in enumerate(self.FACTS):
-            self.facts.addWidget(_fact(f"{counts[key]:,}", label), 0, i)
-        self.empty.setVisible(counts["students"] == 0 and counts["schools"] == 0)
+            value = "…" if counts is None else f"{counts[key]:,}"
+            self.facts.addWidget(_fact(value, label), 0, i)
+        self.empty.setVisible(
+            counts is not None and counts["students"] == 0 and counts["schools"] == 0)
 
     def showEvent(self, event: Any) -> None:
-        self.refresh()  # ~10 ms: the counts change after edits on other pages
+        self.refresh()
         super().showEvent(event)
 
 

@@ -14,75 +14,74 @@ Build a `Document` from blocks, then `render_pdf(doc, path)`:
 
 Concrete reports (inspection, rectification, dropout notices, aid rosters) are built on
 top of these blocks elsewhere; nothing here knows about them. Importing this package is
-cheap: fonts load on the first render or coverage check.
+cheap: reportlab loads when a name below is first used.
 """
 
-from wushan_desk.reports.document import (
-    SIZE_2HAO,
-    SIZE_3HAO,
-    SIZE_4HAO,
-    SIZE_5HAO,
-    SIZE_XIAO4,
-    Cell,
-    Column,
-    Document,
-    Heading,
-    KeyValueTable,
-    PageBreak,
-    Paragraph,
-    SectionRow,
-    SignatureBlock,
-    Signer,
-    Spacer,
-    Table,
-    canonical_json,
-    chinese_date,
-    content_hash,
-)
-from wushan_desk.reports.fonts import (
-    MissingGlyphs,
-    ReportError,
-    check_coverage,
-    register_fonts,
-)
-from wushan_desk.reports.pdf import (
-    RenderResult,
-    check_glyphs,
-    pdf_bytes,
-    qr_payload,
-    read_metadata,
-    render_pdf,
-)
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "SIZE_2HAO",
-    "SIZE_3HAO",
-    "SIZE_4HAO",
-    "SIZE_5HAO",
-    "SIZE_XIAO4",
-    "Cell",
-    "Column",
-    "Document",
-    "Heading",
-    "KeyValueTable",
-    "MissingGlyphs",
-    "PageBreak",
-    "Paragraph",
-    "RenderResult",
-    "ReportError",
-    "SectionRow",
-    "SignatureBlock",
-    "Signer",
-    "Spacer",
-    "Table",
-    "canonical_json",
-    "check_coverage",
-    "check_glyphs",
-    "chinese_date",
-    "content_hash",
-    "pdf_bytes",
-    "qr_payload",
-    "read_metadata",
-    "register_fonts",
-    "render_pdf",
-]
+#: Public name -> the module that defines it. Loaded on first use (PEP 562): reportlab
+#: takes a fifth of a second to import, and most screens never print.
+_EXPORTS = {
+    "wushan_desk.reports.document": (
+        "SIZE_2HAO", "SIZE_3HAO", "SIZE_4HAO", "SIZE_5HAO", "SIZE_XIAO4", "Cell", "Column",
+        "Document", "Heading", "KeyValueTable", "PageBreak", "Paragraph", "SectionRow",
+        "SignatureBlock", "Signer", "Spacer", "Table", "canonical_json", "chinese_date",
+        "content_hash",
+    ),
+    "wushan_desk.reports.fonts": ("MissingGlyphs", "ReportError", "check_coverage",
+                                  "register_fonts"),
+    "wushan_desk.reports.pdf": ("RenderResult", "check_glyphs", "pdf_bytes", "qr_payload",
+                                "read_metadata", "render_pdf"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # the names for type checkers and editors
+    from wushan_desk.reports.document import (  # noqa: F401
+        SIZE_2HAO,
+        SIZE_3HAO,
+        SIZE_4HAO,
+        SIZE_5HAO,
+        SIZE_XIAO4,
+        Cell,
+        Column,
+        Document,
+        Heading,
+        KeyValueTable,
+        PageBreak,
+        Paragraph,
+        SectionRow,
+        SignatureBlock,
+        Signer,
+        Spacer,
+        Table,
+        canonical_json,
+        chinese_date,
+        content_hash,
+    )
+    from wushan_desk.reports.fonts import (  # noqa: F401
+        MissingGlyphs,
+        ReportError,
+        check_coverage,
+        register_fonts,
+    )
+    from wushan_desk.reports.pdf import (  # noqa: F401
+        RenderResult,
+        check_glyphs,
+        pdf_bytes,
+        qr_payload,
+        read_metadata,
+        render_pdf,
+    )

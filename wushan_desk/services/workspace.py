@@ -16,7 +16,6 @@ from typing import Any
 
 from wushan_desk import paths
 from wushan_desk.domain import clock
-from wushan_desk.store import changes
 from wushan_desk.store.workspace import Workspace, open_workspace
 
 ROLE_LABELS = {"demo": "演示工作区", "hub": "县教委（中心库）", "centre": "督导中心设备"}
@@ -45,6 +44,8 @@ def township_ids() -> dict[str, str]:
 
 def ensure_reference(ws: Workspace) -> None:
     """Create the county and its 26 townships if this workspace lacks them."""
+    from wushan_desk.store import changes
+
     ref = reference_data()
     with ws.transaction():
         if changes.read_row(ws, "counties", county_id()) is None:

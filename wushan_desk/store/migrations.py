@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 
 from wushan_desk import paths
-from wushan_desk.store.backup import backup_workspace
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -52,6 +51,8 @@ def migrate(conn: sqlite3.Connection, path: Path, current: int) -> Path | None:
 
     Returns the backup taken (None for a new, empty workspace).
     """
+    from wushan_desk.store.backup import backup_workspace
+
     backup = backup_workspace(conn, path, f"before-v{latest_version()}") if current else None
     for mig in available()[current:]:
         apply_one(conn, mig)
