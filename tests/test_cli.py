@@ -187,3 +187,24 @@ def test_out_of_range_numbers_are_rejected_not_crashing(tmp_path: Path, ws_path:
     code, _, err = run(capsys, "records", "put", "checklist_template", str(path),
                        "--db", str(ws_path))
     assert code == 3 and "第 1 行" in err and "整数" in err
+
+
+def test_a_closed_pipe_ends_the_command_quietly(demo_copy: Path) -> None:
+    """`wushan-desk records list student | head -1`: the reader stops after one line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wushan_desk", "records", "list", "student", "--db",
+         str(demo_copy)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what head does after its line
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(60) == 0, err
+    assert json.loads(first)["name"]
+    assert err == ""
+
+
+def test_the_version_is_the_packages_and_the_readmes(capsys) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"版本 {__version__}" in readme or f"version {__version__}" in readme

@@ -27,9 +27,9 @@ def extra_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(paths, "migrations_dir", lambda: db_dir)
     migrations.available.cache_clear()
 
-    def add(sql: str) -> int:
-        version = len(list(db_dir.glob("*.sql"))) + 1
-        (db_dir / f"{version:04d}_test_step.sql").write_text(sql, encoding="utf-8")
+    def add(text: str, suffix: str = "sql") -> int:
+        version = migrations.latest_version() + 1
+        (db_dir / f"{version:04d}_test_step.{suffix}").write_text(text, encoding="utf-8")
         migrations.available.cache_clear()
         return version
 
@@ -74,6 +74,56 @@ def test_failing_migration_leaves_previous_version(tmp_path: Path, extra_migrati
     assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
     assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
     conn.close()
+
+
+TRANSFORM = """
+def upgrade(db):
+    # what ALTER TABLE cannot do: make sync_packages.file_name NOT NULL with a default
+    db["sync_packages"].transform(not_null={"file_name"}, defaults={"file_name": ""})
+"""
+
+
+def test_a_python_migration_transforms_a_table_with_sqlite_utils(
+    tmp_path: Path, extra_migration
+) -> None:
+    path = tmp_path / "old.wsdb"
+    new_workspace(path).close()
+    version = extra_migration(TRANSFORM, "py")
+    ws = open_workspace(path)
+    try:
+        assert ws.schema_version == version
+        column = next(c for c in ws.db["sync_packages"].columns if c.name == "file_name")
+        assert column.notnull and column.default_value == "''"
+        assert workspace.check(ws).ok
+    finally:
+        ws.close()
+
+
+def test_a_failing_python_migration_leaves_the_previous_version(
+    tmp_path: Path, extra_migration
+) -> None:
+    path = tmp_path / "old.wsdb"
+    new_workspace(path).close()
+    extra_migration(TRANSFORM + "    raise RuntimeError('half way')\n", "py")
+    with pytest.raises(RuntimeError):
+        open_workspace(path)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
+        notnull = [r[3] for r in conn.execute("PRAGMA table_info(sync_packages)")
+                   if r[1] == "file_name"]
+        assert notnull == [0]  # the transform was rolled back with the version bump
+    finally:
+        conn.close()
+
+
+def test_check_finds_a_table_that_drifted_from_its_kind(fresh_ws) -> None:
+    fresh_ws.conn.execute("DROP TRIGGER staff_guard_update")
+    fresh_ws.conn.execute("ALTER TABLE staff DROP COLUMN certificate_no")
+    report = workspace.check(fresh_ws)
+    assert not report.ok
+    assert any("certificate_no" in p for p in report.schema)
+    assert any("staff_guard_update" in p for p in report.schema)
 
 
 def test_workspace_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:

@@ -257,6 +257,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "role": info.role,
                 "integrity": report.integrity or "ok",
                 "foreign_keys": report.foreign_keys or "ok",
+                "schema": report.schema or "ok",
                 "ok": report.ok,
             },
             ensure_ascii=False,

@@ -109,12 +109,15 @@ def _minutes(iso: str | None) -> str | None:
 class CheckReport:
     integrity: list[str]
     foreign_keys: list[str]
+    schema: list[str]
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and not self.foreign_keys
+        return not self.integrity and not self.foreign_keys and not self.schema
 
 
 def check(ws: Workspace) -> CheckReport:
-    """SQLite integrity check and foreign-key check of the whole workspace."""
-    return CheckReport(*ws.integrity_problems())
+    """SQLite's integrity and foreign-key checks, and the tables against the record kinds."""
+    from wushan_desk.store.introspect import schema_problems
+
+    return CheckReport(*ws.integrity_problems(), schema_problems(ws))

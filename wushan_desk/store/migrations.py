@@ -1,8 +1,14 @@
-"""Numbered schema migrations from `db/NNNN_name.sql`, applied forward only.
+"""Numbered schema migrations from `db/NNNN_name.sql` or `db/NNNN_name.py`, forward only.
 
 Each file runs in one transaction together with its `user_version` bump, so a crash
 or a full disk leaves the workspace at the previous version, never half-way. Before
 the first migration of an existing workspace a backup copy is taken.
+
+Most migrations are SQL. A change SQLite's ALTER TABLE cannot make (change a column's
+type or constraints, drop a column that an index or trigger uses) is a `.py` migration
+with `upgrade(db)`, where `db` is a sqlite-utils Database on the same connection inside
+the same transaction: `db["table"].transform(...)` rebuilds a table safely. A transformed
+synced table loses its triggers with the old table: the migration recreates them.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from pathlib import Path
 
 from wushan_desk import paths
 
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.(sql|py)$")
 
 
 @dataclass(frozen=True, order=True)
@@ -27,13 +33,31 @@ class Migration:
     def sql(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
+    def run(self, conn: sqlite3.Connection) -> None:
+        """Apply this migration on `conn` (inside the caller's transaction)."""
+        if self.path.suffix == ".sql":
+            for statement in _statements(self.sql):
+                conn.execute(statement)
+            return
+        import importlib.util
+
+        import sqlite_utils
+
+        spec = importlib.util.spec_from_file_location(f"_migration_{self.version:04d}",
+                                                      self.path)
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"cannot load migration {self.path.name}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.upgrade(sqlite_utils.Database(conn))
+
 
 @cache
 def available() -> tuple[Migration, ...]:
     """All migrations shipped with this build, in order; gaps are a packaging bug."""
     found = sorted(
         Migration(int(m.group(1)), p)
-        for p in paths.migrations_dir().glob("*.sql")
+        for p in paths.migrations_dir().iterdir()
         if (m := _NAME.match(p.name))
     )
     for expected, mig in enumerate(found, start=1):
@@ -66,8 +90,7 @@ def apply_one(conn: sqlite3.Connection, mig: Migration) -> None:
         conn.execute("ROLLBACK")  # another process migrated it while we waited for the lock
         return
     try:
-        for statement in _statements(mig.sql):
-            conn.execute(statement)
+        mig.run(conn)
         conn.execute(f"PRAGMA user_version = {mig.version}")
     except BaseException:
         conn.execute("ROLLBACK")

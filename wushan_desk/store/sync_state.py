@@ -126,10 +126,9 @@ def pending_count(ws: Workspace, after_seq: int, peer_id: str) -> int:
 def rows_of(ws: Workspace, table: str, *, live: bool = False) -> Iterator[dict[str, Any]]:
     """Every stored row of a synced table in creation order, streamed; tombstones too
     unless `live` (enrolment snapshots need them)."""
-    where = "WHERE deleted = 0" if live else ""
-    yield from changes.dict_rows(
-        ws.conn.execute(f"SELECT * FROM {table} {where} ORDER BY created_hlc, id")
-    )
+    # sqlite-utils' reader: streams dicts exactly as a hand-written loop would
+    yield from ws.db[table].rows_where("deleted = 0" if live else None,
+                                       order_by="created_hlc, id")
 
 
 def rows_where(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:
