@@ -55,11 +55,11 @@ class Session:
 
     def open(self, path: Path, parent: QWidget | None = None) -> int:
         """Open `path` in a new main window; returns an exit code (0 when opened)."""
-        from wushan_desk.gui import dialogs  # its widgets load only when there is an error
-
         blocking = self.window is None  # before the event loop runs, errors must block
         lock = _instance_lock(path)
         if lock is None:
+            from wushan_desk.gui import dialogs  # its widgets load only when needed
+
             dialogs.show_problem(parent, dialogs.Problem(
                 "无法打开工作区", f"工作区 {path.name} 已经在另一个窗口中打开。",
                 "请切换到那个窗口继续工作。同一个工作区同时开两个窗口，"
@@ -67,14 +67,12 @@ class Session:
             return EXIT_REFUSED
         try:
             ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
-        except WorkspaceError as exc:
-            lock.unlock()
-            dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
-            return EXIT_REFUSED
         except Exception as exc:
+            from wushan_desk.gui import dialogs
+
             lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
-            return EXIT_ERROR
+            return EXIT_REFUSED if isinstance(exc, WorkspaceError) else EXIT_ERROR
         old_window, old_ws, old_lock = self.window, self.ws, self.lock
         self.ws, self.window, self.lock = ws, MainWindow(ws), lock
         self.window.openRequested.connect(lambda p: self.open(p, self.window))
