@@ -15,9 +15,9 @@ from support import file_digest, new_workspace
 from wushan_desk.domain import codes, entities, ids
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.progress import Cancelled
 from wushan_desk.services import demo_inspections, inspection, records, workspace
 from wushan_desk.services.demo import DEMO_NAME, DemoSummary, build_demo
-from wushan_desk.services.progress import Cancelled
 from wushan_desk.store import changes
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace, open_workspace

@@ -19,7 +19,7 @@ from typing import Any
 
 from wushan_desk import __version__, logs, paths
 from wushan_desk.domain.errors import UserError
-from wushan_desk.services.progress import Cancelled
+from wushan_desk.progress import Cancelled
 from wushan_desk.store.errors import BUSY_MESSAGE, WorkspaceBusy
 
 log = logging.getLogger("wushan_desk")

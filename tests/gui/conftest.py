@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from wushan_desk.gui import appearance, background
+from wushan_desk.gui import appearance
 from wushan_desk.gui.main_window import MainWindow
-from wushan_desk.gui.people import PeoplePage
+from wushan_desk.gui.people.page import PeoplePage
+from wushan_desk.gui.widgets import background
 from wushan_desk.store.workspace import Workspace
 
 

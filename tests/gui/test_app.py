@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from wushan_desk import paths
 from wushan_desk.gui import app as gui_app
-from wushan_desk.gui import appearance, dialogs, first_start
+from wushan_desk.gui import appearance, first_start
 from wushan_desk.gui.first_start import FirstStartDialog
 from wushan_desk.gui.main_window import MainWindow
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import workspace
 
 VENDORED = sorted(p for p in paths.fonts_dir().glob("*") if p.suffix.lower() in (".ttf", ".otf"))

@@ -17,12 +17,14 @@ from typing_helpers import enter_text
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui import appearance, dialogs, visit_files
-from wushan_desk.gui.inspection_page import InspectionPage
-from wushan_desk.gui.school_history import SchoolHistory
-from wushan_desk.gui.signature_pad import HEAD, SignatureDialog
-from wushan_desk.gui.visit_editor import VisitEditor
-from wushan_desk.gui.visit_parts import RED, KeyChoice, ScoreSpin
+from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection import files as visit_files
+from wushan_desk.gui.inspection.editor import VisitEditor
+from wushan_desk.gui.inspection.page import InspectionPage
+from wushan_desk.gui.inspection.parts import RED, KeyChoice, ScoreSpin
+from wushan_desk.gui.inspection.signature_pad import HEAD, SignatureDialog
+from wushan_desk.gui.people.school_history import SchoolHistory
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import attachments, inspection, records, workspace
 from wushan_desk.store.workspace import Workspace
 

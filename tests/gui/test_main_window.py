@@ -92,7 +92,7 @@ def test_pages_are_listed_in_the_view_menu_with_shortcuts(window: MainWindow) ->
 
 def test_a_school_history_opens_its_visit_on_the_inspection_page(window: MainWindow,
                                                                  qtbot) -> None:
-    from wushan_desk.gui.school_history import SchoolHistory
+    from wushan_desk.gui.people.school_history import SchoolHistory
     from wushan_desk.store import inspection_queries
 
     visit = inspection_queries.visits(window.ws, limit=1)[0]

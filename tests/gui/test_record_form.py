@@ -7,9 +7,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from wushan_desk.domain import entities
-from wushan_desk.gui import record_form
-from wushan_desk.gui.form_fields import ChoiceEditor, SchoolEditor, TextEditor, normalize_date
-from wushan_desk.gui.record_form import RecordForm
+from wushan_desk.gui.people import record_form
+from wushan_desk.gui.people.record_form import RecordForm
+from wushan_desk.gui.widgets.form_fields import (
+    ChoiceEditor,
+    SchoolEditor,
+    TextEditor,
+    normalize_date,
+)
 from wushan_desk.services import browse, records
 from wushan_desk.store.workspace import Workspace
 

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from typing_helpers import enter_text
 
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.people import PeoplePage, StudentList
+from wushan_desk.gui.people.page import PeoplePage, StudentList
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import browse, records
 from wushan_desk.services.browse import StudentQuery
 
@@ -140,7 +140,7 @@ def test_schools_tab_lists_schools_and_shows_their_students(qtbot, people: Peopl
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
 def test_enter_opens_the_detail_form(qtbot, people: PeoplePage, key: Qt.Key) -> None:
-    from wushan_desk.gui.record_form import RecordForm
+    from wushan_desk.gui.people.record_form import RecordForm
 
     panel = people.students
     panel.table.setFocus()
@@ -153,7 +153,7 @@ def test_enter_opens_the_detail_form(qtbot, people: PeoplePage, key: Qt.Key) -> 
 
 
 def test_keyboard_shortcuts_find_new_and_refresh(qtbot, window, people: PeoplePage) -> None:
-    from wushan_desk.gui.record_form import RecordForm
+    from wushan_desk.gui.people.record_form import RecordForm
 
     panel = people.students
     window.activateWindow()

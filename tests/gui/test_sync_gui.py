@@ -26,13 +26,15 @@ from typing_helpers import enter_text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 from network import HUB, Network, build_network
 
-from wushan_desk.gui import dialogs, first_start, sync_dialogs
-from wushan_desk.gui.enrol_wizard import DeviceSetupDialog, EnrolDeviceDialog, HubSetupDialog
+from wushan_desk.gui import first_start
 from wushan_desk.gui.first_start import FirstStartDialog
 from wushan_desk.gui.main_window import MainWindow
-from wushan_desk.gui.sync_dialogs import ExportDialog, ExportResultDialog, PackagesDialog
-from wushan_desk.gui.sync_page import DemoBody, ExchangeBody, PendingBody, SyncPage
-from wushan_desk.gui.sync_table import TONES
+from wushan_desk.gui.sync import dialogs as sync_dialogs
+from wushan_desk.gui.sync.dialogs import ExportDialog, ExportResultDialog, PackagesDialog
+from wushan_desk.gui.sync.enrol_wizard import DeviceSetupDialog, EnrolDeviceDialog, HubSetupDialog
+from wushan_desk.gui.sync.page import DemoBody, ExchangeBody, PendingBody, SyncPage
+from wushan_desk.gui.sync.table import TONES
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import drives, records, sync
 from wushan_desk.store.workspace import open_workspace
 

@@ -7,9 +7,9 @@ import time
 
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
-from wushan_desk.gui import tasks
-from wushan_desk.gui.dialogs import ErrorDialog
-from wushan_desk.services.progress import Cancelled
+from wushan_desk.gui.widgets import tasks
+from wushan_desk.gui.widgets.dialogs import ErrorDialog
+from wushan_desk.progress import Cancelled
 
 
 def test_quick_job_delivers_its_result_without_a_dialog(qtbot, styled_app) -> None:
@@ -81,7 +81,7 @@ def test_failed_job_explains_itself_with_details_folded_away(qtbot, styled_app) 
 def test_errors_are_explained_in_the_users_terms() -> None:
     import sqlite3
 
-    from wushan_desk.gui.dialogs import explain
+    from wushan_desk.gui.widgets.dialogs import explain
 
     locked = explain(sqlite3.OperationalError("database is locked"), "没有保存")
     assert "另一个" in locked.why and locked.what == "没有保存"

@@ -25,7 +25,7 @@ from forging import zip_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wushan_desk.services.progress import Cancelled
+from wushan_desk.progress import Cancelled
 from wushan_desk.sync import container, crypto
 from wushan_desk.sync.container import Limits, PackageRejected
 from wushan_desk.sync.keys import KeyStoreError, MappingKeyStore, load_or_create

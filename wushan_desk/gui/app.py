@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance
-from wushan_desk.gui.background import close_for
 from wushan_desk.gui.main_window import MainWindow
+from wushan_desk.gui.widgets.background import close_for
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace, open_workspace
 
@@ -58,7 +58,7 @@ class Session:
         blocking = self.window is None  # before the event loop runs, errors must block
         lock = _instance_lock(path)
         if lock is None:
-            from wushan_desk.gui import dialogs  # its widgets load only when needed
+            from wushan_desk.gui.widgets import dialogs  # its widgets load only when needed
 
             dialogs.show_problem(parent, dialogs.Problem(
                 "无法打开工作区", f"工作区 {path.name} 已经在另一个窗口中打开。",
@@ -68,7 +68,7 @@ class Session:
         try:
             ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
         except Exception as exc:
-            from wushan_desk.gui import dialogs
+            from wushan_desk.gui.widgets import dialogs
 
             lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
@@ -143,7 +143,7 @@ def choose_start(db_path: Path | None) -> Path | None:
 def _excepthook(kind: type[BaseException], exc: BaseException,
                 tb: TracebackType | None) -> None:
     """An error escaping a slot: log it and tell the user, instead of a console trace."""
-    from wushan_desk.gui import dialogs
+    from wushan_desk.gui.widgets import dialogs
 
     exc.__traceback__ = tb
     dialogs.show_error(QApplication.activeWindow(), exc, "操作没有完成")

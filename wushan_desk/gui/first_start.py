@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk import paths
-from wushan_desk.gui.enrol_wizard import DeviceSetupDialog, HubSetupDialog, SetupDialog
-from wushan_desk.gui.tasks import Task, run_task
-from wushan_desk.services.progress import CancelledFn, ProgressFn
+from wushan_desk.gui.sync.enrol_wizard import DeviceSetupDialog, HubSetupDialog, SetupDialog
+from wushan_desk.gui.widgets.tasks import Task, run_task
+from wushan_desk.progress import CancelledFn, ProgressFn
 
 DEMO_SCALE = 0.1
 
@@ -128,7 +128,7 @@ class FirstStartDialog(QDialog):
         self.status.setText("已取消，没有留下任何文件。需要时可以再点“打开演示工作区”。")
 
     def _failed(self, exc: BaseException) -> None:
-        from wushan_desk.gui import dialogs
+        from wushan_desk.gui.widgets import dialogs
 
         self._busy(False)
         self.status.setText("")

@@ -94,19 +94,19 @@ class MainWindow(QMainWindow):
             home.goTo.connect(self.go_to)
             return home
         if name == "学校与学生":
-            from wushan_desk.gui.people import PeoplePage
+            from wushan_desk.gui.people.page import PeoplePage
 
             people = PeoplePage(self.ws)
             people.openVisit.connect(self.open_visit)
             return people
         if name == "督导检查":
-            from wushan_desk.gui.inspection_page import InspectionPage
+            from wushan_desk.gui.inspection.page import InspectionPage
 
             return InspectionPage(self.ws)
         if name == "设置":
             return SettingsPage(self.ws, self.set_text_size)
         if name == "同步":
-            from wushan_desk.gui.sync_page import SyncPage
+            from wushan_desk.gui.sync.page import SyncPage
 
             sync_page = SyncPage(self.ws)
             sync_page.openRequested.connect(self.openRequested)
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
 
     def _reload_lists(self) -> None:
         """After an import the lists must show the new data (the home page reloads itself)."""
-        from wushan_desk.gui.people import PeoplePage
+        from wushan_desk.gui.people.page import PeoplePage
 
         people = self.pages.built("学校与学生")
         if isinstance(people, PeoplePage):
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
 
     def go_to(self, target: str) -> None:
         """Show a page by name; "学校与学生:学校" also picks the schools tab."""
-        from wushan_desk.gui.people import PeoplePage
+        from wushan_desk.gui.people.page import PeoplePage
 
         name, _, tab = target.partition(":")
         self.nav.setCurrentRow(PAGES.index(name))
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
 
     def open_visit(self, visit_id: str) -> None:
         """Show one visit in the 督导检查 page's editor (from a school's history)."""
-        from wushan_desk.gui.inspection_page import InspectionPage
+        from wushan_desk.gui.inspection.page import InspectionPage
 
         self.go_to("督导检查")
         page = self.pages["督导检查"]

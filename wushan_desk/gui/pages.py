@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
-from wushan_desk.gui.background import reader_for
+from wushan_desk.gui.widgets.background import reader_for
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.store.workspace import Workspace
 

@@ -51,8 +51,8 @@ def all_pages(path: str) -> dict[str, Any]:
     """Open every page (and every tab of 督导检查), search the students list, wait for
     the background counts; report the GUI thread's search times and the peak memory."""
     from wushan_desk.gui import app as gui_app
-    from wushan_desk.gui import background
     from wushan_desk.gui.main_window import PAGES
+    from wushan_desk.gui.widgets import background
 
     app = gui_app.create_app()
     session = gui_app.Session()

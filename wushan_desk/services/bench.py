@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.progress import ProgressFn, no_progress
 from wushan_desk.services import browse, demo, records, sync
-from wushan_desk.services.progress import ProgressFn, no_progress
 from wushan_desk.store import baseline, changes, sync_state
 from wushan_desk.store.workspace import open_workspace
 

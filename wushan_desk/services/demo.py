@@ -28,6 +28,13 @@ from typing import Any
 
 from wushan_desk.domain import codes, entities
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.progress import (
+    Cancelled,
+    CancelledFn,
+    ProgressFn,
+    never_cancelled,
+    no_progress,
+)
 from wushan_desk.services import demo_inspections, records, templates, workspace
 from wushan_desk.services.demo_people import (
     People,
@@ -37,13 +44,6 @@ from wushan_desk.services.demo_people import (
     Weighted,
     apportion,
     places_data,
-)
-from wushan_desk.services.progress import (
-    Cancelled,
-    CancelledFn,
-    ProgressFn,
-    never_cancelled,
-    no_progress,
 )
 from wushan_desk.store import changes
 from wushan_desk.store.errors import WorkspaceError, WorkspaceExists

@@ -14,9 +14,9 @@ from typing import Any
 from wushan_desk import __version__, files
 from wushan_desk.domain import clock
 from wushan_desk.domain.hlc import Stamp
+from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.services.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk.domain import clock
+from wushan_desk.progress import CancelledFn, ProgressFn
 from wushan_desk.services import sync
-from wushan_desk.services.progress import CancelledFn, ProgressFn
 from wushan_desk.store import sync_state
 from wushan_desk.store.workspace import Workspace, open_workspace
 from wushan_desk.sync import container, crypto, identity

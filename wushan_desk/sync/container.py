@@ -37,7 +37,7 @@ from typing import IO, Any
 from wushan_desk import files
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import UserError
-from wushan_desk.services.progress import Cancelled, CancelledFn, ProgressFn
+from wushan_desk.progress import Cancelled, CancelledFn, ProgressFn
 from wushan_desk.sync.crypto import (
     DEFAULT_SUITE,
     DecryptionFailed,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk import __version__
-from wushan_desk.services.progress import (
+from wushan_desk.progress import (
     Cancelled,
     CancelledFn,
     ProgressFn,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wushan_desk.services.progress import (
+from wushan_desk.progress import (
     Cancelled,
     CancelledFn,
     ProgressFn,

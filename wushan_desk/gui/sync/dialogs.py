@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
-from wushan_desk.gui.sync_table import Table, table_item
-from wushan_desk.gui.tasks import Task, run_task
+from wushan_desk.gui.sync.table import Table, table_item
+from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.services import drives
 from wushan_desk.services.sync_view import import_job, summary_note, summary_status
 from wushan_desk.sync.importer import ImportSummary
@@ -274,7 +274,7 @@ class PackagesDialog(QDialog):
         self.imported.emit(done)
 
     def _failed(self, exc: BaseException) -> None:
-        from wushan_desk.gui import dialogs
+        from wushan_desk.gui.widgets import dialogs
 
         self.task = None
         self.apply_button.setEnabled(bool(self.importable()))

@@ -31,15 +31,11 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui import appearance, dialogs
-from wushan_desk.gui.coverage_view import CoverageView
-from wushan_desk.gui.list_panel import ListPanel
-from wushan_desk.gui.people import fill_combo
-from wushan_desk.gui.table_model import Column, LazyTableModel
-from wushan_desk.gui.template_manager import TemplateManager
-from wushan_desk.gui.visit_dialogs import VisitStartDialog
-from wushan_desk.gui.visit_editor import VisitEditor
-from wushan_desk.gui.visit_parts import (
+from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection.coverage import CoverageView
+from wushan_desk.gui.inspection.dialogs import VisitStartDialog
+from wushan_desk.gui.inspection.editor import VisitEditor
+from wushan_desk.gui.inspection.parts import (
     BACKGROUNDS,
     OVERDUE,
     RED,
@@ -50,6 +46,11 @@ from wushan_desk.gui.visit_parts import (
     staff_names,
     term_label,
 )
+from wushan_desk.gui.inspection.templates import TemplateManager
+from wushan_desk.gui.people.page import fill_combo
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.list_panel import ListPanel
+from wushan_desk.gui.widgets.table_model import Column, LazyTableModel
 from wushan_desk.services import browse, inspection, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui.visit_parts import RED, TONE_OF, finding_state, qcolor, staff_names
+from wushan_desk.gui.inspection.parts import RED, TONE_OF, finding_state, qcolor, staff_names
 from wushan_desk.services import inspection
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace

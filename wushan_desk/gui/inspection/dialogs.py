@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.gui import appearance, dialogs
-from wushan_desk.gui.form_fields import SchoolEditor, set_invalid
-from wushan_desk.gui.visit_parts import inspector_choices
+from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection.parts import inspector_choices
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.form_fields import SchoolEditor, set_invalid
 from wushan_desk.services import inspection, records, templates
 from wushan_desk.store.workspace import Workspace
 

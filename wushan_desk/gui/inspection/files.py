@@ -21,13 +21,14 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
 from wushan_desk import files, paths
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.gui import appearance, dialogs
-from wushan_desk.gui.background import SerialWorker
-from wushan_desk.gui.tasks import Task, run_task
-from wushan_desk.gui.visit_parts import AnswerRow, CheckRow
+from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection.parts import AnswerRow, CheckRow
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.background import SerialWorker
+from wushan_desk.gui.widgets.tasks import Task, run_task
+from wushan_desk.progress import Cancelled
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.inspection import VisitDetail
-from wushan_desk.services.progress import Cancelled
 from wushan_desk.store.workspace import Workspace
 
 PHOTO_LONG_SIDE = 1600

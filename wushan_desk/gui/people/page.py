@@ -14,11 +14,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QTabWidget, QVBoxLayout, QWidget
 
 from wushan_desk.domain import codes
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.list_panel import ListPanel, make_action
-from wushan_desk.gui.record_form import RecordForm
-from wushan_desk.gui.school_history import SchoolHistory
-from wushan_desk.gui.table_model import Column
+from wushan_desk.gui.people.record_form import RecordForm
+from wushan_desk.gui.people.school_history import SchoolHistory
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.list_panel import ListPanel, make_action
+from wushan_desk.gui.widgets.table_model import Column
 from wushan_desk.services import browse, records
 from wushan_desk.store.workspace import Workspace
 

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui import appearance, dialogs
-from wushan_desk.gui.visit_parts import AMBER, GREEN, GREY, qcolor, score_text
+from wushan_desk.gui import appearance
+from wushan_desk.gui.inspection.parts import AMBER, GREEN, GREY, qcolor, score_text
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import templates
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace

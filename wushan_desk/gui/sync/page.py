@@ -28,25 +28,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.conflicts_view import ConflictsView
-from wushan_desk.gui.enrol_wizard import (
-    DeviceSetupDialog,
-    EnrolDeviceDialog,
-    HubSetupDialog,
-    JoinFlow,
-    fingerprint_label,
-)
-from wushan_desk.gui.list_panel import make_action
-from wushan_desk.gui.sync_dialogs import (
+from wushan_desk.gui.sync.conflicts import ConflictsView
+from wushan_desk.gui.sync.dialogs import (
     ExportDialog,
     ExportResultDialog,
     PackagesDialog,
     remember_folder,
     start_folder,
 )
-from wushan_desk.gui.sync_status import DeviceStatus, HubStatus, LedgerView
-from wushan_desk.gui.tasks import Task, run_task
+from wushan_desk.gui.sync.enrol_wizard import (
+    DeviceSetupDialog,
+    EnrolDeviceDialog,
+    HubSetupDialog,
+    JoinFlow,
+    fingerprint_label,
+)
+from wushan_desk.gui.sync.status import DeviceStatus, HubStatus, LedgerView
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.list_panel import make_action
+from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.services import sync, sync_view
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.store.errors import WorkspaceError

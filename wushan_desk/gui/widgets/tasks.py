@@ -18,8 +18,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from wushan_desk.gui import dialogs
-from wushan_desk.services.progress import Cancelled, CancelledFn, ProgressFn
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.progress import Cancelled, CancelledFn, ProgressFn
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain import entities
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.sync_table import Table, table_item
+from wushan_desk.gui.sync.table import Table, table_item
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import browse, records, sync
 from wushan_desk.store import sync_state
 from wushan_desk.store.workspace import Workspace

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.visit_parts import AMBER, GREEN, set_tone
+from wushan_desk.gui.inspection.parts import AMBER, GREEN, set_tone
+from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace

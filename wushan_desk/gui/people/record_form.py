@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import entities
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.form_fields import ChoiceEditor, Editor, labelled, make_editor
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.form_fields import ChoiceEditor, Editor, labelled, make_editor
 from wushan_desk.services import browse, records
 from wushan_desk.store.workspace import Workspace
 

@@ -152,7 +152,7 @@ class SerialWorker(QObject):
             elif item.failed is not None:
                 item.failed(item.error)
             else:
-                from wushan_desk.gui import dialogs
+                from wushan_desk.gui.widgets import dialogs
 
                 dialogs.show_error(None, item.error, "没有保存")
         finally:

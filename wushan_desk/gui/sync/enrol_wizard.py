@@ -30,16 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk import paths
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.sync_dialogs import (
+from wushan_desk.gui.sync.dialogs import (
     FolderChooser,
     add_refresh_key,
     open_folder,
     start_folder,
 )
-from wushan_desk.gui.tasks import Task, run_task
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.tasks import Task, run_task
+from wushan_desk.progress import CancelledFn, ProgressFn
 from wushan_desk.services import sync_view
-from wushan_desk.services.progress import CancelledFn, ProgressFn
 from wushan_desk.sync.container import PackageRejected
 
 HUB_NAME = "巫山县教委督导室"

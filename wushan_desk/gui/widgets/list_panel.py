@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.gui import appearance
-from wushan_desk.gui.background import reader_for
-from wushan_desk.gui.table_model import Column, LazyTableModel
+from wushan_desk.gui.widgets.background import reader_for
+from wushan_desk.gui.widgets.table_model import Column, LazyTableModel
 from wushan_desk.store.workspace import Workspace
 
 SEARCH_DELAY_MS = 250

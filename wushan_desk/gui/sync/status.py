@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.gui.sync_table import Table, table_item
+from wushan_desk.gui.sync.table import Table, table_item
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.sync_view import PeerRow, ledger_rows, my_fingerprint, peer_rows
 from wushan_desk.store.workspace import Workspace

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui.people import fill_combo
-from wushan_desk.gui.visit_parts import AMBER, RED, qcolor, term_label
+from wushan_desk.gui.inspection.parts import AMBER, RED, qcolor, term_label
+from wushan_desk.gui.people.page import fill_combo
 from wushan_desk.services import browse, inspection, records
 from wushan_desk.store.workspace import Workspace
 

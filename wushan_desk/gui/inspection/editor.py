@@ -40,19 +40,20 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.gui import dialogs
-from wushan_desk.gui.background import writer_for
-from wushan_desk.gui.list_panel import make_action
-from wushan_desk.gui.signature_pad import HEAD, SignaturePanel, signature_complete
-from wushan_desk.gui.tasks import Task
-from wushan_desk.gui.visit_dialogs import (
+from wushan_desk.gui.inspection.dialogs import (
     AmendDialog,
     FindingDialog,
     VisitStartDialog,
     template_title,
 )
-from wushan_desk.gui.visit_files import REPORTS_SOON, Row, VisitFiles, open_file, reports_available
-from wushan_desk.gui.visit_parts import (
+from wushan_desk.gui.inspection.files import (
+    REPORTS_SOON,
+    Row,
+    VisitFiles,
+    open_file,
+    reports_available,
+)
+from wushan_desk.gui.inspection.parts import (
     AMBER,
     GREEN,
     RED,
@@ -65,6 +66,11 @@ from wushan_desk.gui.visit_parts import (
     set_tone,
     term_label,
 )
+from wushan_desk.gui.inspection.signature_pad import HEAD, SignaturePanel, signature_complete
+from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.background import writer_for
+from wushan_desk.gui.widgets.list_panel import make_action
+from wushan_desk.gui.widgets.tasks import Task
 from wushan_desk.services import inspection, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
