@@ -20,7 +20,7 @@ from typing import Any
 from wushan_desk import __version__, logs, paths
 from wushan_desk.domain.errors import UserError
 from wushan_desk.progress import Cancelled
-from wushan_desk.store.errors import BUSY_MESSAGE, WorkspaceBusy
+from wushan_desk.services.session import BUSY_MESSAGE, WorkspaceBusy
 
 log = logging.getLogger("wushan_desk")
 
@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # the last resort: one line for the user, the rest to the log
-        from wushan_desk.store.workspace import is_busy
+        from wushan_desk.services.session import is_busy
 
         if is_busy(exc):
             _error(f"{BUSY_MESSAGE} [busy]")
@@ -211,7 +211,7 @@ def _silence_stdout() -> None:
 @contextmanager
 def _workspace(args: argparse.Namespace) -> Iterator[Any]:
     """The workspace named by --db (never created here), closed afterwards."""
-    from wushan_desk.store.workspace import open_workspace
+    from wushan_desk.services.session import open_workspace
 
     ws = open_workspace(_db(args), create=False, busy_ms=_busy_ms())
     try:
@@ -273,8 +273,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     """Prove an installation (or the frozen bundle) is whole: data files, migrations, deps."""
     import tempfile
 
-    from wushan_desk.services import browse, workspace
-    from wushan_desk.store import migrations
+    from wushan_desk.services import browse, session, workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = workspace.create(Path(tmp) / "selfcheck.wsdb", "demo", "自检")
@@ -289,13 +288,13 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
         "version": __version__,
         "data_root": str(paths.data_root()),
         "schema_version": version,
-        "migrations": migrations.latest_version(),
+        "migrations": session.latest_schema_version(),
         "townships": townships,
         "fonts": fonts,
         "ok": report.ok and bool(fonts),
     }
     print(json.dumps(result, ensure_ascii=False))
-    return EXIT_OK if result["ok"] and version == migrations.latest_version() else EXIT_ERROR
+    return EXIT_OK if result["ok"] and version == session.latest_schema_version() else EXIT_ERROR
 
 
 def _require_db(args: argparse.Namespace) -> Path:

@@ -134,10 +134,14 @@ def section_scores(
 
 def is_overdue(finding: Mapping[str, Any], today: dt.date) -> bool:
     """Open and past its rectification deadline."""
-    deadline = finding.get("deadline")
-    if not deadline or (finding.get("status") or OPEN) == FIXED:
+    if (finding.get("status") or OPEN) == FIXED:
         return False
-    return dt.date.fromisoformat(deadline) < today
+    return deadline_passed(finding.get("deadline"), today)
+
+
+def deadline_passed(deadline: str | None, today: dt.date) -> bool:
+    """A rectification deadline (ISO date) lies before `today`: the day itself is in time."""
+    return bool(deadline) and dt.date.fromisoformat(str(deadline)) < today
 
 
 def term_of(day: dt.date) -> str:
@@ -192,6 +196,39 @@ def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
             raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "status")
 
 
+#: Item kinds that carry no points.
+UNSCORED_KINDS = (NUMBER, TEXT, CHOICE, PHOTO)
+
+
+def item_problems(item: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a checklist item beyond its field types: (field, Chinese
+    message) pairs. One rule set for every door: a form, `records put`, an XLSX or JSON
+    import, a package. (What the form accepts, an export and re-import accepts too.)"""
+    problems: list[tuple[str, str]] = []
+    kind, points = item.get("item_kind"), item.get("max_score")
+    if not item.get("section"):
+        problems.append(("section", "类别不能为空"))
+    if not item.get("content"):
+        problems.append(("content", "内容不能为空"))
+    if kind not in ITEM_KINDS:
+        problems.append(("item_kind", f"题型“{kind}”不是可选项，应为{'、'.join(ITEM_KINDS)}之一"))
+    method = item.get("method")
+    if method and method not in METHODS:
+        problems.append(("method", f"检查方法“{method}”不是可选项，应为{'、'.join(METHODS)}之一"))
+    if kind == SCORE and not points:
+        problems.append(("max_score", "评分题必须填写大于 0 的分值"))
+    if kind in UNSCORED_KINDS and points:
+        problems.append(("max_score", f"“{kind}”题不计分，分值应留空"))
+    choices = item.get("choices") or []
+    if kind == CHOICE and len(choices) < 2:
+        problems.append(("choices", "选项题至少要列出两个可选项"))
+    if kind != CHOICE and choices:
+        problems.append(("choices", "只有“选项”题才填写可选项"))
+    if kind == PHOTO and not item.get("photo_required"):
+        problems.append(("photo_required", "照片题必须拍照（须拍照应为“是”）"))
+    return problems
+
+
 def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_item")(record, lookup)
     _parent_fixed(lookup, "checklist_item", record, "template_id")
@@ -200,10 +237,8 @@ def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     unchanged = stored is not None and all(stored.get(k) == v for k, v in record.items())
     if template.get("status") != "草稿" and not unchanged:
         raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
-    if record["item_kind"] == SCORE and not record.get("max_score"):
-        raise ValidationError("评分项必须填写分值", "max_score")
-    if record["item_kind"] == CHOICE and not record.get("choices"):
-        raise ValidationError("选项题必须列出可选项", "choices")
+    for field, message in item_problems(record)[:1]:
+        raise ValidationError(message, field)
 
 
 def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:

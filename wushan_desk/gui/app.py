@@ -19,8 +19,7 @@ from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance
 from wushan_desk.gui.main_window import MainWindow
 from wushan_desk.gui.widgets.background import close_for
-from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.services.session import Workspace, WorkspaceError, open_workspace
 
 log = logging.getLogger(__name__)
 

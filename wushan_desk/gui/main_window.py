@@ -29,7 +29,7 @@ from wushan_desk import __version__
 from wushan_desk.gui import appearance
 from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 PAGES = ("首页", "督导检查", "控辍保学", "学生资助", "学校与学生", "同步", "报表", "设置")
 APP_TITLE = "巫山教育督导"

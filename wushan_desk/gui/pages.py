@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.gui import appearance
 from wushan_desk.gui.widgets.background import reader_for
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 IN_DEVELOPMENT = "此功能正在开发中，将在后续版本提供"
 

@@ -433,6 +433,37 @@ def _record_check(
     return check_id
 
 
+def list_visits(
+    ws: Workspace,
+    today: dt.date,
+    *,
+    school_id: str | None = None,
+    inspector_id: str | None = None,
+    status: str | None = None,
+    term: str | None = None,
+    overdue_only: bool = False,
+    zone: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Visits newest first with school, township, finding counts and `overdue` (an
+    unrectified finding past its deadline on `today`): the visits list and a school's
+    history show these, with the same rule as the findings list."""
+    out = []
+    for visit in q.visits(ws, school_id=school_id, inspector_id=inspector_id, status=status,
+                          zone=zone):
+        if term and visit["term"] != term:
+            continue
+        visit["overdue"] = rules.deadline_passed(visit["earliest_deadline"], today)
+        if overdue_only and not visit["overdue"]:
+            continue
+        out.append(visit)
+    return out
+
+
+def findings_of(ws: Workspace, visit_id: str) -> list[dict[str, Any]]:
+    """The findings of one visit, in the order they were recorded."""
+    return q.visit_findings(ws, visit_id)
+
+
 def open_findings(
     ws: Workspace,
     today: dt.date,

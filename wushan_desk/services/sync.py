@@ -292,6 +292,7 @@ def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
         kind = changes.table_kind(c.table)
         row = changes.read_row(ws, c.table, c.row_id) or {}
         label = "是否删除" if c.field == "deleted" else kind.field(c.field).label
+        known, original = _original(ws, c)
         out.append(
             {
                 "id": c.id,
@@ -303,6 +304,8 @@ def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
                 "field_label": label,
                 "local": c.local_value,
                 "incoming": c.incoming_value,
+                "original_known": known,  # did this workspace log the version both began from
+                "original": original,
                 "local_by": _who(ws, c.local_stamp),
                 "local_at": _when(c.local_stamp),
                 "incoming_by": _who(ws, c.incoming_stamp),
@@ -314,6 +317,16 @@ def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _original(ws: Workspace, c: sync_state.Conflict) -> tuple[bool, Any]:
+    """The value both sides started from, if this workspace logged that version."""
+    if not c.base_stamp:
+        return False, None
+    change = sync_state.row_log(ws, c.table, c.row_id).get(c.base_stamp)
+    if change is None or c.field not in change.data:
+        return False, None
+    return True, change.data[c.field]
 
 
 def resolve(ws: Workspace, conflict_id: str, keep: str) -> None:

@@ -34,8 +34,15 @@ def when_text(iso: str | None, empty: str = "—") -> str:
 
 
 @contextmanager
-def worker_workspace(path: Path) -> Iterator[Workspace]:
-    ws = open_workspace(path, create=False)
+def worker_workspace(source: Workspace | Path) -> Iterator[Workspace]:
+    """A connection for a job's thread: from the open workspace when there is one (never a
+    second inspection of its file), else the workspace at a path nobody holds yet (a
+    device joining during its first start)."""
+    if isinstance(source, Workspace):
+        with source.worker_session() as ws:
+            yield ws
+        return
+    ws = open_workspace(source, create=False)
     try:
         yield ws
     finally:
@@ -43,6 +50,11 @@ def worker_workspace(path: Path) -> Iterator[Workspace]:
 
 
 # --- identities and fingerprints -------------------------------------------------------
+
+
+def my_centre(ws: Workspace) -> str | None:
+    """The name of the centre this device belongs to (None for the hub and the demo)."""
+    return identity.centre_name(ws, ws.state("centre_id"))
 
 
 def my_fingerprint(ws: Workspace) -> str:
@@ -146,7 +158,7 @@ def _import_each(ws: Workspace, paths: list[Path], dry_run: bool, done: list[Imp
     return done
 
 
-def import_job(ws_path: Path, paths: list[Path], *, dry_run: bool,
+def import_job(ws_path: Workspace | Path, paths: list[Path], *, dry_run: bool,
                done: list[ImportSummary] | None = None) -> Job:
     """Preview (dry run) or apply packages one by one; `done` collects the summaries."""
     collected = done if done is not None else []
@@ -158,7 +170,7 @@ def import_job(ws_path: Path, paths: list[Path], *, dry_run: bool,
     return job
 
 
-def folder_preview_job(ws_path: Path, folder: Path) -> Job:
+def folder_preview_job(ws_path: Workspace | Path, folder: Path) -> Job:
     """Find this workspace's packages in a folder, then preview them: (Scan, summaries)."""
 
     def job(progress: ProgressFn, cancelled: CancelledFn) -> tuple[Scan, list[ImportSummary]]:
@@ -170,7 +182,7 @@ def folder_preview_job(ws_path: Path, folder: Path) -> Job:
     return job
 
 
-def export_job(ws_path: Path, folder: Path, to: str | None) -> Job:
+def export_job(ws_path: Workspace | Path, folder: Path, to: str | None) -> Job:
     def job(progress: ProgressFn, cancelled: CancelledFn) -> list[Any]:
         with worker_workspace(ws_path) as ws:
             progress(0, 0, "正在导出同步包…")
@@ -186,7 +198,7 @@ class SharedResult:
     scan: Scan = field(default_factory=Scan)
 
 
-def shared_folder_job(ws_path: Path, folder: Path, result: SharedResult) -> Job:
+def shared_folder_job(ws_path: Workspace | Path, folder: Path, result: SharedResult) -> Job:
     """Shared-folder mode: export into the folder, then import what waits there for us."""
 
     def job(progress: ProgressFn, cancelled: CancelledFn) -> SharedResult:
@@ -201,7 +213,7 @@ def shared_folder_job(ws_path: Path, folder: Path, result: SharedResult) -> Job:
     return job
 
 
-def enrol_job(ws_path: Path, request: Path, centre_id: str, out_dir: Path) -> Job:
+def enrol_job(ws_path: Workspace | Path, request: Path, centre_id: str, out_dir: Path) -> Job:
     def job(progress: ProgressFn, _cancelled: CancelledFn) -> sync.Enrolled:
         with worker_workspace(ws_path) as ws:
             progress(0, 0, "正在登记设备并生成入网包…")
@@ -216,7 +228,7 @@ class Joined:
     centre: str | None
 
 
-def join_job(ws_path: Path, package: Path) -> Job:
+def join_job(ws_path: Workspace | Path, package: Path) -> Job:
     def job(progress: ProgressFn, cancelled: CancelledFn) -> Joined:
         with worker_workspace(ws_path) as ws:
             progress(0, 0, "正在导入入网包…")

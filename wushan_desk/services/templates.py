@@ -109,7 +109,6 @@ HEADERS = (
     "自评分",
     "督导评分",
 )
-UNSCORED_KINDS = (insp.NUMBER, insp.TEXT, insp.CHOICE, insp.PHOTO)
 MAX_POINTS = 100
 MAX_DEADLINE_DAYS = 365
 MAX_ITEMS = 500
@@ -510,35 +509,16 @@ def _to_days(value: Any) -> int | None:
 
 
 def _item_problems(item: dict[str, Any], bad: Collection[str] = ()) -> list[str]:
-    """Rules beyond the field types; fills in the default 题型 and 须拍照 on `item`."""
-    errors = []
-    if not item.get("section"):
-        errors.append("类别不能为空")
-    if not item.get("content"):
-        errors.append("内容不能为空")
+    """The domain's item rules (domain.inspection.item_problems), after filling in what
+    a sheet may leave out: 题型 (评分 when points are given, else 符合/不符合) and 须拍照
+    for a 照片 item. Fields already reported as unreadable (`bad`) are not judged again."""
     points = item.get("max_score")
-    kind = item.get("item_kind") or (
+    item["item_kind"] = item.get("item_kind") or (
         insp.SCORE if points is not None or "max_score" in bad else insp.YES_NO
     )
-    item["item_kind"] = kind
-    if kind not in insp.ITEM_KINDS:
-        errors.append(f"题型“{kind}”不是可选项，应为{'、'.join(insp.ITEM_KINDS)}之一")
-    method = item.get("method")
-    if method and method not in insp.METHODS:
-        errors.append(f"检查方法“{method}”不是可选项，应为{'、'.join(insp.METHODS)}之一")
-    if "max_score" not in bad:
-        if kind == insp.SCORE and not points:
-            errors.append("评分题必须填写大于 0 的分值")
-        if kind in UNSCORED_KINDS and points:
-            errors.append(f"“{kind}”题不计分，分值应留空")
-    choices = item.get("choices") or []
-    if kind == insp.CHOICE and len(choices) < 2:
-        errors.append("选项题至少要列出两个可选项")
-    if kind != insp.CHOICE and choices:
-        errors.append("只有“选项”题才填写可选项")
-    if kind == insp.PHOTO:
+    if item["item_kind"] == insp.PHOTO:
         item["photo_required"] = True
-    return errors
+    return [message for field, message in insp.item_problems(item) if field not in bad]
 
 
 def _create(

@@ -29,7 +29,7 @@ from wushan_desk.domain import inspection as rules
 from wushan_desk.gui.inspection.parts import AMBER, RED, qcolor, term_label
 from wushan_desk.gui.people.page import fill_combo
 from wushan_desk.services import browse, inspection, records
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 MINIMUM = 2  # 责任督学挂牌督导办法: at least two visits per school per term
 NO_INSPECTOR = "（未安排督学）"

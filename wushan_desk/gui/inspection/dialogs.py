@@ -34,7 +34,7 @@ from wushan_desk.gui.inspection.parts import inspector_choices
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.form_fields import SchoolEditor, set_invalid
 from wushan_desk.services import inspection, records, templates
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 LAST_INSPECTORS = "inspection/last_inspectors"
 

@@ -72,8 +72,7 @@ from wushan_desk.gui.widgets.background import writer_for
 from wushan_desk.gui.widgets.list_panel import make_action
 from wushan_desk.gui.widgets.tasks import Task
 from wushan_desk.services import inspection, records
-from wushan_desk.store import inspection_queries as q
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 AUTOSAVE_MS = 500
 
@@ -252,7 +251,7 @@ class VisitEditor(VisitFiles, QWidget):
             objectName="hint", wordWrap=True))
         checked = {c["finding_id"] for c in self._my_checks()}
         number = 0
-        for finding in q.visit_findings(self.ws, original.get("id", "")):
+        for finding in inspection.findings_of(self.ws, original.get("id", "")):
             if finding["status"] == rules.FIXED and finding["id"] not in checked:
                 continue  # closed before this 复查: nothing to re-check
             number += 1

@@ -29,7 +29,7 @@ from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.progress import Cancelled
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.inspection import VisitDetail
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 PHOTO_LONG_SIDE = 1600
 PHOTO_QUALITY = 85

@@ -10,7 +10,6 @@ so they are read whole, filtered and sorted in memory, and paged into the view.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,8 +51,7 @@ from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.list_panel import ListPanel
 from wushan_desk.gui.widgets.table_model import Column, LazyTableModel
 from wushan_desk.services import browse, inspection, records
-from wushan_desk.store import inspection_queries as q
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -231,15 +229,12 @@ class VisitList(MemoryList):
     def load(self) -> list[VisitRow]:
         names = staff_names(self.ws)
         out = []
-        for v in q.visits(self.ws, school_id=self.school.currentData(),
-                          inspector_id=self.inspector.currentData(),
-                          status=self.status.currentData(), zone=self.zone):
-            if self.term.currentData() and v["term"] != self.term.currentData():
-                continue
-            deadline = v["earliest_deadline"]
-            overdue = bool(deadline) and dt.date.fromisoformat(deadline) < self.today
-            if self.overdue.isChecked() and not overdue:
-                continue
+        for v in inspection.list_visits(
+                self.ws, self.today, school_id=self.school.currentData(),
+                inspector_id=self.inspector.currentData(), status=self.status.currentData(),
+                term=self.term.currentData(), overdue_only=self.overdue.isChecked(),
+                zone=self.zone):
+            deadline, overdue = v["earliest_deadline"], v["overdue"]
             people = "、".join(names.get(i, "") for i in v["inspector_ids"])
             if not self.matches(v["school"], v["township"], people):
                 continue

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import inspection as rules
 from wushan_desk.services import records
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 # -- colours: always together with a text (ui-guide: never colour alone) -----------------
 

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.gui.inspection.parts import AMBER, GREEN, set_tone
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import attachments, inspection, records
-from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace, WorkspaceError
 
 PAD_SIZE = QSize(600, 200)
 HEAD = "校长（园长）"

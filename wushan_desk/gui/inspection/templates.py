@@ -31,8 +31,7 @@ from wushan_desk.gui import appearance
 from wushan_desk.gui.inspection.parts import AMBER, GREEN, GREY, qcolor, score_text
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import templates
-from wushan_desk.store import inspection_queries as q
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 STATUS_TONES = {"已发布": GREEN, "草稿": AMBER, "已停用": GREY}
 AUTHORING_ROLES = ("hub", "demo")
@@ -122,7 +121,7 @@ class TemplateManager(QWidget):
         if template is None:
             return
         sections: dict[str, QTreeWidgetItem] = {}
-        for n, item in enumerate(q.template_items(self.ws, template["id"]), start=1):
+        for n, item in enumerate(templates.template_items(self.ws, template["id"]), start=1):
             section = sections.get(item["section"])
             if section is None:
                 section = QTreeWidgetItem([item["section"]])

@@ -20,7 +20,7 @@ from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.list_panel import ListPanel, make_action
 from wushan_desk.gui.widgets.table_model import Column
 from wushan_desk.services import browse, records
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 STUDENT_COLUMNS = (
     Column("姓名", "name", "name", 5),

@@ -31,7 +31,7 @@ from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.form_fields import ChoiceEditor, Editor, labelled, make_editor
 from wushan_desk.services import browse, records
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 #: Groups of fields per kind, in the order of the paper forms; other kinds get one group.
 SECTIONS: dict[str, list[tuple[str, list[str]]]] = {

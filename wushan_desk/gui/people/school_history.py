@@ -24,8 +24,7 @@ from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
 from wushan_desk.gui.inspection.parts import RED, TONE_OF, finding_state, qcolor, staff_names
 from wushan_desk.services import inspection
-from wushan_desk.store import inspection_queries as q
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
@@ -74,7 +73,7 @@ class SchoolHistory(QWidget):
     def refresh(self) -> None:
         today = clock.today()
         names = staff_names(self.ws)
-        visits = q.visits(self.ws, school_id=self.school_id)
+        visits = inspection.list_visits(self.ws, today, school_id=self.school_id)
         self._visit_ids = [v["id"] for v in visits]
         self.visits.setRowCount(len(visits))
         for r, v in enumerate(visits):

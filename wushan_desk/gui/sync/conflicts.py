@@ -27,8 +27,7 @@ from wushan_desk.domain import entities
 from wushan_desk.gui.sync.table import Table, table_item
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import browse, records, sync
-from wushan_desk.store import sync_state
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 HEADERS = ["记录", "字段", "本机值", "本机修改", "对方值", "对方修改", "当前采用"]
 EMPTY = "没有待处理的冲突。两台电脑修改了同一项时，会在这里列出，由您决定保留哪个值。"
@@ -54,15 +53,6 @@ def display(ws: Workspace, kind_name: str, field: str, value: Any) -> str:
 def masked(kind_name: str, field: str, text: str) -> str:
     """The list's form of a sensitive value (the rule lives in services.browse)."""
     return text if text == "（空）" else browse.mask_field(kind_name, field, text)
-
-
-def old_value(ws: Workspace, conflict_id: str) -> Any:
-    """The value both sides started from, if this workspace logged it; else ... (Ellipsis)."""
-    c = sync_state.conflict(ws, conflict_id)
-    if c is None or not c.base_stamp:
-        return ...
-    change = sync_state.row_log(ws, c.table, c.row_id).get(c.base_stamp)
-    return change.data[c.field] if change and c.field in change.data else ...
 
 
 class ConflictsView(QWidget):
@@ -156,11 +146,11 @@ class ConflictsView(QWidget):
         def shown(value: Any) -> str:
             return display(self.ws, c["kind"], c["field"], value)
 
-        old = old_value(self.ws, c["id"])
         chosen = {"local": "", "incoming": ""}
         chosen[c["winner"]] = "（当前采用）"
         self.box.setTitle(f"详情：{c['kind_label']}“{c['record']}”的“{c['field_label']}”")
-        self.detail["old"].setText("（本机没有记录）" if old is ... else shown(old))
+        original = shown(c["original"]) if c["original_known"] else "（本机没有记录）"
+        self.detail["old"].setText(original)
         for side in ("local", "incoming"):
             self.detail[side].setText(f"{shown(c[side])}{chosen[side]}　—　"
                                       f"{c[side + '_by']}，{c[side + '_at']}")

@@ -32,8 +32,8 @@ from wushan_desk.gui import appearance
 from wushan_desk.gui.sync.table import Table, table_item
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.services import drives
-from wushan_desk.services.sync_view import import_job, summary_note, summary_status
-from wushan_desk.sync.importer import ImportSummary
+from wushan_desk.services.session import Workspace
+from wushan_desk.services.sync_view import ImportSummary, import_job, summary_note, summary_status
 
 #: Looked up at call time, so tests can plug in a fake stick.
 find_drives: Callable[[], list[drives.Drive]] = drives.removable_drives
@@ -196,7 +196,7 @@ class PackagesDialog(QDialog):
 
     imported = Signal(list)  # the summaries of the packages applied
 
-    def __init__(self, ws_path: Path, summaries: list[ImportSummary], note: str = "",
+    def __init__(self, ws_path: Workspace | Path, summaries: list[ImportSummary], note: str = "",
                  preview: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws_path = ws_path

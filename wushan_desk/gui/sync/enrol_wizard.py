@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk import paths
+from wushan_desk.domain.errors import UserError
 from wushan_desk.gui.sync.dialogs import (
     FolderChooser,
     add_refresh_key,
@@ -40,7 +41,7 @@ from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.progress import CancelledFn, ProgressFn
 from wushan_desk.services import sync_view
-from wushan_desk.sync.container import PackageRejected
+from wushan_desk.services.session import Workspace
 
 HUB_NAME = "巫山县教委督导室"
 
@@ -233,7 +234,7 @@ class JoinFlow(QObject):
 
     joined = Signal(object)  # sync_view.Joined
 
-    def __init__(self, parent: QWidget, ws_path: Path, device_id: str) -> None:
+    def __init__(self, parent: QWidget, ws_path: Workspace | Path, device_id: str) -> None:
         super().__init__(parent)
         self.widget, self.ws_path, self.device_id = parent, ws_path, device_id
         self.task: Task | None = None
@@ -247,7 +248,7 @@ class JoinFlow(QObject):
             package = Path(chosen)
         try:
             fingerprint = sync_view.enrolment_fingerprint(package, self.device_id)
-        except PackageRejected as exc:
+        except UserError as exc:
             dialogs.show_error(self.widget, exc, "不能导入这个入网包")
             return
         if dialogs.confirm(
@@ -337,7 +338,7 @@ class EnrolDeviceDialog(SetupDialog):
 
     enrolled = Signal()
 
-    def __init__(self, ws_path: Path, centres: list[tuple[str, str]],
+    def __init__(self, ws_path: Workspace | Path, centres: list[tuple[str, str]],
                  parent: QWidget | None = None) -> None:
         super().__init__("登记设备", parent)
         self.ws_path = ws_path
@@ -391,7 +392,7 @@ class EnrolDeviceDialog(SetupDialog):
             path = Path(chosen)
         try:
             self.request = sync_view.read_request(path)
-        except PackageRejected as exc:
+        except UserError as exc:
             self.request = None
             self.fail(exc.message)
             return

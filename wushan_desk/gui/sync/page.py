@@ -49,8 +49,7 @@ from wushan_desk.gui.widgets.list_panel import make_action
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.services import sync, sync_view
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace, WorkspaceError
 
 SHARED_FOLDER = "shared_folder"  # local setting of the workspace: never synced
 DEVICE_STEPS = ("怎样同步：① 插入 U 盘，点 导出（Ctrl+E），同步包会写到 U 盘的“巫山督导同步”"
@@ -169,7 +168,7 @@ class PendingBody(QWidget):
     def __init__(self, page: SyncPage) -> None:
         super().__init__()  # parented when the page lays it out, after its buttons
         self.page = page
-        self.flow = JoinFlow(self, page.ws.path, page.ws.device_id)
+        self.flow = JoinFlow(self, page.ws, page.ws.device_id)
         self.flow.joined.connect(lambda _j: page.open_later(page.ws.path))
         self.act_join = make_action(self, "导入入网包…", "Ctrl+I",
                                     "导入县教委登记本机后给的入网包")
@@ -357,7 +356,7 @@ class ExchangeBody(QWidget):
             self.page.refresh()
             self._show(ExportResultDialog(exported, folder, on_stick, self))
 
-        self._run("正在导出同步包", sync_view.export_job(self.ws.path, folder, to), done,
+        self._run("正在导出同步包", sync_view.export_job(self.ws, folder, to), done,
                   "同步包没有导出", on_cancelled=lambda: self._say(
                       "已取消导出：已写完的同步包保留，其余的没有写出。"))
 
@@ -376,7 +375,7 @@ class ExchangeBody(QWidget):
             self.preview_folder(Path(chosen))
 
     def preview(self, paths: list[Path]) -> None:
-        self._run("正在检查同步包", sync_view.import_job(self.ws.path, paths, dry_run=True),
+        self._run("正在检查同步包", sync_view.import_job(self.ws, paths, dry_run=True),
                   lambda summaries: self._preview(summaries, ""), "同步包没有检查完",
                   on_cancelled=lambda: self._say("已取消检查，没有导入任何同步包。"))
 
@@ -384,12 +383,12 @@ class ExchangeBody(QWidget):
         def done(result: tuple[sync_view.Scan, list[Any]]) -> None:
             self._preview(result[1], scan_note(result[0]))
 
-        self._run("正在查找并检查同步包", sync_view.folder_preview_job(self.ws.path, folder), done,
+        self._run("正在查找并检查同步包", sync_view.folder_preview_job(self.ws, folder), done,
                   "同步包没有检查完",
                   on_cancelled=lambda: self._say("已取消检查，没有导入任何同步包。"))
 
     def _preview(self, summaries: list[Any], note: str) -> None:
-        dialog = PackagesDialog(self.ws.path, summaries, note, preview=True, parent=self)
+        dialog = PackagesDialog(self.ws, summaries, note, preview=True, parent=self)
         dialog.imported.connect(self._imported)
         self._show(dialog)
 
@@ -418,13 +417,13 @@ class ExchangeBody(QWidget):
             note = f"已导出 {len(result.exported)} 个同步包到 {folder}。" + scan_note(result.scan)
             if cancelled:
                 note += "已取消：已完成的部分保留，其余的下次再同步。"
-            dialog = PackagesDialog(self.ws.path, result.imported, note, preview=False,
+            dialog = PackagesDialog(self.ws, result.imported, note, preview=False,
                                     parent=self)
             dialog.setWindowTitle("共享文件夹同步结果")
             self._imported()
             self._show(dialog)
 
-        self._run("正在同步共享文件夹", sync_view.shared_folder_job(self.ws.path, folder, result),
+        self._run("正在同步共享文件夹", sync_view.shared_folder_job(self.ws, folder, result),
                   lambda _r: show(False), "共享文件夹没有同步完", on_cancelled=lambda: show(True))
 
     # -- hub: devices -------------------------------------------------------------------------
@@ -432,7 +431,7 @@ class ExchangeBody(QWidget):
     def enrol(self) -> None:
         if not self.hub:
             return
-        dialog = EnrolDeviceDialog(self.ws.path, sync_view.centres(self.ws), self)
+        dialog = EnrolDeviceDialog(self.ws, sync_view.centres(self.ws), self)
         dialog.enrolled.connect(self.page.refresh)
         self._show(dialog)
 

@@ -21,9 +21,14 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.gui.sync.table import Table, table_item
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.services.sync_view import PeerRow, ledger_rows, my_fingerprint, peer_rows
-from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import identity
+from wushan_desk.services.session import Workspace
+from wushan_desk.services.sync_view import (
+    PeerRow,
+    ledger_rows,
+    my_centre,
+    my_fingerprint,
+    peer_rows,
+)
 
 PENDING_TIP = "本机有、对方还没有确认收到的修改条数；下次导出会带上它们"
 
@@ -93,7 +98,7 @@ class DeviceStatus(QWidget):
     def refresh(self) -> None:
         info = workspace_service.info(self.ws)
         self.me["name"].setText(info.name)
-        self.me["centre"].setText(identity.centre_name(self.ws, self.ws.state("centre_id")) or "—")
+        self.me["centre"].setText(my_centre(self.ws) or "—")
         self.me["fp"].setText(my_fingerprint(self.ws))
         peers = peer_rows(self.ws)
         p: PeerRow | None = peers[0] if peers else None

@@ -26,8 +26,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from wushan_desk.store.errors import WorkspaceBusy
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace, WorkspaceBusy
 
 log = logging.getLogger(__name__)
 

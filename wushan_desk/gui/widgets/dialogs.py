@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain.errors import UserError
-from wushan_desk.store.errors import DatabaseError, OperationalError, WorkspaceBusy
+from wushan_desk.services.session import DatabaseError, WorkspaceBusy, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def explain(exc: BaseException, what: str) -> Problem:
     if isinstance(exc, UserError):
         # These messages are written for users and already say what to do.
         return Problem(what, exc.message, "", detail)
-    if isinstance(exc, OperationalError) and "locked" in str(exc):
+    if is_busy(exc):
         return Problem(what, "工作区正被另一个窗口或程序使用。",
                        "关闭其他打开此工作区的窗口，稍等片刻后重试。", detail)
     if isinstance(exc, DatabaseError):

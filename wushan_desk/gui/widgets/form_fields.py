@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain.entities import FieldSpec
 from wushan_desk.services import browse
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 

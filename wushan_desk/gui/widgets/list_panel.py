@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.gui import appearance
 from wushan_desk.gui.widgets.background import reader_for
 from wushan_desk.gui.widgets.table_model import Column, LazyTableModel
-from wushan_desk.store.workspace import Workspace
+from wushan_desk.services.session import Workspace
 
 SEARCH_DELAY_MS = 250
 
