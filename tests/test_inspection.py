@@ -252,3 +252,57 @@ def test_follow_up_still_works_after_the_checklist_is_replaced(ws: Workspace) ->
                                  inspector_ids=records.get(ws, "visit", visit)["inspector_ids"])
     inspection.record_check(ws, finding, check, rules.FIXED, day=dt.date(2026, 11, 20))
     assert records.get(ws, "finding", finding)["status"] == rules.FIXED
+
+
+def test_who_still_has_to_sign() -> None:
+    assert rules.missing_signers([], on_paper=False) == ["督学", "校长（园长）"]
+    assert rules.missing_signers([{"role": "校长（园长）"}], on_paper=False) == ["督学"]
+    assert rules.missing_signers([{"role": "督学"}, {"role": "校长（园长）"}], False) == []
+    assert rules.missing_signers([], on_paper=True) == []
+
+
+def test_the_amendment_is_what_differs_from_the_signed_visit(ws: Workspace) -> None:
+    template = make_template(ws)
+    visit = inspection.start_visit(
+        ws, school_id=add_school(ws), template_id=template, inspector_ids=[inspector(ws)], date=DAY
+    )
+    first, second, third, *_ = item_ids(ws, visit)
+    inspection.answer(ws, visit, first, "8", "课表齐全")
+    records.put(ws, "visit", {"id": visit, "signed_on_paper": True, "summary": "良好"})
+    d = inspection.finalize(ws, visit, DAY)
+    shown = [
+        inspection.AnswerShown(first, "8", "课表齐全", []),  # as signed: left out
+        inspection.AnswerShown(second, "不符合", None, []),  # new: names its item
+        inspection.AnswerShown(third, None, None, []),  # still empty: left out
+    ]
+    edits = inspection.amendment_edits(d, shown, summary="良好")
+    assert edits == [("visit_answer", {"visit_id": visit, "item_id": second, "value": "不符合",
+                                       "note": None, "photo_ids": []})]
+    changed = [inspection.AnswerShown(first, "6", "课表齐全", [])]
+    assert inspection.amendment_edits(d, changed, summary="一般") == [
+        ("visit_answer", {"id": rules.answer_id(visit, first), "value": "6",
+                          "note": "课表齐全", "photo_ids": []}),
+        ("visit", {"id": visit, "summary": "一般"}),
+    ]
+    inspection.amend(ws, visit, "录错", edits + inspection.amendment_edits(d, changed))
+    after = inspection.detail(ws, visit)
+    assert after.answers[second]["score"] == 0 and after.answers[first]["score"] == 6
+    assert after.total == (6.0, 25.0)
+
+
+def test_visits_list_marks_overdue_and_filters_by_term(ws: Workspace) -> None:
+    template = make_template(ws)
+    school = add_school(ws)
+    autumn = inspection.start_visit(ws, school_id=school, template_id=template,
+                                    inspector_ids=[inspector(ws)], date=DAY)
+    spring = inspection.start_visit(ws, school_id=school, template_id=template,
+                                    inspector_ids=[inspector(ws)], date=dt.date(2027, 3, 1))
+    inspection.add_finding(ws, autumn, description="缺记录", requirement="补齐",
+                           deadline=DAY + dt.timedelta(days=10))
+    on_time = inspection.list_visits(ws, DAY + dt.timedelta(days=10))
+    late = inspection.list_visits(ws, DAY + dt.timedelta(days=11))
+    assert {v["id"]: v["overdue"] for v in on_time} == {autumn: False, spring: False}
+    assert {v["id"]: v["overdue"] for v in late} == {autumn: True, spring: False}
+    assert [v["id"] for v in inspection.list_visits(ws, DAY, term=rules.term_of(DAY))] == [autumn]
+    assert [v["id"] for v in inspection.list_visits(
+        ws, DAY + dt.timedelta(days=11), overdue_only=True)] == [autumn]

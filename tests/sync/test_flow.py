@@ -71,6 +71,7 @@ def test_edits_on_different_fields_both_survive_everywhere(net: Network) -> None
 
 def test_same_field_conflict_has_one_winner_and_resolution_syncs_back(net: Network, capsys) -> None:
     sid = a_student(net, "dev0")
+    original = field_of(net, HUB, sid, "class_name")
     put(net, "dev0", {"id": sid, "class_name": "9班"})
     put(net, HUB, {"id": sid, "class_name": "8班"})  # later stamp: wins everywhere
     net.exchange()
@@ -81,6 +82,7 @@ def test_same_field_conflict_has_one_winner_and_resolution_syncs_back(net: Netwo
         (conflict,) = sync.conflicts(hub)
     assert conflict["local"] == "8班" and conflict["incoming"] == "9班"
     assert conflict["incoming_by"] == "设备0" and conflict["winner"] == "local"
+    assert conflict["original_known"] and conflict["original"] == original  # both began here
     code = main(
         ["sync", "resolve", conflict["id"], "--keep", "incoming", "--db", str(net.path(HUB))]
     )

@@ -38,7 +38,18 @@ SEVERITIES = ("一般", "较重", "严重")
 OPEN, PARTLY, FIXED, NOT_FIXED = "待整改", "部分整改", "已整改", "未整改"
 FINDING_STATUSES = (OPEN, PARTLY, FIXED, NOT_FIXED)
 CHECK_RESULTS = (FIXED, PARTLY, NOT_FIXED)
-SIGNER_ROLES = ("督学", "校长（园长）", "学校其他人员")
+INSPECTOR, HEAD = "督学", "校长（园长）"
+SIGNER_ROLES = (INSPECTOR, HEAD, "学校其他人员")
+#: Who must sign before a visit is finalized (or 纸质签名: signed on the paper record).
+REQUIRED_SIGNERS = (INSPECTOR, HEAD)
+
+
+def missing_signers(signatures: Iterable[Mapping[str, Any]], on_paper: bool) -> list[str]:
+    """The roles still to sign before finalizing, in the order they sign."""
+    if on_paper:
+        return []
+    signed = {s.get("role") for s in signatures}
+    return [role for role in REQUIRED_SIGNERS if role not in signed]
 YES, NO, NOT_APPLICABLE = "符合", "不符合", "不适用"
 RATINGS = ("好", "中", "差")
 #: Share of an item's points a rating earns (好 full marks, 中 60 %, 差 none).

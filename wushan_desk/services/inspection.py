@@ -193,6 +193,11 @@ class VisitDetail:
     def locked(self) -> bool:
         return self.visit["status"] == rules.FINAL
 
+    @property
+    def missing_signers(self) -> list[str]:
+        """Who still has to sign before 定稿 (empty once all have, or 纸质签名)."""
+        return rules.missing_signers(self.signatures, bool(self.visit.get("signed_on_paper")))
+
 
 def detail(ws: Workspace, visit_id: str) -> VisitDetail:
     visit = _get(ws, "visit", visit_id)
@@ -220,12 +225,10 @@ def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitD
             d = detail(ws, visit_id)
             if d.locked:
                 raise ValidationError("该督导记录已经定稿。")
-            roles = {s["role"] for s in d.signatures}
-            if "督学" not in roles and not d.visit["signed_on_paper"]:
-                raise ValidationError("定稿前需要督学签名（或勾选“已在纸质记录上签字”）。")
-            if "校长（园长）" not in roles and not d.visit["signed_on_paper"]:
+            if d.missing_signers:
                 raise ValidationError(
-                    "定稿前需要校长（园长）签名（或勾选“已在纸质记录上签字”）。"
+                    f"定稿前需要{'、'.join(r + '签名' for r in d.missing_signers)}"
+                    "（或勾选“已在纸质记录上签字”）。"
                 )
             got, top = d.total
             final = {
@@ -265,9 +268,9 @@ def amend(
                 raise ValidationError("草稿可以直接修改，不需要更正。")
             for kind, record in edits:
                 before = _amendable(ws, visit_id, kind, record)
-                if kind == "visit_answer" and before:
-                    item = _get(ws, "checklist_item", before["item_id"])
-                    value = record.get("value", before["value"])
+                if kind == "visit_answer":  # the score follows the answer, new or changed
+                    item = _get(ws, "checklist_item", (before or record)["item_id"])
+                    value = record.get("value", (before or {}).get("value"))
                     record = record | {"score": rules.score_answer(item, value)}
                 records.put(ws, kind, record)
                 described += _describe(ws, kind, before, record)
@@ -287,6 +290,43 @@ def amend(
             ).id
     finally:
         rules.AMENDING.reset(token)
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    """An answer as the editor shows it while amending."""
+
+    item_id: str
+    value: str | None
+    note: str | None
+    photo_ids: list[str]
+
+
+def amendment_edits(
+    d: VisitDetail,
+    answers: Iterable[AnswerShown],
+    findings: Iterable[Mapping[str, Any]] = (),
+    summary: str | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The edits an amendment makes, for `amend`: the answers shown compared with the
+    visit as signed (unchanged ones left out; a new answer names its item), the
+    findings added or changed, and the opinion if it differs (`summary` None: not
+    edited). Empty: nothing to amend."""
+    edits: list[tuple[str, dict[str, Any]]] = []
+    for shown in answers:
+        values = {"value": shown.value, "note": shown.note, "photo_ids": list(shown.photo_ids)}
+        stored = d.answers.get(shown.item_id)
+        if stored and all(stored.get(k) == v for k, v in values.items()):
+            continue
+        if not stored and not any(values.values()):
+            continue  # touched and left empty: nothing was answered
+        key = {"id": stored["id"]} if stored else {"visit_id": d.visit["id"],
+                                                   "item_id": shown.item_id}
+        edits.append(("visit_answer", key | values))
+    edits += [("finding", dict(finding)) for finding in findings]
+    if summary is not None and summary != (d.visit.get("summary") or ""):
+        edits.append(("visit", {"id": d.visit["id"], "summary": summary}))
+    return edits
 
 
 #: What an amendment may change: the visit's opinion and head, its answers and findings.

@@ -66,7 +66,7 @@ from wushan_desk.gui.inspection.parts import (
     set_tone,
     term_label,
 )
-from wushan_desk.gui.inspection.signature_pad import HEAD, SignaturePanel, signature_complete
+from wushan_desk.gui.inspection.signature_pad import SignaturePanel
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import writer_for
 from wushan_desk.gui.widgets.list_panel import make_action
@@ -405,7 +405,7 @@ class VisitEditor(VisitFiles, QWidget):
             self.banner.setText(f"ⓘ 本记录已于 {d.visit.get('finalized_on')} 定稿，不能直接修改。"
                                 "如需修改，点“更正”并写明理由。")
         self.banner.setVisible(d.locked)
-        ok = signature_complete(d)
+        ok = not d.missing_signers
         self.finalize_hint.setText(
             "签名已齐全。定稿后本记录锁定，之后只能“更正”。" if ok else
             "定稿前需要督学和校长（园长）签名，或勾选“已在纸质记录上签字”。")
@@ -698,10 +698,9 @@ class VisitEditor(VisitFiles, QWidget):
         if self._dirty or self.d.locked:
             return False  # a refused answer is marked in red: fix it first
         self.d = inspection.detail(self.ws, self.visit_id)
-        if not signature_complete(self.d):
-            missing = [r for r in ("督学", HEAD) if r not in {s["role"] for s in self.d.signatures}]
+        if self.d.missing_signers:
             dialogs.show_problem(self, dialogs.Problem(
-                "督导记录没有定稿", f"还缺少签名：{'、'.join(missing)}。",
+                "督导记录没有定稿", f"还缺少签名：{'、'.join(self.d.missing_signers)}。",
                 "请在“意见与签名”页点“签名…”，或勾选“已在纸质记录上签字”。"))
             self.tabs.setCurrentIndex(self.tabs.count() - 2)
             return False
@@ -744,27 +743,14 @@ class VisitEditor(VisitFiles, QWidget):
         self.focus_first()
 
     def _pending_amendment(self) -> list[tuple[str, dict[str, Any]]]:
-        edits: list[tuple[str, dict[str, Any]]] = []
-        for row in self._dirty.values():
-            if not isinstance(row, AnswerRow):
-                continue
-            values = {"value": row.value(), "note": row.note_text(), "photo_ids": row.photo_ids}
-            stored = self.d.answers.get(row.item["id"])
-            if stored and all(stored.get(k) == v for k, v in values.items()):
-                continue
-            if stored:
-                edits.append(("visit_answer", {"id": stored["id"], **values}))
-            else:
-                edits.append(("visit_answer", {
-                    "visit_id": self.visit_id, "item_id": row.item["id"], **values,
-                    "score": rules.score_answer(row.item, values["value"])}))
-        for key, finding in self.amend_findings.items():
-            record = {k: v for k, v in finding.items() if k != "id" or not key.startswith("new-")}
-            edits.append(("finding", record))
-        summary = self.summary.toPlainText().strip()
-        if self._summary_dirty and summary != (self.d.visit.get("summary") or ""):
-            edits.append(("visit", {"id": self.visit_id, "summary": summary}))
-        return edits
+        """What the amendment would change, as the service judges it."""
+        shown = [inspection.AnswerShown(row.item["id"], row.value(), row.note_text(),
+                                        list(row.photo_ids))
+                 for row in self._dirty.values() if isinstance(row, AnswerRow)]
+        findings = [{k: v for k, v in finding.items() if k != "id" or not key.startswith("new-")}
+                    for key, finding in self.amend_findings.items()]
+        summary = self.summary.toPlainText().strip() if self._summary_dirty else None
+        return inspection.amendment_edits(self.d, shown, findings, summary)
 
     def apply_amendment(self) -> bool:
         if self.amending is None:

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wushan_desk.domain import inspection as rules
 from wushan_desk.gui.inspection.parts import AMBER, GREEN, set_tone
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.session import Workspace, WorkspaceError
 
 PAD_SIZE = QSize(600, 200)
-HEAD = "校长（园长）"
+HEAD = rules.HEAD  # the head signs second
 
 
 class SignaturePad(QWidget):
@@ -280,9 +281,4 @@ class SignaturePanel(QGroupBox):
             dialogs.show_error(self, exc, "纸质签名标记没有保存")
         self.changed.emit()
 
-
-def signature_complete(detail: inspection.VisitDetail) -> bool:
-    """What finalize requires: an inspector and the head signed, or 纸质签名."""
-    roles = {s["role"] for s in detail.signatures}
-    return bool(detail.visit.get("signed_on_paper")) or {"督学", HEAD} <= roles
 
