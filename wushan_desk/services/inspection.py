@@ -143,10 +143,21 @@ def sign(
     on_paper: bool = False,
     day: dt.date | None = None,
 ) -> str:
-    """A signature captured on screen (PNG) or noted as signed on paper."""
+    """A signature captured on screen (PNG) or noted as signed on paper.
+
+    Signing again replaces the earlier signature of the same person (for the head, of
+    whoever signed as head): the document shows one per person. The head's name is
+    kept on the visit as well.
+    """
     with ws.transaction():  # the image and the signature record together, or neither
-        if _get(ws, "visit", visit_id)["status"] == rules.FINAL:
+        visit = _get(ws, "visit", visit_id)
+        if visit["status"] == rules.FINAL:
             raise ValidationError("该督导记录已定稿，不能再改签名。")
+        for earlier in q.visit_signatures(ws, visit_id):
+            if earlier["role"] == role and (earlier["name"] == name or role == rules.HEAD):
+                records.delete(ws, "visit_signature", earlier["id"])
+        if role == rules.HEAD and visit.get("head_name") != name:
+            records.put(ws, "visit", {"id": visit_id, "head_name": name})
         attachment_id = None
         if png:
             attachment_id = attachments.add_bytes(

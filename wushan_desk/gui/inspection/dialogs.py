@@ -227,10 +227,10 @@ class VisitStartDialog(EnterMovesOn):
                     template_id=self.template.currentData(),
                     inspector_ids=self.inspectors.chosen(), date=pydate(self.date),
                     kind=self.kind.currentData(), head_name=self.head.text().strip() or None)
-        except ValidationError as exc:
+        except ValidationError as exc:  # shown beside the form, where it can be fixed
             _show(self.errors["form"], self.errors["form"], exc.message)
             return
-        except Exception as exc:
+        except Exception as exc:  # anything else: the one error dialog
             dialogs.show_error(self, exc, "督导记录没有建立")
             return
         appearance.settings().setValue(LAST_INSPECTORS, ",".join(self.inspectors.chosen()))

@@ -712,10 +712,9 @@ class VisitEditor(VisitFiles, QWidget):
                 f"{extra}定稿后记录被锁定：检查结果、问题清单、督导意见和签名都不能再直接修改，"
                 "之后只能点“更正”并写明理由来修改，每次更正都会留下记录。"):
             return False
-        try:
+        with dialogs.reported(self, "督导记录没有定稿") as outcome:
             inspection.finalize(self.ws, self.visit_id)
-        except Exception as exc:
-            dialogs.show_error(self, exc, "督导记录没有定稿")
+        if not outcome.ok:
             return False
         self.reload()
         self.changed.emit(self.visit_id)
@@ -760,10 +759,9 @@ class VisitEditor(VisitFiles, QWidget):
             self.banner.setText("ⓘ 还没有修改任何内容。修改后再点“保存更正”，或点“取消更正”。")
             return False
         reason, by = self.amending
-        try:
+        with dialogs.reported(self, "更正没有保存") as outcome:
             inspection.amend(self.ws, self.visit_id, reason, edits, by=by)
-        except Exception as exc:
-            dialogs.show_error(self, exc, "更正没有保存")
+        if not outcome.ok:
             return False
         self.amending = None
         self.reload()

@@ -12,6 +12,7 @@ import html
 import importlib.util
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPainter
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
 from wushan_desk import files, paths
+from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.gui import appearance
 from wushan_desk.gui.inspection.parts import AnswerRow, CheckRow
@@ -27,7 +29,7 @@ from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import SerialWorker
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.progress import Cancelled
-from wushan_desk.services import attachments, inspection, records
+from wushan_desk.services import attachments, records
 from wushan_desk.services.inspection import VisitDetail
 from wushan_desk.services.session import Workspace
 
@@ -155,10 +157,8 @@ class VisitFiles:
         menu.exec(row.photos.mapToGlobal(row.photos.rect().bottomLeft()))
 
     def _view_photo(self, photo_id: str) -> None:
-        try:
+        with dialogs.reported(self._widget(), "照片打不开"):
             open_file(attachments.open_copy(self.ws, photo_id, viewing_folder()))
-        except Exception as exc:
-            dialogs.show_error(self._widget(), exc, "照片打不开")
 
     def _remove_photo(self, row: Row, photo_id: str) -> None:
         row.photo_ids = [p for p in row.photo_ids if p != photo_id]
@@ -176,22 +176,20 @@ class VisitFiles:
     def add_photos(self, row: Row, files: list[Path]) -> Task:
         """Downscale on a worker thread, then store each as an attachment of the answer
         (or of the re-check) and save the row: the answer lists its photos."""
-        if isinstance(row, AnswerRow) and row.answer_id is None and self.amending is None:
-            row.answer_id = inspection.answer(self.ws, self.visit_id, row.item["id"],
-                                              row.value(), row.note_text(), row.photo_ids)
+        if isinstance(row, AnswerRow):  # one answer per item: its id is known before saving
+            row.answer_id = rules.answer_id(self.visit_id, row.item["id"])
+        else:  # the re-check's id is fixed when it is first saved, or here
+            row.check_id = row.check_id or str(uuid.uuid4())
         folder = Path(tempfile.mkdtemp(prefix="wushan-photos-"))
 
         def attach(paths: list[Path]) -> None:
-            try:
-                owner = ("visit_answer", row.answer_id) if isinstance(row, AnswerRow) \
-                    else ("finding_check", row.check_id)
+            owner = ("visit_answer", row.answer_id) if isinstance(row, AnswerRow) \
+                else ("finding_check", row.check_id)
+            with dialogs.reported(self._widget(), "照片没有保存"):
                 for path in paths:
                     row.photo_ids.append(attachments.add(
                         self.ws, path, owner_kind=owner[0], owner_id=owner[1], note="督导照片"))
-            except Exception as exc:
-                dialogs.show_error(self._widget(), exc, "照片没有保存")
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             row.changed.emit(row)
             if isinstance(row, AnswerRow):
                 row.show_score()

@@ -247,38 +247,23 @@ class SignaturePanel(QGroupBox):
         return dialog
 
     def _store(self, dialog: SignatureDialog) -> None:
-        name = dialog.signer_name()
-        try:
-            with self.ws.transaction():
-                old = [s for s in inspection.detail(self.ws, self.visit_id).signatures
-                       if s["role"] == dialog.role
-                       and (s["name"] == name or dialog.role == HEAD)]
-                inspection.sign(self.ws, self.visit_id, role=dialog.role, name=name,
-                                png=dialog.pad.to_png())
-                for s in old:  # the latest signature stands; the report shows one per person
-                    records.delete(self.ws, "visit_signature", s["id"])
-                if dialog.role == HEAD:
-                    records.put(self.ws, "visit", {"id": self.visit_id, "head_name": name})
-        except Exception as exc:
-            dialogs.show_error(self, exc, "签名没有保存")
-            return
-        self.changed.emit()
+        with dialogs.reported(self, "签名没有保存") as outcome:
+            inspection.sign(self.ws, self.visit_id, role=dialog.role, name=dialog.signer_name(),
+                            png=dialog.pad.to_png())
+        if outcome.ok:
+            self.changed.emit()
 
     def _save_head_name(self) -> None:
         name = self.head_name.text().strip() or None
         visit = records.get(self.ws, "visit", self.visit_id) or {}
         if self._locked or visit.get("head_name") == name:
             return
-        try:
+        with dialogs.reported(self, "校长（园长）姓名没有保存"):
             records.put(self.ws, "visit", {"id": self.visit_id, "head_name": name})
-        except Exception as exc:
-            dialogs.show_error(self, exc, "校长（园长）姓名没有保存")
 
     def _save_on_paper(self, checked: bool) -> None:
-        try:
+        with dialogs.reported(self, "纸质签名标记没有保存"):
             records.put(self.ws, "visit", {"id": self.visit_id, "signed_on_paper": checked})
-        except Exception as exc:
-            dialogs.show_error(self, exc, "纸质签名标记没有保存")
         self.changed.emit()
 
 

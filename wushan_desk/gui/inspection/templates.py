@@ -138,9 +138,7 @@ class TemplateManager(QWidget):
 
     def act(self, key: str) -> None:
         template, service = self.current(), templates
-        if service is None:
-            return
-        try:
+        with dialogs.reported(self, "检查表操作没有完成"):
             if key == "publish" and template and dialogs.confirm(
                     self, "发布检查表", f"发布“{template['name']}”第 {template['version']} 版？",
                     "发布", "发布后这个版本不能再修改；同名的旧版本会停用，"
@@ -156,8 +154,6 @@ class TemplateManager(QWidget):
                 self._import()
             elif key == "export" and template:
                 self._export(template)
-        except Exception as exc:
-            dialogs.show_error(self, exc, "检查表操作没有完成")
         self.refresh()
 
     def _folder(self) -> str:

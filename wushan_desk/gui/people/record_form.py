@@ -217,7 +217,7 @@ class RecordForm(QDialog):
         except ValidationError as exc:
             self.show_errors([exc])
             return False
-        except Exception as exc:
+        except Exception as exc:  # not the form's fault: the one error dialog
             dialogs.show_error(self, exc, f"{self.kind.label}没有保存")
             return False
         self.record_id = result.id

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -126,6 +128,35 @@ def show_error(parent: QWidget | None, exc: BaseException, what: str, *,
     """Log `exc` with its traceback and tell the user what went wrong."""
     log.error("%s", what, exc_info=exc)
     return show_problem(parent, explain(exc, what), block=block)
+
+
+@dataclass
+class Outcome:
+    """What `reported` saw: `failed` holds the error that was shown, if any."""
+
+    failed: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+@contextmanager
+def reported(parent: QWidget | None, what: str) -> Iterator[Outcome]:
+    """Run a short action on the GUI thread; any error goes to the one error dialog
+    (logged, explained, 详细信息) and the block ends there. Long work uses tasks.run_task.
+
+        with dialogs.reported(self, "签名没有保存") as outcome:
+            inspection.sign(...)
+        if not outcome.ok:
+            return
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except Exception as exc:
+        outcome.failed = exc
+        show_error(parent, exc, what)
 
 
 def confirm(parent: QWidget | None, title: str, text: str, action: str,
