@@ -141,7 +141,7 @@ def test_builtin_files_are_valid_json_templates() -> None:
     for path in templates.builtin_files():
         data = json.loads(path.read_text(encoding="utf-8"))
         assert set(data) <= set(templates.TEMPLATE_KEYS)
-        tpl, items = templates._parse_json(data)
+        tpl, items = templates.parse_template_json(data)
         assert tpl["template_kind"] in insp.TEMPLATE_KINDS
         assert all(set(i) == set(templates.ITEM_KEYS) for i in data["items"])
         assert templates.total_points(items) == 100
