@@ -11,9 +11,7 @@ rows and dialogs in visit_parts.py and visit_dialogs.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,8 @@ from PySide6.QtWidgets import (
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.domain.errors import ValidationError
+from wushan_desk.gui.inspection.amendment import AmendmentControl
+from wushan_desk.gui.inspection.autosave import Autosave
 from wushan_desk.gui.inspection.dialogs import (
     AmendDialog,
     FindingDialog,
@@ -55,7 +54,6 @@ from wushan_desk.gui.inspection.files import (
 )
 from wushan_desk.gui.inspection.parts import (
     AMBER,
-    GREEN,
     RED,
     TONE_OF,
     AnswerRow,
@@ -85,7 +83,7 @@ QLabel#sectionHeader { background: #e9edf2; font-weight: bold; padding: 4px 6px;
 
 
 
-class VisitEditor(VisitFiles, QWidget):
+class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
     """One visit; `closed` when the user goes back, `changed(visit id)` after writes,
     `openVisit(visit id)` to show another one (a 复查 just started)."""
 
@@ -461,114 +459,15 @@ class VisitEditor(VisitFiles, QWidget):
         table.resizeRowsToContents()
         self.tabs.setTabText(self.tabs.indexOf(self.amendments), f"更正记录（{len(rows)}）")
 
-    # -- autosave ------------------------------------------------------------------------
 
-    def _row_changed(self, row: Row) -> None:
-        if not self.editable:
-            return
-        key = row.item["id"] if isinstance(row, AnswerRow) else row.finding["id"]
-        self._dirty[key] = row
-        self._update_totals()
-        if self.amending is None:
-            self.save_state.setText("正在编辑…")
-            self._timer.start()
 
-    def _summary_changed(self) -> None:
-        if not self.editable:
-            return
-        self._summary_dirty = True
-        if self.amending is None:
-            self._timer.start()
 
-    def save_shortcut(self) -> None:
-        if self.amending is not None:
-            self.apply_amendment()
-        else:
-            self.save_now()
 
-    def save_now(self) -> None:
-        """Queue every pending answer, check and the opinion on the background writer
-        (never waiting here for the workspace); the label shows 等待保存 until they
-        are written. A refused one stays pending, marked in red beside its item."""
-        self._timer.stop()
-        if self.amending is not None or self.d.locked:
-            return
-        for key, row in list(self._dirty.items()):
-            del self._dirty[key]
-            self._writer.submit(self._row_job(row), lambda _r, row=row: row.set_error(None),
-                                lambda exc, key=key, row=row: self._refused(key, row, exc))
-        if self._summary_dirty:
-            self._summary_dirty = False
-            summary = {"id": self.visit_id, "summary": self.summary.toPlainText().strip()}
-            self._writer.submit(lambda ws: records.put(ws, "visit", summary),
-                                failed=self._summary_refused)
-        if self._writer.pending:
-            self.save_state.setText("等待保存…")
-            set_tone(self.save_state, AMBER, bold=False)
-            self._writer.when_idle(self._saved)
 
-    @property
-    def saved(self) -> bool:
-        """Nothing typed is waiting: no pending edit, no queued write, no refusal."""
-        return not (self._dirty or self._summary_dirty or self._timer.isActive()
-                    or self._writer.pending)
 
-    def _row_job(self, row: Row) -> Any:
-        """The write of one row, with its values taken now (the user may type on)."""
-        if isinstance(row, AnswerRow):
-            row.answer_id = rules.answer_id(self.visit_id, row.item["id"])
-            args = (self.visit_id, row.item["id"], row.value(), row.note_text(),
-                    list(row.photo_ids))
-            return lambda ws: inspection.answer(ws, *args)
-        result, finding_id = row.value(), row.finding["id"]
-        if result is None:
-            if row.note_text():
-                raise_later = ValidationError("请先选择复查结论（1 已整改，2 部分整改，3 未整改）")
 
-                def refuse(_ws: Workspace) -> None:
-                    raise raise_later
 
-                return refuse
-            return lambda _ws: None
-        # one re-check per finding per 复查: its id is fixed on the first save, so a
-        # change later in the same visit corrects that record instead of adding one
-        row.check_id = row.check_id or str(uuid.uuid4())
-        day = dt.date.fromisoformat(self.d.visit["date"])
-        args2 = (finding_id, self.visit_id, result)
-        kwargs = {"day": day, "note": row.note_text(), "photo_ids": list(row.photo_ids),
-                  "check_id": row.check_id}
-        return lambda ws: inspection.record_check(ws, *args2, **kwargs)
 
-    def _refused(self, key: str, row: Row, exc: BaseException) -> None:
-        if isinstance(exc, ValidationError):
-            row.set_error(exc.message)
-            self._dirty.setdefault(key, row)  # stays pending until corrected
-            return
-        self._dirty.setdefault(key, row)
-        dialogs.show_error(self, exc, "检查结果没有保存")
-
-    def _summary_refused(self, exc: BaseException) -> None:
-        self._summary_dirty = True
-        dialogs.show_error(self, exc, "督导意见没有保存")
-
-    def _saved(self) -> None:
-        """All queued writes are done: say so, and refresh the re-check states."""
-        failed = len(self._dirty)
-        now = clock.now().strftime("%H:%M:%S")
-        self.save_state.setText(f"有 {failed} 项没有保存，见红字" if failed else f"✓ 已保存 {now}")
-        set_tone(self.save_state, RED if failed else GREEN, bold=False)
-        for row in self.check_rows:
-            if row.check_id:
-                finding = records.get(self.ws, "finding", row.finding["id"]) or row.finding
-                text, tone = finding_state(finding, self.today)
-                row.state.setText(text.replace(" ", "\n"))
-                set_tone(row.state, tone)
-        self.changed.emit(self.visit_id)
-
-    def hideEvent(self, event: Any) -> None:
-        if self._dirty or self._summary_dirty:
-            self.save_now()  # leaving the page or closing the window: nothing waits
-        super().hideEvent(event)
 
     # -- keyboard ------------------------------------------------------------------------
 
@@ -726,52 +625,7 @@ class VisitEditor(VisitFiles, QWidget):
         dialog.open()
         return dialog
 
-    # -- amendment ---------------------------------------------------------------------------
 
-    def start_amendment(self) -> AmendDialog:
-        dialog = AmendDialog([p["name"] for p in self.d.inspectors], parent=self)
-        dialog.accepted.connect(lambda: self._begin_amending(*dialog.result_values()))
-        self.amend_dialog = dialog
-        dialog.open()
-        return dialog
 
-    def _begin_amending(self, reason: str, by: str | None) -> None:
-        self.amending = (reason, by)
-        self._show_state()
-        self.tabs.setCurrentWidget(self.checklist_scroll)
-        self.focus_first()
 
-    def _pending_amendment(self) -> list[tuple[str, dict[str, Any]]]:
-        """What the amendment would change, as the service judges it."""
-        shown = [inspection.AnswerShown(row.item["id"], row.value(), row.note_text(),
-                                        list(row.photo_ids))
-                 for row in self._dirty.values() if isinstance(row, AnswerRow)]
-        findings = [{k: v for k, v in finding.items() if k != "id" or not key.startswith("new-")}
-                    for key, finding in self.amend_findings.items()]
-        summary = self.summary.toPlainText().strip() if self._summary_dirty else None
-        return inspection.amendment_edits(self.d, shown, findings, summary)
 
-    def apply_amendment(self) -> bool:
-        if self.amending is None:
-            return False
-        edits = self._pending_amendment()
-        if not edits:
-            self.banner.setText("ⓘ 还没有修改任何内容。修改后再点“保存更正”，或点“取消更正”。")
-            return False
-        reason, by = self.amending
-        with dialogs.reported(self, "更正没有保存") as outcome:
-            inspection.amend(self.ws, self.visit_id, reason, edits, by=by)
-        if not outcome.ok:
-            return False
-        self.amending = None
-        self.reload()
-        self.save_state.setText("✓ 更正已保存")
-        self.changed.emit(self.visit_id)
-        return True
-
-    def cancel_amendment(self) -> None:
-        if self._pending_amendment() and not dialogs.confirm(
-                self, "取消更正", "更正的修改还没有保存。", "放弃修改", "放弃后记录保持原样。"):
-            return
-        self.amending = None
-        self.reload()

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPainter
@@ -124,14 +124,12 @@ class VisitFiles:
     save_state: QLabel
     amending: tuple[str, str | None] | None
 
-    @property
-    def editable(self) -> bool:
-        raise NotImplementedError
-
     _writer: SerialWorker
 
-    def save_now(self) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by VisitEditor and Autosave
+        editable: bool
+
+        def save_now(self) -> None: ...
 
     def _widget(self) -> QWidget:
         assert isinstance(self, QWidget)
