@@ -55,3 +55,45 @@ def test_an_import_on_a_busy_workspace_is_exit_4_and_changes_nothing(
     err = capsys.readouterr().err
     assert code == cli.EXIT_BUSY and "[busy]" in err
     assert before == after
+
+
+def test_nothing_unencrypted_reaches_the_stick_or_the_system_temp(
+    net: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a package is written, the export folder holds only ciphertext (the package
+    or its .partial) and the system's temp folder nothing; afterwards the scratch is gone."""
+    import tempfile
+
+    from wushan_desk.services import sync
+    from wushan_desk.store.workspace import open_workspace
+
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    stick = tmp_path / "U盘"
+    seen: list[list[str]] = []
+
+    def watch(done: int, total: int, message: str) -> None:
+        seen.append(sorted(p.name for p in stick.rglob("*")) + sorted(
+            p.name for p in system_temp.rglob("*")))
+
+    ws = open_workspace(net.path("hub"), create=False)
+    try:
+        sync.export(ws, stick, net.ids["dev0"], progress=watch)
+        assert list(ws.scratch_dir.iterdir()) == []
+    finally:
+        ws.close()
+    assert seen and all(all(name.endswith((".wspkg", ".wspkg.partial")) for name in names)
+                        for names in seen)
+    assert list(system_temp.iterdir()) == []
+
+
+def test_a_revoked_device_gets_no_package(net: Network, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    hub = str(net.path("hub"))
+    assert cli.main(["hub", "revoke", "设备0", "--db", hub]) == 0
+    stick = tmp_path / "U盘"
+    code = cli.main(["sync", "export", "--db", hub, "--out", str(stick), "--to", "设备0"])
+    err = capsys.readouterr().err
+    assert code == 3 and "吊销" in err
+    assert not list(stick.glob("*.wspkg"))

@@ -48,7 +48,13 @@ def write(path: Path, members: list[tuple[str, Path | bytes]] = MEMBERS, **field
     """A package from DEVICE to HUB (or as `fields` say)."""
     fields = {**FIELDS, **fields}
     recipient = KEYS[fields["recipient"]].public()
-    container.write_package(path, fields, members, KEYS[fields["sender"]], recipient, SUITE)
+    scratch = path.parent / ".scratch"
+    scratch.mkdir(exist_ok=True)
+    try:
+        container.write_package(path, fields, members, KEYS[fields["sender"]], recipient, SUITE,
+                                tmpdir=scratch)
+    finally:
+        scratch.rmdir()  # the writer left nothing behind (else: not empty, an error)
     return path
 
 
@@ -194,7 +200,8 @@ def test_big_members_stream(tmp_path: Path) -> None:
     name = f"files/{hashlib.sha256(big.read_bytes()).hexdigest()}"
     seen: list[tuple[int, int, str]] = []
     container.write_package(tmp_path / "b.wspkg", FIELDS, [(name, big)], KEYS[DEVICE],
-                            KEYS[HUB].public(), SUITE, progress=lambda *a: seen.append(a))
+                            KEYS[HUB].public(), SUITE, progress=lambda *a: seen.append(a),
+                            tmpdir=tmp_path)
     steps = [m for i, (_, _, m) in enumerate(seen) if i == 0 or seen[i - 1][2] != m]
     assert steps == ["正在打包…", "正在加密…", "正在校验…", "正在写入…"]
     assert all(done <= total for done, total, _ in seen)
@@ -211,7 +218,7 @@ def test_write_refuses_programming_errors(tmp_path: Path) -> None:
                    {**FIELDS, "kind": "other"}, {**FIELDS, "created": "2025-01-01T00:00:00"}):
         with pytest.raises(ValueError):
             container.write_package(tmp_path / "x.wspkg", fields, MEMBERS, KEYS[DEVICE],
-                                    KEYS[HUB].public(), SUITE)
+                                    KEYS[HUB].public(), SUITE, tmpdir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 

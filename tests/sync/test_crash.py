@@ -43,28 +43,34 @@ def count_students(path: Path) -> int:
         ws.close()
 
 
-def test_sigkill_during_import_then_the_same_import_succeeds(net: Network) -> None:
+def test_sigkill_during_import_then_the_same_import_succeeds(net: Network, tmp_path: Path) -> None:
     package = big_package(net)
     hub = net.path(HUB)
     before = count_students(hub)
     backups = hub.parent / "backups"
+    system_temp = tmp_path / "system-temp"  # the importer must not use it at all
+    system_temp.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "wushan_desk", "sync", "import", str(package), "--db", str(hub)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=os.environ | {"PYTHONPATH": os.getcwd()},
+        env=os.environ | {"PYTHONPATH": os.getcwd(), "TMPDIR": str(system_temp)},
     )
     deadline = time.monotonic() + 60
     while not list(backups.glob("hub-before-import-*.wsdb")) and time.monotonic() < deadline:
         time.sleep(0.01)  # the backup is taken just before the transaction starts
     time.sleep(0.5)
     assert proc.poll() is None, "import finished before it could be interrupted"
+    scratch = hub.with_name(hub.stem + ".tmp")
+    assert any(scratch.iterdir()), "the decrypted payload was put somewhere else"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    assert list(system_temp.iterdir()) == []  # no plaintext in the system's temp folder
 
-    ws = open_workspace(hub, create=False)
+    ws = open_workspace(hub, create=False)  # opening wipes the dead import's plaintext
     try:
         assert workspace.check(ws).ok
+        assert list(scratch.iterdir()) == []
     finally:
         ws.close()
     assert count_students(hub) == before  # all or nothing

@@ -15,7 +15,10 @@ come from an open workspace (`Workspace.worker`), never from a second inspection
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -84,6 +87,27 @@ class Workspace:
     def files_dir(self) -> Path:
         """Attachments live beside the workspace, content-addressed by sha256."""
         return self.path.with_name(self.path.stem + ".files")
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where plaintext that must touch a disk waits (a package being built or read)."""
+        return self.path.with_name(self.path.stem + ".tmp")
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A private folder beside the workspace (mode 0700) for this job's plaintext.
+
+        Never the USB stick or the system's temp folder, where a child's data would
+        outlive the job; removed on success, failure and cancel, and a crash's leftovers
+        are wiped when the workspace is next opened.
+        """
+        root = self.scratch_dir
+        root.mkdir(mode=0o700, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -247,6 +271,7 @@ def open_workspace(
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = _connect(path, busy_ms)
     try:
+        wipe_stale_scratch(path)
         if version < migrations.latest_version():
             try:
                 migrations.migrate(conn, path, version)
@@ -278,6 +303,38 @@ def _claim(path: Path) -> None:
 def _sidecars(path: Path) -> bool:
     """Does SQLite's journal of `path` exist (a creation under way elsewhere)?"""
     return any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal"))
+
+
+#: A scratch folder untouched this long belongs to no running job (a big import takes
+#: minutes): wiped when the workspace is opened.
+SCRATCH_STALE_S = 6 * 3600
+
+
+def wipe_stale_scratch(path: Path) -> None:
+    """Remove what crashed jobs left in the workspace's scratch folder (plaintext)."""
+    root = path.with_name(path.stem + ".tmp")
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if _abandoned(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandoned(folder: Path) -> bool:
+    pid = folder.name.split("-", 1)[0]
+    if os.name == "posix" and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True  # the process that made it is gone
+        except OSError:
+            pass
+        if int(pid) == os.getpid():
+            return False
+    try:
+        return time.time() - folder.stat().st_mtime > SCRATCH_STALE_S
+    except OSError:
+        return False
 
 
 def inspect(path: Path, *, create: bool = False) -> int:

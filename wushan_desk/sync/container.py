@@ -307,14 +307,14 @@ def write_package(
     *,
     progress: ProgressFn | None = None,
     cancelled: CancelledFn | None = None,
-    tmpdir: Path | None = None,
+    tmpdir: Path,
 ) -> Header:
     """Write a signed package for `recipient` at `path`, atomically; returns its header.
 
     `header_fields` gives kind, sender, recipient (device ids), schema_version and
     app_version, optionally package_id and created. The plaintext ZIP and the
-    ciphertext are made in `tmpdir` (default: the system's temp folder, on the local
-    disk, so no plaintext ever touches a USB stick); only `<path>.partial` is written
+    ciphertext are made in `tmpdir` (the workspace's private scratch folder, so no
+    plaintext touches a USB stick or the system's temp folder); only `<path>.partial` is written
     beside `path`, fsynced, then renamed. On any failure or cancellation nothing is left.
     """
     fields = _fields_for_write(header_fields, suite)

@@ -9,7 +9,6 @@ a snapshot of its whole state, with the rows that belong to it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from wushan_desk.store.blobs import blob_path
 from wushan_desk.store.errors import WorkspaceBusy
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, identity, payload
+from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.merge import now_text
 from wushan_desk.sync.scope import (
     BY_SCHOOL,
@@ -70,7 +70,11 @@ def export_to(
     upto = changes.last_seq(ws)
     after = 0 if enrolment else peer.acked_seq
     scope = device_scope(ws, peer_id) if identity.role(ws) == "hub" else everything(ws)
-    with tempfile.TemporaryDirectory(prefix="wushan-export-", dir=out_dir) as tmp:
+    if identity.is_revoked(ws, peer_id):
+        raise PackageRejected(
+            f"设备“{identity.device_name(ws, peer_id)}”已被吊销，不再为它导出同步包。", "revoked"
+        )
+    with ws.scratch() as tmp:  # plaintext stays beside the workspace, never on the stick
         lines_path = Path(tmp) / "changes.jsonl"
         files: set[str] = set()
         count = 0
@@ -123,6 +127,7 @@ def export_to(
             identity.suite(),
             progress=progress,
             cancelled=cancelled,
+            tmpdir=tmp,
         )
     try:
         _record(ws, written.package_id, peer, header["kind"], path, manifest)

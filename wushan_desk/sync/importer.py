@@ -9,7 +9,6 @@ pulled USB stick leaves the workspace exactly as it was.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -86,8 +85,8 @@ def import_package(
     """
     summary = ImportSummary(file=str(path))
     try:
-        with tempfile.TemporaryDirectory(prefix="wushan-import-") as tmp:
-            opened = _open(ws, path, Path(tmp), enrolment)
+        with ws.scratch() as tmp:  # the decrypted payload never leaves the workspace's side
+            opened = _open(ws, path, tmp, enrolment)
             _check_header(ws, opened.header, summary, enrolment)
             if sync_state.package_seen(ws, summary.package_id or ""):
                 summary.status = "unchanged"
