@@ -62,6 +62,10 @@ AMENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("amending", defa
 #: (a follow-up result may close a finding of a finalized visit).
 FINALIZING: contextvars.ContextVar[bool] = contextvars.ContextVar("finalizing", default=False)
 CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar("checking", default=False)
+#: Set while a record arrives as state (a snapshot in a package): only the rules about
+#: the record as it is apply, not the ones about how it got there (locks, transitions,
+#: "published checklists do not change"): its history was judged where it was made.
+AS_STATE: contextvars.ContextVar[bool] = contextvars.ContextVar("as_state", default=False)
 
 
 def score_answer(item: Mapping[str, Any], value: str | None) -> float | None:
@@ -172,6 +176,25 @@ def term_range(term: str) -> tuple[dt.date, dt.date]:
     return dt.date(first_year + 1, 2, 1), dt.date(first_year + 1, 8, 31)
 
 
+#: What an amendment may change: the visit's opinion and head, its answers and findings.
+AMENDABLE = {
+    "visit": {"id", "summary", "head_name"},
+    "visit_answer": {"id", "visit_id", "item_id", "value", "score", "note", "photo_ids"},
+    "finding": {
+        "id",
+        "visit_id",
+        "item_id",
+        "description",
+        "severity",
+        "requirement",
+        "deadline",
+        "responsible",
+        "status",
+        "closed_on",
+    },
+}
+
+
 # --- validation rules ------------------------------------------------------------------
 
 
@@ -182,12 +205,17 @@ def answer_id(visit_id: str, item_id: str) -> str:
 
 
 def _locked_visit(lookup: Lookup, visit_id: str | None) -> bool:
+    if AS_STATE.get():
+        return False
     visit = lookup("visit", visit_id) if visit_id else None
     return bool(visit and visit.get("status") == FINAL) and not AMENDING.get()
 
 
 def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    return lookup(kind, record["id"]) if record.get("id") else None
+    """The record as stored before this write (None: new, or judged as state)."""
+    if AS_STATE.get() or not record.get("id"):
+        return None
+    return lookup(kind, record["id"])
 
 
 def _parent_fixed(lookup: Lookup, kind: str, record: Mapping[str, Any], *fields: str) -> None:
@@ -246,7 +274,7 @@ def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     template = lookup("checklist_template", record["template_id"]) or {}
     stored = _stored(lookup, "checklist_item", record)
     unchanged = stored is not None and all(stored.get(k) == v for k, v in record.items())
-    if template.get("status") != "草稿" and not unchanged:
+    if template.get("status") != "草稿" and not unchanged and not AS_STATE.get():
         raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
     for field, message in item_problems(record)[:1]:
         raise ValidationError(message, field)
@@ -266,13 +294,15 @@ def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
     if stored is None:
         _check_new_visit(record, lookup)
     was_final = stored is not None and stored.get("status") == FINAL
-    if record.get("status") == FINAL and not was_final and not FINALIZING.get():
+    if AS_STATE.get():
+        pass  # how it was finalized, and by whom, was judged where it happened
+    elif record.get("status") == FINAL and not was_final and not FINALIZING.get():
         raise ValidationError("请用“定稿”：签名齐全后由程序定稿并计算总分。", "status")
     if was_final and record.get("status") != FINAL:
         raise ValidationError("已定稿的督导记录不能退回草稿。", "status")
     totals = ("total_score", "max_score", "finalized_on")
     if any((stored or {}).get(k) != record.get(k) for k in totals) and not (
-        FINALIZING.get() or AMENDING.get()
+        FINALIZING.get() or AMENDING.get() or AS_STATE.get()
     ):
         raise ValidationError("总分由程序在定稿或更正时计算，不能直接填写。", "total_score")
     if not record.get("inspector_ids"):
@@ -290,7 +320,7 @@ def _check_new_visit(record: Mapping[str, Any], lookup: Lookup) -> None:
             raise ValidationError("复查的学校应与被复查的督导记录相同", "school_id")
         if record["template_id"] == original.get("template_id"):
             return
-    if template.get("status") != "已发布":
+    if template.get("status") != "已发布" and not AS_STATE.get():
         raise ValidationError("只能使用已发布的检查表开始督导。", "template_id")
 
 

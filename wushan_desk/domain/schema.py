@@ -136,6 +136,17 @@ def validate_record(kind_name: str, record: Mapping[str, Any], lookup: Lookup) -
     return clean
 
 
+def clean_value(spec: FieldSpec, value: Any) -> Any:
+    """One field's value as the validators store it; ValidationError if it is not one.
+
+    For a value that arrives alone (a field of an incoming change): empty passes here,
+    since whether a required field may be empty is a question about the whole record.
+    """
+    if value in (None, "", []):
+        return [] if spec.type == "list" else (False if spec.type == "bool" else None)
+    return _clean_value(spec, value)
+
+
 def _clean_value(spec: FieldSpec, value: Any) -> Any:
     """Normalise one value by its field type; None stands for "empty"."""
     if isinstance(value, str):

@@ -340,23 +340,7 @@ def amendment_edits(
     return edits
 
 
-#: What an amendment may change: the visit's opinion and head, its answers and findings.
-AMENDABLE = {
-    "visit": {"id", "summary", "head_name"},
-    "visit_answer": {"id", "visit_id", "item_id", "value", "score", "note", "photo_ids"},
-    "finding": {
-        "id",
-        "visit_id",
-        "item_id",
-        "description",
-        "severity",
-        "requirement",
-        "deadline",
-        "responsible",
-        "status",
-        "closed_on",
-    },
-}
+AMENDABLE = rules.AMENDABLE
 
 
 def _amendable(

@@ -17,10 +17,10 @@ from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
-from wushan_desk.store import changes, sync_state
+from wushan_desk.store import backup, changes, sync_state
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import crypto, exporter, identity, importer
+from wushan_desk.sync import crypto, exporter, identity, importer, receipts
 from wushan_desk.sync.container import PackageRejected
 
 REQUEST_SUFFIX = ".wsreq"
@@ -100,6 +100,7 @@ def _new_keys(ws: Workspace) -> crypto.PrivateKeys:
     keys = identity.suite().generate()
     with ws.transaction():
         identity.keystore(ws).save(keys)
+        receipts.incarnation(ws)  # the first lifetime of this party in the sync network
     return keys
 
 
@@ -185,6 +186,7 @@ def device_join(
         raise PackageRejected("本机已经加入县级中心库，不能重复加入。", "already-enrolled")
 
     def joined(ws: Workspace, header: Any) -> None:
+        receipts.incarnation(ws)  # this device's first lifetime begins
         device = identity.device_row(ws, ws.device_id) or {}
         ws.set_state("hub_id", header.sender)
         ws.set_state("centre_id", device.get("centre_id") or "")
@@ -233,12 +235,29 @@ def import_packages(
     dry_run: bool = False,
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
+    batch: BatchBackup | None = None,
 ) -> list[importer.ImportSummary]:
-    """Import each package on its own (one bad file does not stop the others)."""
+    """Import each package on its own (one bad file does not stop the others), with one
+    backup for the whole batch, taken before the first package that changes anything."""
+    batch = batch or BatchBackup(ws)
     return [
-        importer.import_package(ws, p, dry_run=dry_run, progress=progress, cancelled=cancelled)
+        importer.import_package(ws, p, dry_run=dry_run, progress=progress, cancelled=cancelled,
+                                backup_once=batch)
         for p in paths
     ]
+
+
+class BatchBackup:
+    """One backup for a batch of imports (26 centres' packages make one, not 26)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self.path: Path | None = None
+
+    def __call__(self) -> Path:
+        if self.path is None:
+            self.path = backup.take(self._ws.path, "before-import")
+        return self.path
 
 
 def enrolled_devices(ws: Workspace) -> list[str]:

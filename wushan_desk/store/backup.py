@@ -1,14 +1,19 @@
-"""Backup copies of a workspace, taken before anything destructive.
+"""Backup copies of a workspace, taken before anything destructive, and restored on request.
 
 Uses SQLite's online backup API, so the copy is consistent even while the workspace is
 open, and writes it under a temporary name first so that a full disk or a pulled USB
-stick never leaves something that looks like a good backup.
+stick never leaves something that looks like a good backup. Old copies are pruned by a
+retention rule (the last ten, and the newest of each of the last twelve months), so a
+hub importing every centre's packages each month does not fill a small disk.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from wushan_desk import files
@@ -45,3 +50,102 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
         partial.unlink(missing_ok=True)
         raise WorkspaceError(f"备份工作区失败（{exc}），操作已取消，工作区未作改动。") from exc
     return target
+
+
+#: Retention: the newest this many copies, and the newest copy of each of this many months.
+KEEP_LAST = 10
+KEEP_MONTHS = 12
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<reason>[a-z0-9-]+?)-(?P<when>\d{8}-\d{6}-\d{6})\.wsdb$")
+
+
+def take(workspace_path: Path, reason: str) -> Path:
+    """A backup of the workspace as committed now, read by a connection of its own (the
+    caller may be inside a write transaction that is not committed yet); then prune."""
+    conn = sqlite3.connect(workspace_path)
+    try:
+        target = backup_workspace(conn, workspace_path, reason)
+    finally:
+        conn.close()
+    prune(workspace_path)
+    return target
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """A backup file of one workspace and what it holds."""
+
+    path: Path
+    reason: str
+    taken: dt.datetime
+    size: int
+    schema_version: int | None
+    counts: dict[str, int]
+
+
+def list_backups(workspace_path: Path) -> list[BackupInfo]:
+    """This workspace's backups, newest first, each with what it holds."""
+    out = []
+    for path, reason, taken in _backups(workspace_path):
+        version, counts = _contents(path)
+        out.append(BackupInfo(path, reason, taken, path.stat().st_size, version, counts))
+    return sorted(out, key=lambda b: b.taken, reverse=True)
+
+
+def prune(
+    workspace_path: Path, keep_last: int = KEEP_LAST, months: int = KEEP_MONTHS
+) -> list[Path]:
+    """Delete backups outside the retention rule; returns what was deleted."""
+    found = sorted(_backups(workspace_path), key=lambda b: b[2], reverse=True)
+    keep = {path for path, _, _ in found[:keep_last]}
+    newest_of_month: dict[tuple[int, int], Path] = {}
+    for path, _, taken in found:  # newest first: the first seen of a month is its newest
+        newest_of_month.setdefault((taken.year, taken.month), path)
+    keep |= {path for _, path in sorted(newest_of_month.items(), reverse=True)[:months]}
+    removed = [path for path, _, _ in found if path not in keep]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def restore_into(conn: sqlite3.Connection, backup_path: Path) -> None:
+    """Replace the open workspace's content with a backup's, through SQLite (every other
+    connection sees the restored content at its next read)."""
+    source = sqlite3.connect(backup_path)
+    try:
+        source.backup(conn)
+    finally:
+        source.close()
+
+
+def _backups(workspace_path: Path) -> list[tuple[Path, str, dt.datetime]]:
+    folder = backups_dir(workspace_path)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{workspace_path.stem}-*.wsdb"):
+        match = _NAME.match(path.name)
+        if match and match["stem"] == workspace_path.stem:
+            found.append((path, match["reason"],
+                          dt.datetime.strptime(match["when"], "%Y%m%d-%H%M%S-%f")))
+    return found
+
+
+def _contents(path: Path) -> tuple[int | None, dict[str, int]]:
+    """Schema version and live rows per main table of a backup (read-only)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            counts = {}
+            for table in ("schools", "students", "visits"):
+                try:
+                    counts[table] = conn.execute(
+                        f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
+                except sqlite3.Error:
+                    counts[table] = 0
+            return version, counts
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None, {}
+

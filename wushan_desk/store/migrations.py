@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from wushan_desk import paths
 
@@ -39,17 +40,12 @@ class Migration:
             for statement in _statements(self.sql):
                 conn.execute(statement)
             return
-        import importlib.util
-
         import sqlite_utils
 
-        spec = importlib.util.spec_from_file_location(f"_migration_{self.version:04d}",
-                                                      self.path)
-        if spec is None or spec.loader is None:
-            raise RuntimeError(f"cannot load migration {self.path.name}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.upgrade(sqlite_utils.Database(conn))
+        # compiled and run here rather than imported: no __pycache__ beside the data
+        namespace: dict[str, Any] = {"__name__": f"_migration_{self.version:04d}"}
+        exec(compile(self.path.read_text(encoding="utf-8"), str(self.path), "exec"), namespace)
+        namespace["upgrade"](sqlite_utils.Database(conn))
 
 
 @cache

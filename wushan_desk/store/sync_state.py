@@ -19,33 +19,77 @@ from wushan_desk.store.workspace import Workspace
 
 @dataclass(frozen=True)
 class Peer:
+    """What this workspace knows of its exchange with one peer (db/0002, db/0004)."""
+
     device_id: str
-    acked_seq: int
-    acked_at: str | None
-    received_seq: int
-    last_export: str | None
-    last_import: str | None
+    acked_seq: int = 0  # our log up to here is confirmed by the peer
+    acked_at: str | None = None
+    received_seq: int = 0  # we hold the peer's log up to here (its numbers)
+    last_export: str | None = None
+    last_import: str | None = None
+    peer_incarnation: str | None = None  # the peer's lifetime those numbers belong to
+    received_stamp: str | None = None  # the peer's stamp at received_seq
+    acked_stamp: str | None = None  # our stamp at acked_seq, as the peer's receipt said
+    peer_head_stamp: str | None = None  # the stamp at the newest head seen from the peer
+    resend_all: bool = False  # the next package to the peer carries its whole scope
+    resend_since: str | None = None  # when that became necessary
+    full_received: str | None = None  # the last full package received from the peer
+
+
+_PEER_COLUMNS = (
+    "device_id, acked_seq, acked_at, received_seq, last_export, last_import, "
+    "peer_incarnation, received_stamp, acked_stamp, peer_head_stamp, resend_all, resend_since, "
+    "full_received"
+)
 
 
 def peer(ws: Workspace, device_id: str) -> Peer:
     """The exchange state with `device_id` (all zero before the first exchange)."""
     row = ws.conn.execute(
-        "SELECT device_id, acked_seq, acked_at, received_seq, last_export, last_import "
-        "FROM sync_peers WHERE device_id = ?",
-        (device_id,),
+        f"SELECT {_PEER_COLUMNS} FROM sync_peers WHERE device_id = ?", (device_id,)
     ).fetchone()
-    return Peer(*row) if row else Peer(device_id, 0, None, 0, None, None)
+    if row is None:
+        return Peer(device_id)
+    values = list(row)
+    values[10] = bool(values[10])
+    return Peer(*values)
 
 
 def save_peer(ws: Workspace, p: Peer) -> None:
+    names = _PEER_COLUMNS.split(", ")
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
     ws.conn.execute(
-        "INSERT INTO sync_peers (device_id, acked_seq, acked_at, received_seq, last_export, "
-        "last_import) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
-        "acked_seq = excluded.acked_seq, acked_at = excluded.acked_at, "
-        "received_seq = excluded.received_seq, last_export = excluded.last_export, "
-        "last_import = excluded.last_import",
-        (p.device_id, p.acked_seq, p.acked_at, p.received_seq, p.last_export, p.last_import),
+        f"INSERT INTO sync_peers ({_PEER_COLUMNS}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT (device_id) DO UPDATE SET {updates}",
+        (p.device_id, p.acked_seq, p.acked_at, p.received_seq, p.last_export, p.last_import,
+         p.peer_incarnation, p.received_stamp, p.acked_stamp, p.peer_head_stamp,
+         int(p.resend_all), p.resend_since, p.full_received),
     )
+
+
+def all_peers(ws: Workspace) -> list[Peer]:
+    """Every peer this workspace has exchanged with."""
+    ids = [r[0] for r in ws.conn.execute("SELECT device_id FROM sync_peers ORDER BY device_id")]
+    return [peer(ws, i) for i in ids]
+
+
+def full_package_since(ws: Workspace, package_id: str | None, peer_id: str,
+                       since: str | None) -> bool:
+    """Did we write package `package_id`, a full one for `peer_id`, at or after `since`?"""
+    if not package_id or not since:
+        return False
+    row = ws.conn.execute(
+        "SELECT 1 FROM sync_packages WHERE package_id = ? AND direction = 'out' AND peer = ? "
+        "AND kind = 'sync' AND processed >= ? AND json_extract(summary, '$.full') = 1",
+        (package_id, peer_id, since),
+    ).fetchone()
+    return row is not None
+
+
+def stamp_at(ws: Workspace, seq: int) -> str | None:
+    """The stamp of our change-log entry `seq` (None if there is none)."""
+    row = ws.conn.execute("SELECT hlc FROM change_log WHERE seq = ?", (seq,)).fetchone()
+    return row[0] if row else None
 
 
 def package_seen(ws: Workspace, package_id: str, direction: str = "in") -> bool:

@@ -27,7 +27,7 @@ from wushan_desk.store import changes, sync_state
 from wushan_desk.store.blobs import blob_path
 from wushan_desk.store.errors import WorkspaceBusy
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import container, identity, payload
+from wushan_desk.sync import container, identity, payload, receipts
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.merge import now_text
 from wushan_desk.sync.scope import (
@@ -65,22 +65,30 @@ def export_to(
     cancelled: CancelledFn = never_cancelled,
 ) -> Exported:
     """Write one package for `peer_id` into `out_dir`; returns what was written."""
-    recipient = identity.public_keys_of(ws, peer_id)
-    peer = sync_state.peer(ws, peer_id)
-    upto = changes.last_seq(ws)
-    after = 0 if enrolment else peer.acked_seq
-    scope = device_scope(ws, peer_id) if identity.role(ws) == "hub" else everything(ws)
     if identity.is_revoked(ws, peer_id):
         raise PackageRejected(
             f"设备“{identity.device_name(ws, peer_id)}”已被吊销，不再为它导出同步包。", "revoked"
         )
+    recipient = identity.public_keys_of(ws, peer_id)
+    peer = sync_state.peer(ws, peer_id)
+    upto = changes.last_seq(ws)
+    if ws.state(receipts.INCARNATION_KEY) is None:
+        with ws.transaction():  # our lifetime is made on first use (the only write here)
+            receipts.incarnation(ws)
+    lifetime = receipts.manifest_fields(ws, peer, upto)
+    # a full package after a restore on either side: every row in scope, with versions
+    full = not enrolment and peer.resend_all
+    after = 0 if enrolment or full else peer.acked_seq
+    scope = device_scope(ws, peer_id) if identity.role(ws) == "hub" else everything(ws)
     with ws.scratch() as tmp:  # plaintext stays beside the workspace, never on the stick
         lines_path = Path(tmp) / "changes.jsonl"
         files: set[str] = set()
         count = 0
         with lines_path.open("w", encoding="utf-8") as out:
             entries = (
-                _snapshots(ws, scope) if enrolment else _entries(ws, scope, peer_id, after, upto)
+                _snapshots(ws, scope)
+                if enrolment or full
+                else _entries(ws, scope, peer_id, after, upto)
             )
             for entry in entries:
                 out.write(payload.dumps(entry) + "\n")
@@ -95,7 +103,8 @@ def export_to(
             "to_seq": upto,
             "changes": count,
             "files": sorted(files),
-            "receipt": {"received_seq": peer.received_seq, "at": now_text()},
+            **lifetime,
+            "full": full,
         }
         members: list[tuple[str, Path | bytes]] = [
             ("manifest.json", payload.dumps(manifest).encode()),
@@ -165,7 +174,7 @@ def _record(
             changes=manifest["changes"],
             files=len(manifest["files"]),
             status="exported",
-            summary={},
+            summary={"full": bool(manifest.get("full"))},
             file_name=path.name,
         )
         ws.set_state("last_sync", when)
@@ -191,9 +200,9 @@ def _entries(
             if in_now and not was_in:
                 yield from _row_with_dependents(ws, scope, change.table, row)
             if in_now or was_in:
-                yield payload.change_entry(change)
+                yield payload.change_entry(change, seq)
         elif in_now:
-            yield payload.change_entry(change)
+            yield payload.change_entry(change, seq)
         if change.table == "centre_townships" and _joined_zone(ws, scope, change, row, seq):
             yield from _township_rows(ws, scope, row["township_id"])
 

@@ -1,16 +1,18 @@
-"""Reading a package: verify, decrypt, validate everything, then apply in one transaction.
+"""Reading a package: verify, decrypt, judge everything, then apply in one transaction.
 
-Order matters for safety: the signature and sender are checked before decryption, every
-line is validated before the workspace is touched, a backup is taken before the first
-write, and the whole package applies in one transaction, so a bad package, a crash or a
-pulled USB stick leaves the workspace exactly as it was.
+Order matters for safety: the signature and sender are checked before decryption; every
+line is screened (values, stamps, authorship) before the workspace is touched; inside
+one transaction each change is judged as a local write would be (sync/judge.py) and
+merged; the receipts and lifetimes are settled (sync/receipts.py); the backup of the
+state before is taken just before the commit, from the committed state. A bad package,
+a broken rule, a crash or a pulled USB stick leaves the workspace exactly as it was.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,16 @@ from wushan_desk.progress import (
 )
 from wushan_desk.store import backup, blobs, changes, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import container, identity, payload
+from wushan_desk.sync import container, identity, payload, receipts
 from wushan_desk.sync.container import PackageRejected
-from wushan_desk.sync.merge import MergeStats, merge_change, merge_snapshot, now_text
-from wushan_desk.sync.scope import HUB_AUTHORED
+from wushan_desk.sync.judge import Conflicted, Judge
+from wushan_desk.sync.merge import (
+    MergeStats,
+    keep_for_review,
+    merge_change,
+    merge_snapshot,
+    now_text,
+)
 
 #: Payload upgrades, applied on the fly to each line of a package from an older schema:
 #: UPGRADES[v] turns a line written at schema v into one of schema v + 1. None are needed
@@ -77,11 +85,14 @@ def import_package(
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
     on_applied: Callable[[Workspace, Any], None] | None = None,
+    backup_once: Callable[[], Path] | None = None,
 ) -> ImportSummary:
     """Apply one package file; never raises PackageRejected (it lands in the summary).
 
     `on_applied(ws, header)` runs inside the import's transaction (joining records its
     hub there, so a crash cannot leave the data applied but the device not joined).
+    `backup_once()` takes (the first time) the batch's backup; without it each package
+    takes its own.
     """
     summary = ImportSummary(file=str(path))
     try:
@@ -91,8 +102,11 @@ def import_package(
             if sync_state.package_seen(ws, summary.package_id or ""):
                 summary.status = "unchanged"
                 return summary
-            entries = _validated_entries(ws, opened, progress, cancelled)
-            _apply(ws, opened, entries, summary, dry_run, progress, cancelled, on_applied)
+            manifest = _manifest(opened)
+            lines, judge = _screened_lines(ws, opened, manifest, progress, cancelled)
+            backup_once = backup_once or _own_backup(ws)
+            _apply(ws, opened, manifest, lines, judge, summary, dry_run, progress, cancelled,
+                   on_applied, backup_once)
     except PackageRejected as exc:
         summary.status, summary.rejected, summary.code = (
             "rejected",
@@ -154,37 +168,41 @@ def _check_header(ws: Workspace, header: Any, summary: ImportSummary, enrolment:
         )
 
 
-def _validated_entries(
-    ws: Workspace, opened: container.OpenedPackage, progress: ProgressFn, cancelled: CancelledFn
-) -> list[payload.Snapshot | changes.Change]:
-    """Every line parsed and checked before anything is written."""
+def _screened_lines(
+    ws: Workspace, opened: container.OpenedPackage, manifest: dict[str, Any],
+    progress: ProgressFn, cancelled: CancelledFn,
+) -> tuple[list[payload.Line], Judge]:
+    """Every line parsed and screened (values, stamps, authorship) before anything is
+    written; a bad one rejects the package, naming its number."""
     tables = frozenset(changes.synced_tables(ws))
+    header = opened.header
     from_device = identity.role(ws) == "hub"
-    steps = range(opened.header.schema_version, ws.schema_version)
-    entries: list[payload.Snapshot | changes.Change] = []
-    for number, line in enumerate(opened.iter_lines("changes.jsonl"), start=1):
+    judge = Judge(ws, header.sender, from_device, full=bool(manifest.get("full")))
+    authors = {header.sender, ws.device_id}
+    steps = range(header.schema_version, ws.schema_version)
+    lines: list[payload.Line] = []
+    for number, text in enumerate(opened.iter_lines("changes.jsonl"), start=1):
         try:
-            entry = payload.parse_entry(_upgraded(line, steps), tables)
-            if from_device:
-                _check_device_entry(entry, opened.header.sender)
-            entries.append(entry)
-        except payload.PayloadError as exc:
+            line = payload.parse_line(_upgraded(text, steps), tables)
+            if from_device and isinstance(line.entry, payload.Snapshot):
+                # a device's full resend: only what it or we wrote; others resend theirs
+                line = payload.Line(line.entry.only_by(authors), line.seq)
+            judge.screen(line.entry)
+            lines.append(line)
+        except ValueError as exc:
             raise PackageRejected(
-                f"同步包第 {number} 条记录有误：{exc}。请让对方重新导出。", "bad-entry"
+                f"同步包第 {number} 条记录有误：{exc}。整个同步包都没有导入；"
+                "请让对方核对后重新导出。", "bad-entry"
             ) from exc
         if number % 5000 == 0:
             progress(number, 0, "正在检查同步包…")
             if cancelled():
                 raise Cancelled()
-    return entries
+    return lines, judge
 
 
-def _check_device_entry(entry: payload.Snapshot | changes.Change, sender: str) -> None:
-    """A device sends only its own edits, and never of what only the hub may write."""
-    if isinstance(entry, payload.Snapshot) or entry.device != sender:
-        raise payload.PayloadError("设备只能发送本机所做的修改")
-    if entry.table in HUB_AUTHORED:
-        raise payload.PayloadError(f"设备不能修改县级中心库管理的数据（{entry.table}）")
+def _own_backup(ws: Workspace) -> Callable[[], Path]:
+    return lambda: backup.take(ws.path, "before-import")
 
 
 def _upgraded(line: str, steps: range) -> str:
@@ -204,34 +222,35 @@ def _upgraded(line: str, steps: range) -> str:
 def _apply(
     ws: Workspace,
     opened: container.OpenedPackage,
-    entries: list[Any],
+    manifest: dict[str, Any],
+    lines: list[payload.Line],
+    judge: Judge,
     summary: ImportSummary,
     dry_run: bool,
     progress: ProgressFn,
     cancelled: CancelledFn,
     on_applied: Callable[[Workspace, Any], None] | None,
+    backup_once: Callable[[], Path],
 ) -> None:
-    manifest = opened.read_json("manifest.json")
-    _manifest_numbers(manifest)
     header = opened.header
-    if not dry_run:
-        summary.backup = str(backup.backup_workspace(ws.conn, ws.path, "before-import"))
     stats = MergeStats()
     try:
         with ws.transaction():
-            for done, entry in enumerate(entries, start=1):
-                if isinstance(entry, payload.Snapshot):
-                    merge_snapshot(ws, entry, header.sender, stats)
-                    ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
-                else:
-                    merge_change(ws, entry, header.sender, header.package_id, stats)
-                    ws.clock.observe(entry.stamp)
+            peer, arrival = receipts.on_arrival(
+                ws, sync_state.peer(ws, header.sender), header.package_id, manifest,
+                {line.seq: line.entry.stamp for line in lines
+                 if line.seq is not None and isinstance(line.entry, changes.Change)},
+            )
+            for done, line in enumerate(lines, start=1):
+                _judged_merge(ws, judge, line.entry, header, stats)
                 if done % 2000 == 0:
-                    progress(done, len(entries), "正在合并修改…")
+                    progress(done, len(lines), "正在合并修改…")
                     if cancelled():
                         raise Cancelled()
             summary.files = _store_files(ws, opened, manifest, dry_run)
-            _update_peer(ws, header, manifest)
+            sync_state.save_peer(ws, replace(peer, last_import=now_text()))
+            if arrival.we_went_back:  # this workspace was restored: everything goes out again
+                receipts.begin_new_lifetime(ws)
             _fill(summary, stats)
             summary.status = "preview" if dry_run else "applied"
             sync_state.record_package(
@@ -244,7 +263,7 @@ def _apply(
                 processed=now_text(),
                 from_seq=manifest.get("from_seq"),
                 to_seq=manifest.get("to_seq"),
-                changes=len(entries),
+                changes=len(lines),
                 files=summary.files,
                 status="applied",
                 summary=summary.as_dict(),
@@ -255,8 +274,27 @@ def _apply(
             if on_applied:
                 on_applied(ws, header)
             ws.set_state("last_sync", now_text())
+            # the state before this import, from the committed file, just before commit
+            summary.backup = str(backup_once())
     except _DryRun:
         pass
+
+
+def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
+                  header: Any, stats: MergeStats) -> None:
+    """Judge one entry as a local write would be, then merge it (or keep it for review)."""
+    try:
+        judge.judge(entry)
+    except Conflicted:
+        if isinstance(entry, changes.Change):
+            keep_for_review(ws, entry, header.package_id, stats)
+        return
+    if isinstance(entry, payload.Snapshot):
+        merge_snapshot(ws, entry, header.sender, stats)
+        ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
+    else:
+        merge_change(ws, entry, header.sender, header.package_id, stats)
+        ws.clock.observe(entry.stamp)
 
 
 def _fill(summary: ImportSummary, stats: MergeStats) -> None:
@@ -279,37 +317,19 @@ def _store_files(
     return len(hashes)
 
 
-def _manifest_numbers(manifest: Any) -> tuple[int, int, int]:
-    """(from_seq, to_seq, receipt) of a manifest, checked: a bad one rejects the package."""
+def _manifest(opened: container.OpenedPackage) -> dict[str, Any]:
+    """The manifest, checked: a bad one rejects the package before anything is written."""
+    manifest = opened.read_json("manifest.json")
     try:
-        receipt = manifest["receipt"]
-        numbers = (manifest["from_seq"], manifest["to_seq"], receipt["received_seq"])
-        if isinstance(receipt.get("at"), str | None) and all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
-        ):
-            return numbers
+        receipt, head = manifest["receipt"], manifest.get("head") or {}
+        numbers = (manifest["from_seq"], manifest["to_seq"], receipt["received_seq"],
+                   head.get("seq", 0))
+        texts = (receipt.get("at"), receipt.get("incarnation"), receipt.get("stamp"),
+                 receipt.get("full_received"), manifest.get("incarnation"), head.get("stamp"))
+        if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
+                and all(isinstance(t, str | None) and len(t or "") <= 200 for t in texts) \
+                and isinstance(manifest.get("full", False), bool):
+            return dict(manifest)
     except (KeyError, TypeError, AttributeError):
         pass
     raise PackageRejected("同步包的清单（manifest）格式不对。请让对方重新导出。", "bad-entry")
-
-
-def _update_peer(ws: Workspace, header: Any, manifest: dict[str, Any]) -> None:
-    """Advance what we hold of the sender, and what the sender confirmed of ours."""
-    peer = sync_state.peer(ws, header.sender)
-    from_seq, to_seq, acked = _manifest_numbers(manifest)
-    received = (
-        max(peer.received_seq, to_seq) if from_seq <= peer.received_seq + 1 else peer.received_seq
-    )
-    receipt = manifest["receipt"]
-    newer = acked > peer.acked_seq
-    sync_state.save_peer(
-        ws,
-        sync_state.Peer(
-            header.sender,
-            max(peer.acked_seq, acked),
-            receipt.get("at") if newer else peer.acked_at,
-            received,
-            peer.last_export,
-            now_text(),
-        ),
-    )

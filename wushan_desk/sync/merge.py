@@ -136,6 +136,25 @@ def merge_change(
     stats.count(change.table, "changed" if differs else "unchanged")
 
 
+def keep_for_review(ws: Workspace, change: Change, package_id: str, stats: MergeStats) -> None:
+    """A change the judge kept out (it broke a rule because the record changed here after
+    it was made): nothing is applied or logged; each value it would have changed waits
+    as a conflict, the local (signed) value in force."""
+    kind = changes.table_kind(change.table)
+    current = changes.read_row(ws, change.table, change.row_id)
+    logical = {} if current is None else (
+        changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])})
+    for name, value in change.data.items():
+        if logical.get(name) == value:
+            continue
+        local_stamp = changes.field_version(current, name) if current else change.stamp
+        sync_state.add_conflict(
+            ws, _conflict(change, name, logical.get(name), local_stamp, value, "local",
+                          package_id))
+        stats.conflicts += 1
+    stats.count(change.table, "unchanged")
+
+
 def _deletion_conflicts(
     current: Mapping[str, Any],
     logical: Mapping[str, Any],

@@ -40,6 +40,13 @@ class Snapshot:
     created: str
     fields: dict[str, tuple[Any, str]]
 
+    def only_by(self, authors: set[str]) -> Snapshot:
+        """The fields whose versions were written by one of `authors` (a device resending
+        its whole scope speaks for itself and for the hub, not for other devices)."""
+        kept = {f: (v, s) for f, (v, s) in self.fields.items()
+                if Stamp.parse(s).device in authors}
+        return Snapshot(self.table, self.row_id, self.origin, self.created, kept)
+
     def as_changes(self) -> list[Change]:
         """The snapshot as the changes that produced it: one per distinct version."""
         groups: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -59,8 +66,9 @@ class Snapshot:
         ]
 
 
-def change_entry(change: Change) -> dict[str, Any]:
-    return {
+def change_entry(change: Change, seq: int | None = None) -> dict[str, Any]:
+    """A change as a package line; `seq` is its number in the sender's log."""
+    entry: dict[str, Any] = {
         "t": "c",
         "tbl": change.table,
         "row": change.row_id,
@@ -70,6 +78,9 @@ def change_entry(change: Change) -> dict[str, Any]:
         "data": change.data,
         "base": change.base,
     }
+    if seq is not None:
+        entry["seq"] = seq
+    return entry
 
 
 def snapshot_entry(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,12 +103,40 @@ def dumps(entry: Mapping[str, Any]) -> str:
     return json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class Line:
+    """A parsed line: the change or snapshot, and the sender's seq of a change (if sent)."""
+
+    entry: Change | Snapshot
+    seq: int | None = None
+
+
+def parse_line(line: str, tables: frozenset[str]) -> Line:
+    """Decode and validate one line with its sender seq; raises PayloadError."""
+    obj = _decode(line)
+    entry = _entry(obj, tables)
+    seq = obj.get("seq") if obj.get("t") == "c" else None
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 1):
+        raise PayloadError("变更序号格式不对")
+    return Line(entry, seq)
+
+
 def parse_entry(line: str, tables: frozenset[str]) -> Change | Snapshot:
     """Decode and validate one line; raises PayloadError."""
+    return _entry(_decode(line), tables)
+
+
+def _decode(line: str) -> Any:
     try:
-        obj = json.loads(line)
+        return json.loads(line)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"不是有效的 JSON：{exc.msg}") from None
+    except RecursionError:
+        raise PayloadError("JSON 嵌套层次过深") from None
+
+
+def _entry(obj: Any, tables: frozenset[str]) -> Change | Snapshot:
+    """A decoded line as a change or snapshot, every name and value checked."""
     if not isinstance(obj, dict) or obj.get("t") not in ("c", "s"):
         raise PayloadError("不是变更或快照记录")
     table, row_id = obj.get("tbl"), obj.get("row")

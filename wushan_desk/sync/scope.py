@@ -97,6 +97,13 @@ class Scope:
             return self._attachment_in(ws, row)
         return False
 
+    def forget_schools(self) -> None:
+        """Drop the cached township of each school (a school just moved)."""
+        self._school_township.clear()
+
+    def township_in(self, township_id: str | None) -> bool:
+        return self.everything or township_id in self.township_ids
+
     def _school_in(self, ws: Workspace, school_id: str | None) -> bool:
         if not school_id:
             return False
@@ -113,6 +120,37 @@ class Scope:
             if owner is not None:
                 return self.contains(ws, table, owner)
         return row.get("origin_device") == self.device_id
+
+
+def in_zone(ws: Workspace, zone: Scope, table: str, row: Mapping[str, Any]) -> bool:
+    """Is `row` inside the zone (a school: by its township; the hub-owned reference
+    tables are inside no device's zone for writing)?"""
+    if table == "schools":
+        return zone.township_in(row.get("township_id"))
+    if table in HUB_AUTHORED:
+        return zone.everything
+    return zone.contains(ws, table, row)
+
+
+def zone_refusal(
+    ws: Workspace, zone: Scope, kind: entities.Kind,
+    before: Mapping[str, Any] | None, after: Mapping[str, Any],
+) -> str | None:
+    """Why a centre device may not make this write (None: it may): it writes only rows of
+    its zone, and moves nothing into or out of it (transfers are made at the county)."""
+    title = after.get(kind.title_field) or str(after.get("id", ""))[:8]
+    if kind.table in HUB_AUTHORED:
+        return f"{kind.label}由县教委管理，督导中心设备不能修改"
+    now_in = in_zone(ws, zone, kind.table, after)
+    was_in = None if before is None else in_zone(ws, zone, kind.table, before)
+    if was_in is None and not now_in:
+        return f"{kind.label}“{title}”不在本中心的责任区内，不能在本机新建"
+    if was_in is not None and was_in != now_in:
+        return (f"{kind.label}“{title}”移入或移出本中心的责任区（如转到其他督导中心的学校）"
+                "须由县教委在中心库中办理")
+    if was_in is False:
+        return f"{kind.label}“{title}”不在本中心的责任区内，不能修改"
+    return None
 
 
 def _table_of_kind(kind_name: str | None) -> str | None:

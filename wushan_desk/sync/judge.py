@@ -1,0 +1,346 @@
+"""The receiver judges every incoming change as it judges a local write.
+
+A package is signed by an enrolled device, but that device may be lost, copied or
+misused: what it sends is checked like a local edit before anything is applied.
+
+- **Screening** (every line, before the workspace is touched): each value passes its
+  field's rules and is in the form the app stores (an ID number with its check digit, a
+  grade that exists, a phone number, text without control characters); no stamp lies
+  further ahead of this computer's clock than `MAX_DRIFT_MS`; a device sends only its own
+  changes and nothing only the hub may write.
+- **Authority** (the hub judging a device): a device writes only rows of its centre's
+  zone; it may not create a row outside it, nor move a row into or out of it (a student
+  to another centre's school, another centre's school into its township).
+- **Rules** (on the record as it would be after the change): references exist, and the
+  kind's rules hold (cross-field rules, locks, transitions), in the context the author's
+  service used when the evidence is there (a finalize with its signatures, an amendment
+  with its amendment record, a re-check closing a finding).
+
+A change that breaks a rule is refused with the whole package (exit 3, a message naming
+the record and the rule), unless it is explained by concurrency: the record changed here
+after the author's edit (a visit finalized meanwhile, a school moved to another zone).
+Then nothing of it is applied; it is kept as a conflict for a person, and the signed
+content stays as signed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wushan_desk.domain import entities, schema
+from wushan_desk.domain import inspection as rules
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.hlc import Stamp, wall_clock_ms
+from wushan_desk.store import changes, sync_state
+from wushan_desk.store.changes import Change
+from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync import identity
+from wushan_desk.sync.container import PackageRejected
+from wushan_desk.sync.payload import Snapshot
+from wushan_desk.sync.scope import (
+    BY_SCHOOL,
+    HUB_AUTHORED,
+    PARENTS,
+    Scope,
+    device_scope,
+    in_zone,
+    zone_refusal,
+)
+
+#: How far ahead of the receiver's clock a stamp may be: laptop clocks are often wrong by
+#: hours or days, never by a month; a stamp years ahead would also exhaust the clock.
+MAX_DRIFT_MS = 30 * 24 * 3600 * 1000
+#: An amendment is written right after the edits it explains (one transaction).
+AMENDMENT_WINDOW_MS = 60_000
+
+
+class Conflicted(Exception):
+    """The change is explained by concurrency: keep it for review, apply nothing."""
+
+
+@dataclass
+class Judge:
+    """Judges the lines of one package from `sender` (see the module docstring)."""
+
+    ws: Workspace
+    sender: str
+    from_device: bool  # the hub judging an enrolled device's package
+    full: bool = False  # a full resend: snapshots allowed from a device
+    now_ms: int = field(default_factory=wall_clock_ms)
+    zone: Scope | None = None
+    amendments: set[tuple[str, str]] = field(default_factory=set)  # (visit id, device)
+    at_hub: bool = False
+
+    def __post_init__(self) -> None:
+        self.at_hub = identity.role(self.ws) == "hub"
+        if self.from_device:
+            self.zone = device_scope(self.ws, self.sender)
+
+    # -- screening, before the transaction ---------------------------------------------
+
+    def screen(self, entry: Change | Snapshot) -> None:
+        """Values, stamps and authorship of one line; raises PayloadError-like ValueError."""
+        stamps = _stamps_of(entry)
+        newest = max(Stamp.parse(s).ms for s in stamps)
+        if newest > self.now_ms + MAX_DRIFT_MS:
+            days = (newest - self.now_ms) // 86_400_000
+            raise ValueError(
+                f"版本号比本机时钟快 {days} 天（超过允许的 {MAX_DRIFT_MS // 86_400_000} 天）："
+                "发送方电脑的日期可能设错了，请校正日期后重新导出"
+            )
+        if self.from_device:
+            if entry.table in HUB_AUTHORED:
+                raise ValueError(f"设备不能修改县级中心库管理的数据（{entry.table}）")
+            if isinstance(entry, Snapshot) and not self.full:
+                raise ValueError("设备只能发送本机所做的修改")
+            if isinstance(entry, Change) and entry.device != self.sender:
+                raise ValueError("设备只能发送本机所做的修改")
+        kind = changes.table_kind(entry.table)
+        values = entry.data if isinstance(entry, Change) else {
+            f: v for f, (v, _) in entry.fields.items()}
+        for name, value in values.items():
+            if name == "deleted":
+                continue
+            spec = kind.field(name)
+            try:
+                clean = schema.clean_value(spec, value)
+            except ValidationError as exc:
+                raise ValueError(f"{kind.label}的“{spec.label}”：{exc.message}") from None
+            if clean != (value if value not in ("", None) else clean):
+                raise ValueError(f"{kind.label}的“{spec.label}”不是本软件保存的格式")
+        if isinstance(entry, Change) and entry.table == "visit_amendments" and "visit_id" in values:
+            self.amendments.add((str(values["visit_id"]), entry.device))
+
+    # -- judging, inside the transaction, before each merge ------------------------------
+
+    def judge(self, entry: Change | Snapshot) -> None:
+        """Raises PackageRejected (a broken rule) or Conflicted (explained by concurrency)."""
+        kind = changes.table_kind(entry.table)
+        current = changes.read_row(self.ws, entry.table, entry.row_id)
+        logical = None if current is None else (
+            changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])})
+        incoming, stamp = _winning(entry, current)
+        if not incoming:
+            return  # nothing would change: the merge only notes the conflicts
+        after = {"id": entry.row_id, **(logical or {}), **incoming}
+        if current is None and isinstance(entry, Change) and set(kind.field_names) - set(after):
+            return  # an edit of a row we do not hold: logged, not applied (merge)
+        if self.zone is not None:
+            self._authority(kind, entry, logical, after, stamp)
+        if after.get("deleted") and logical is not None and not logical["deleted"]:
+            self._deletion(kind, logical, stamp)
+            return
+        if after.get("deleted"):
+            return  # a tombstone's fields are history, not judged again
+        self._rules(kind, entry, logical, after, stamp)
+        if entry.table == "schools" and self.zone is not None:
+            self.zone.forget_schools()
+
+    def _authority(self, kind: entities.Kind, entry: Change | Snapshot,
+                   before: Mapping[str, Any] | None, after: Mapping[str, Any],
+                   stamp: str) -> None:
+        assert self.zone is not None
+        refusal = zone_refusal(self.ws, self.zone, kind, before, after)
+        if refusal is None:
+            return
+        was_in = None if before is None else in_zone(self.ws, self.zone, entry.table, before)
+        if isinstance(entry, Snapshot):
+            raise Conflicted()  # a full resend may hold rows that left the zone: skip them
+        if was_in is False and in_zone(self.ws, self.zone, entry.table, after) is False \
+                and self._ever_in_zone(entry.table, entry.row_id):
+            raise Conflicted()  # it left the zone after the device's edit
+        self._reject("out-of-zone", refusal)
+
+    def _ever_in_zone(self, table: str, row_id: str) -> bool:
+        """Was this row (through any school it or its parent ever had) in the zone?"""
+        assert self.zone is not None
+        if table in PARENTS:
+            column, parent_table = PARENTS[table]
+            parents = _history(self.ws, table, row_id, column)
+            return any(self._ever_in_zone(parent_table, p) for p in parents)
+        schools = {row_id} if table == "schools" else (
+            _history(self.ws, table, row_id, "school_id") if table in BY_SCHOOL else set())
+        townships = {t for s in schools for t in _history(self.ws, "schools", s, "township_id")}
+        for township in townships:
+            for link in sync_state.rows_where(self.ws, "centre_townships", "township_id",
+                                              township):
+                centres = _history(self.ws, "centre_townships", link["id"], "centre_id")
+                if self.zone.centre_id in centres:
+                    return True
+        return False
+
+    def _deletion(self, kind: entities.Kind, record: Mapping[str, Any], stamp: str) -> None:
+        if kind.delete_check is None:
+            return
+        try:
+            kind.delete_check(dict(record), self._lookup)
+        except ValidationError as exc:
+            self._broken(kind, record, stamp, exc)
+
+    def _rules(self, kind: entities.Kind, entry: Change | Snapshot,
+               before: Mapping[str, Any] | None, after: dict[str, Any], stamp: str) -> None:
+        record = {k: v for k, v in after.items() if k != "deleted"}
+        if isinstance(entry, Snapshot):  # state: the rules about the record as it is
+            if self.from_device and before is not None and self._signed(kind, before):
+                raise Conflicted()  # signed content changes only by amendment, not a resend
+            token = rules.AS_STATE.set(True)
+            try:
+                entities.validate_record(kind.name, record, self._lookup)
+            except entities.RecordInvalid as exc:
+                self._broken(kind, after, stamp, exc)
+            finally:
+                rules.AS_STATE.reset(token)
+            return
+        contexts = self._contexts(kind, entry, before, after, stamp)
+        if rules.AMENDING in contexts and before is not None:
+            # the amendment service also recomputes the visit's totals
+            allowed = rules.AMENDABLE.get(kind.name, set()) | (
+                {"total_score", "max_score"} if kind.name == "visit" else set())
+            moved = {k for k in record if before.get(k) != record.get(k)} - allowed
+            if moved:  # an amendment changes the opinion, answers and findings, nothing else
+                self._broken(kind, after, stamp, ValidationError(
+                    f"更正不能修改{'、'.join(kind.field(k).label for k in sorted(moved))}"))
+        tokens = [(var, var.set(True)) for var in contexts]
+        try:
+            entities.validate_record(kind.name, record, self._lookup)
+        except entities.RecordInvalid as exc:
+            self._broken(kind, after, stamp, exc)
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    def _contexts(self, kind: entities.Kind, entry: Change | Snapshot,
+                  before: Mapping[str, Any] | None, after: Mapping[str, Any],
+                  stamp: str) -> list[Any]:
+        """The service contexts the author's edit ran in, where the evidence shows it."""
+        author = Stamp.parse(stamp).device
+        found: list[Any] = []
+        visit_id = after.get("id") if kind.name == "visit" else after.get("visit_id")
+        if kind.name == "finding_check":
+            visit_id = after.get("visit_id")
+        if kind.name == "visit" and after.get("status") == rules.FINAL and (
+            before is None or before.get("status") != rules.FINAL
+        ):
+            signatures = [s for s in _live(self.ws, "visit_signatures", "visit_id", after["id"])]
+            if not rules.missing_signers(signatures, bool(after.get("signed_on_paper"))):
+                found.append(rules.FINALIZING)
+        if visit_id and self._amended(str(visit_id), author, stamp):
+            found.append(rules.AMENDING)
+        if kind.name == "finding" and any(
+            c for c in _live(self.ws, "finding_checks", "finding_id", after.get("id") or "")
+        ):
+            found.append(rules.CHECKING)
+        return list(dict.fromkeys(found))
+
+    def _signed(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
+        """Is this a finalized visit, or part of one?"""
+        visit_id = record.get("id") if kind.name == "visit" else record.get("visit_id")
+        visit = self._lookup("visit", str(visit_id)) if visit_id else None
+        return bool(visit and visit.get("status") == rules.FINAL)
+
+    def _amended(self, visit_id: str, author: str, stamp: str) -> bool:
+        """Did the author write an amendment of this visit right after this edit?"""
+        if (visit_id, author) in self.amendments:
+            return True
+        edit_ms = Stamp.parse(stamp).ms
+        for row in _live(self.ws, "visit_amendments", "visit_id", visit_id):
+            created = Stamp.parse(row["created_hlc"])
+            if created.device == author and 0 <= created.ms - edit_ms <= AMENDMENT_WINDOW_MS:
+                return True
+        return False
+
+    def _broken(self, kind: entities.Kind, record: Mapping[str, Any], stamp: str,
+                exc: ValidationError) -> None:
+        """A rule broken: a conflict if the record changed here after the author's edit,
+        else the whole package is refused. A device cannot judge what refers to rows
+        outside its zone (another centre's inspector): the hub judged it."""
+        if not self.at_hub and self._refers_beyond_scope(kind, record):
+            return
+        if self._changed_since(kind, record, stamp):
+            raise Conflicted()
+        self._reject("rule-broken",
+                     f"{kind.label}“{_title(kind, record)}”违反规则：{exc.message}")
+
+    def _refers_beyond_scope(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
+        """Does the record name a row this workspace has never held?"""
+        for spec in kind.fields:
+            if not spec.ref or not record.get(spec.name):
+                continue
+            value = record[spec.name]
+            targets = value if isinstance(value, list) else [value]
+            table = entities.kind(spec.ref).table
+            if any(changes.read_row(self.ws, table, str(t)) is None for t in targets):
+                return True
+        return False
+
+    def _changed_since(self, kind: entities.Kind, record: Mapping[str, Any], stamp: str) -> bool:
+        """Did this row, its visit, or a row it refers to change here after `stamp`?"""
+        rows = [(kind.table, record.get("id"))]
+        visit = record.get("visit_id")
+        if visit:
+            rows.append(("visits", visit))
+        rows += [(entities.kind(s.ref).table, record.get(s.name)) for s in kind.fields
+                 if s.type == "ref" and s.ref and record.get(s.name)]
+        for table, row_id in rows:
+            stored = changes.read_row(self.ws, table, str(row_id)) if row_id else None
+            if stored is not None and stored["hlc"] > stamp:
+                return True
+        return False
+
+    def _lookup(self, kind_name: str, record_id: str) -> dict[str, Any] | None:
+        kind = entities.kind(kind_name)
+        row = changes.read_row(self.ws, kind.table, record_id)
+        if row is None or row["deleted"]:
+            return None
+        return changes.from_sql(kind, row)
+
+    def _reject(self, code: str, message: str) -> None:
+        who = identity.device_name(self.ws, self.sender)
+        raise PackageRejected(f"“{who}”的同步包被拒收：{message}。整个同步包都没有导入。", code)
+
+
+def _winning(entry: Change | Snapshot, current: Mapping[str, Any] | None
+             ) -> tuple[dict[str, Any], str]:
+    """The fields of `entry` newer than what is stored, and the newest of their stamps."""
+    if isinstance(entry, Change):
+        pairs = {f: (v, entry.stamp) for f, v in entry.data.items()}
+    else:
+        pairs = dict(entry.fields)
+    won = {f: (v, s) for f, (v, s) in pairs.items()
+           if current is None or s > changes.field_version(current, f)}
+    stamp = max((s for _, s in won.values()), default="")
+    return {f: v for f, (v, _) in won.items()}, stamp
+
+
+def _stamps_of(entry: Change | Snapshot) -> Iterable[str]:
+    if isinstance(entry, Change):
+        return [entry.stamp, *entry.base.values()]
+    return [entry.created, *(s for _, s in entry.fields.values())]
+
+
+def _title(kind: entities.Kind, record: Mapping[str, Any]) -> str:
+    return str(record.get(kind.title_field) or str(record.get("id", ""))[:8])
+
+
+def _history(ws: Workspace, table: str, row_id: str, column: str) -> set[str]:
+    """Every value a row's field ever had, as its change log here remembers them."""
+    values = set()
+    for change in sync_state.row_log(ws, table, row_id).values():
+        value = change.data.get(column)
+        if value:
+            values.add(str(value))
+    stored = changes.read_row(ws, table, row_id)
+    if stored is not None and stored[column]:
+        values.add(str(stored[column]))
+    return values
+
+
+def _live(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:
+    return [r for r in sync_state.rows_where(ws, table, column, value) if not r["deleted"]]
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
