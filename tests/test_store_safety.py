@@ -169,8 +169,12 @@ def test_two_demo_runs_on_one_new_file(tmp_path: Path) -> None:
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(2)]
     outcomes = sorted((p.wait(120), p.stderr.read()) for p in runs)  # type: ignore[union-attr]
-    assert [code for code, _ in outcomes] == [0, 3], outcomes
-    assert "[unexpected]" not in outcomes[1][1] and "已" in outcomes[1][1]
+    # the other is refused: "already holds data" (3), or, when the build outlasts its
+    # wait for the write lock on a loaded machine, "busy" (4); never a crash
+    (first, _), (second, message) = outcomes
+    assert first == 0 and second in (3, 4), outcomes
+    assert "[unexpected]" not in message
+    assert ("已" in message) if second == 3 else ("正被另一个程序" in message)
     ws = open_workspace(db, create=False)
     try:
         assert workspace.check(ws).ok

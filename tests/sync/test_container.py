@@ -512,10 +512,13 @@ FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def only_rejections(path: Path, workdir: Path, intact: bytes | None = None) -> None:
+def only_rejections(path: Path, workdir: Path, intact: bytes | None = None,
+                    may_lose: bool = False) -> None:
     """Opening is rejected with a known code, leaving nothing behind; or, only when the
     damage left the package byte-for-byte `intact` (a byte set to the value it had),
-    it opens and holds exactly the original members."""
+    it opens and holds exactly the original members. With `may_lose` (a damaged archive
+    signed by its sender), a member the damage hid from the ZIP's directory may be
+    missing, and asking for it is refused as "missing-member"; none is ever altered."""
     try:
         opened = open_as(path, workdir)
     except PackageRejected as exc:
@@ -523,7 +526,15 @@ def only_rejections(path: Path, workdir: Path, intact: bytes | None = None) -> N
     else:
         with opened:
             assert intact is not None and path.read_bytes() == intact, "damage went unnoticed"
-            assert unpacked(opened) == {name: content for name, content in MEMBERS}
+            found, expected = unpacked(opened), {name: content for name, content in MEMBERS}
+            if may_lose:
+                assert found == {n: expected[n] for n in found}
+                for lost in set(expected) - set(found):
+                    with pytest.raises(PackageRejected) as caught:
+                        opened._member(lost)
+                    assert caught.value.code == "missing-member"
+            else:
+                assert found == expected
     assert leftovers(workdir) == []
 
 
@@ -601,9 +612,10 @@ def test_damaged_archives_inside_valid_envelopes_are_only_ever_rejected(
         return bytes(raw)
 
     # re-signed after the damage, so the envelope is valid: whatever opens must still
-    # hold exactly the original members (a byte in a timestamp may change, no content)
+    # hold the original members unaltered (a byte in a timestamp may change, no content;
+    # a length in the central directory may hide the next member: then it is missing)
     path = forge(tmp_path / "p.wspkg", damaged)
-    only_rejections(path, tmp_path / "w", intact=path.read_bytes())
+    only_rejections(path, tmp_path / "w", intact=path.read_bytes(), may_lose=True)
 
 
 def test_a_full_disk_while_decrypting_is_not_called_damage(
@@ -627,3 +639,17 @@ def test_a_full_disk_while_decrypting_is_not_called_damage(
         SUITE.decrypt_file(KEYS[HUB], tmp_path / "sealed", tmp_path / "out")
     assert caught.value.errno == 28 and not isinstance(caught.value, crypto.CryptoError)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_member_hidden_by_a_damaged_directory_is_missing_not_altered(tmp_path: Path) -> None:
+    """Found by the property above: one byte of a central-directory length makes zipfile
+    read the directory without the last member. The package opens; the member is
+    reported missing when the importer asks for it."""
+    def damaged(comment: bytes) -> bytes:
+        raw = bytearray(zip_bytes(MEMBERS, comment))  # type: ignore[arg-type]
+        at = raw.rindex(b"changes.jsonl") - 13  # "disk number start" of its directory entry
+        raw[at] = 1
+        return bytes(raw)
+
+    path = forge(tmp_path / "p.wspkg", damaged)
+    only_rejections(path, tmp_path / "w", intact=path.read_bytes(), may_lose=True)

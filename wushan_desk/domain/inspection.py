@@ -43,6 +43,19 @@ SIGNER_ROLES = (INSPECTOR, HEAD, "学校其他人员")
 #: Who must sign before a visit is finalized (or 纸质签名: signed on the paper record).
 REQUIRED_SIGNERS = (INSPECTOR, HEAD)
 
+#: The parts of a visit, by kind, and the field naming their visit. A draft visit and
+#: its parts are written on one computer only, the one where the visit was started (its
+#: origin): two laptops, or the county office, filling in the same draft would sign
+#: different content. Once finalized, changes go through an amendment, anywhere.
+VISIT_PARTS = {
+    "visit": "id",
+    "visit_answer": "visit_id",
+    "finding": "visit_id",
+    "visit_signature": "visit_id",
+    "visit_amendment": "visit_id",
+    "finding_check": "visit_id",
+}
+
 
 def missing_signers(signatures: Iterable[Mapping[str, Any]], on_paper: bool) -> list[str]:
     """The roles still to sign before finalizing, in the order they sign."""

@@ -19,6 +19,7 @@ from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import attachments, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync import authorship
 
 DEFAULT_DEADLINE_DAYS = 30
 
@@ -192,6 +193,8 @@ class VisitDetail:
     amendments: list[dict[str, Any]]
     inspectors: list[dict[str, Any]]
     sections: list[rules.SectionScore] = field(default_factory=list)
+    #: Why this computer may only look at the draft (it was started on another), or None.
+    held_elsewhere: str | None = None
 
     @property
     def total(self) -> tuple[float, float]:
@@ -203,6 +206,11 @@ class VisitDetail:
     @property
     def locked(self) -> bool:
         return self.visit["status"] == rules.FINAL
+
+    @property
+    def read_only(self) -> bool:
+        """Finalized, or a draft that belongs to another computer."""
+        return self.locked or self.held_elsewhere is not None
 
     @property
     def missing_signers(self) -> list[str]:
@@ -225,6 +233,7 @@ def detail(ws: Workspace, visit_id: str) -> VisitDetail:
         amendments=q.visit_amendments(ws, visit_id),
         inspectors=[s for i in visit["inspector_ids"] if (s := records.get(ws, "staff", i))],
         sections=rules.section_scores(items, answers),
+        held_elsewhere=authorship.draft_refusal(ws, "visit", visit, ws.device_id),
     )
 
 

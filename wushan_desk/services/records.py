@@ -18,7 +18,7 @@ from wushan_desk.domain import entities
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import scope
+from wushan_desk.sync import authorship, scope
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ def prepare(
     merged = {**(existing or {}), **record, "id": record_id}
     clean = entities.validate_record(kind_name, merged, lookup_for(ws))
     _within_zone(ws, kind_name, existing, clean | {"id": record_id})
+    refusal = authorship.draft_refusal(ws, kind_name, clean | {"id": record_id}, ws.device_id)
+    if refusal:
+        raise entities.RecordInvalid([ValidationError(refusal + "。")])
     return record_id, clean, existing is None
 
 
@@ -132,6 +135,9 @@ def delete(ws: Workspace, kind_name: str, record_id: str) -> bool:
         if kind.delete_check:
             kind.delete_check(record, lookup_for(ws))
         _within_zone(ws, kind_name, record, record)
+        refusal = authorship.draft_refusal(ws, kind_name, record, ws.device_id)
+        if refusal:
+            raise ValidationError(refusal + "。")
         return bool(changes.write_local(ws, kind.table, record_id, {"deleted": True}))
 
 

@@ -30,6 +30,12 @@ def _in_zone(where: list[str], params: list[Any], zone: tuple[str, ...] | None) 
         params += list(zone)
 
 
+def visit_origin(ws: Workspace, visit_id: str) -> str | None:
+    """The device where a visit was started (None: no such visit here)."""
+    row = ws.conn.execute("SELECT origin_device FROM visits WHERE id = ?", (visit_id,)).fetchone()
+    return row[0] if row else None
+
+
 def template_items(ws: Workspace, template_id: str) -> list[dict[str, Any]]:
     return _records(ws, "checklist_items", "template_id = ?", (template_id,), "position, id")
 

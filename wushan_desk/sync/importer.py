@@ -27,13 +27,15 @@ from wushan_desk.store import backup, blobs, changes, sync_state
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, identity, payload, receipts
 from wushan_desk.sync.container import PackageRejected
-from wushan_desk.sync.judge import Conflicted, Judge
+from wushan_desk.sync.judge import Conflicted, Judge, Restate, line_record
 from wushan_desk.sync.merge import (
     MergeStats,
     keep_for_review,
     merge_change,
     merge_snapshot,
     now_text,
+    restate_snapshot,
+    retract_unsigned_parts,
 )
 
 #: Payload upgrades, applied on the fly to each line of a package from an older schema:
@@ -190,8 +192,10 @@ def _screened_lines(
             judge.screen(line.entry)
             lines.append(line)
         except ValueError as exc:
+            record = line_record(ws, text)
             raise PackageRejected(
-                f"同步包第 {number} 条记录有误：{exc}。整个同步包都没有导入；"
+                f"“{identity.device_name(ws, header.sender)}”的同步包被拒收：第 {number} 条"
+                f"记录{f'（{record}）' if record else ''}有误：{exc}。整个同步包都没有导入；"
                 "请让对方核对后重新导出。", "bad-entry"
             ) from exc
         if number % 5000 == 0:
@@ -247,6 +251,10 @@ def _apply(
                     progress(done, len(lines), "正在合并修改…")
                     if cancelled():
                         raise Cancelled()
+            if judge.restated and manifest.get("full"):
+                seen = {(line.entry.table, line.entry.row_id) for line in lines}
+                retract_unsigned_parts(ws, judge.restated, seen, header.sender,
+                                       header.package_id, stats)
             summary.files = _store_files(ws, opened, manifest, dry_run)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
             if arrival.we_went_back:  # this workspace was restored: everything goes out again
@@ -288,6 +296,11 @@ def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes
     except Conflicted:
         if isinstance(entry, changes.Change):
             keep_for_review(ws, entry, header.package_id, stats)
+        return
+    except Restate:
+        assert isinstance(entry, payload.Snapshot)
+        restate_snapshot(ws, entry, header.sender, header.package_id, stats)
+        ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
         return
     if isinstance(entry, payload.Snapshot):
         merge_snapshot(ws, entry, header.sender, stats)

@@ -38,6 +38,7 @@ from wushan_desk.store import changes, sync_state
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import identity
+from wushan_desk.sync.authorship import draft_refusal
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.payload import Snapshot
 from wushan_desk.sync.scope import (
@@ -61,6 +62,12 @@ class Conflicted(Exception):
     """The change is explained by concurrency: keep it for review, apply nothing."""
 
 
+class Restate(Exception):
+    """The hub's snapshot holds a visit as it was signed, and this computer holds other
+    content for it (a laptop restored from a backup taken before it finalized, that went
+    on editing the draft): the signed content is restored, what differs kept for review."""
+
+
 @dataclass
 class Judge:
     """Judges the lines of one package from `sender` (see the module docstring)."""
@@ -72,6 +79,7 @@ class Judge:
     now_ms: int = field(default_factory=wall_clock_ms)
     zone: Scope | None = None
     amendments: set[tuple[str, str]] = field(default_factory=set)  # (visit id, device)
+    restated: set[str] = field(default_factory=set)  # visits whose signed content returns
     at_hub: bool = False
 
     def __post_init__(self) -> None:
@@ -122,12 +130,16 @@ class Judge:
         current = changes.read_row(self.ws, entry.table, entry.row_id)
         logical = None if current is None else (
             changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])})
+        if isinstance(entry, Snapshot) and current is not None and logical is not None \
+                and self._signed_elsewhere(entry, current, logical):
+            raise Restate()
         incoming, stamp = _winning(entry, current)
         if not incoming:
             return  # nothing would change: the merge only notes the conflicts
         after = {"id": entry.row_id, **(logical or {}), **incoming}
         if current is None and isinstance(entry, Change) and set(kind.field_names) - set(after):
             return  # an edit of a row we do not hold: logged, not applied (merge)
+        self._references(kind, incoming, after, stamp)
         if self.zone is not None:
             self._authority(kind, entry, logical, after, stamp)
         if after.get("deleted") and logical is not None and not logical["deleted"]:
@@ -138,6 +150,38 @@ class Judge:
         self._rules(kind, entry, logical, after, stamp)
         if entry.table == "schools" and self.zone is not None:
             self.zone.forget_schools()
+
+    def _signed_elsewhere(self, snap: Snapshot, current: Mapping[str, Any],
+                          logical: Mapping[str, Any]) -> bool:
+        """Does the hub's snapshot hold a visit (or part of one) signed with other content
+        than this computer holds: finalized there, a draft here or finalized again?"""
+        if self.from_device:
+            return False  # the hub holds the signed content; a device's view is no proof
+        if snap.table == "visits":
+            status, status_stamp = snap.fields["status"]
+            if status != rules.FINAL or (
+                logical["status"] == rules.FINAL
+                and changes.field_version(current, "status") == status_stamp
+            ):
+                return False
+            self.restated.add(snap.row_id)
+            return any(logical.get(f) != v for f, (v, _) in snap.fields.items())
+        part = rules.VISIT_PARTS.get(changes.table_kind(snap.table).name)
+        return bool(part and part != "id" and snap.fields[part][0] in self.restated)
+
+    def _references(self, kind: entities.Kind, incoming: Mapping[str, Any],
+                    after: Mapping[str, Any], stamp: str) -> None:
+        """Every record a changed field names exists here (and is not deleted)."""
+        if after.get("deleted"):
+            return
+        for name, value in incoming.items():
+            spec = kind.field(name) if name != "deleted" else None
+            if spec is None or not spec.ref or not value:
+                continue
+            for target in value if isinstance(value, list) else [value]:
+                if self._lookup(spec.ref, str(target)) is None:
+                    self._broken(kind, after, stamp, ValidationError(
+                        f"“{spec.label}”指向的{entities.kind(spec.ref).label}不存在或已删除"))
 
     def _authority(self, kind: entities.Kind, entry: Change | Snapshot,
                    before: Mapping[str, Any] | None, after: Mapping[str, Any],
@@ -194,6 +238,9 @@ class Judge:
             finally:
                 rules.AS_STATE.reset(token)
             return
+        refusal = draft_refusal(self.ws, kind.name, after, entry.device)
+        if refusal:
+            self._reject("rule-broken", f"{kind.label}“{_title(kind, after)}”：{refusal}")
         contexts = self._contexts(kind, entry, before, after, stamp)
         if rules.AMENDING in contexts and before is not None:
             # the amendment service also recomputes the visit's totals
@@ -259,6 +306,8 @@ class Judge:
         outside its zone (another centre's inspector): the hub judged it."""
         if not self.at_hub and self._refers_beyond_scope(kind, record):
             return
+        if self._signed(kind, record):
+            raise Conflicted()  # signed content changes only by amendment: kept for review
         if self._changed_since(kind, record, stamp):
             raise Conflicted()
         self._reject("rule-broken",
@@ -323,6 +372,22 @@ def _stamps_of(entry: Change | Snapshot) -> Iterable[str]:
 
 def _title(kind: entities.Kind, record: Mapping[str, Any]) -> str:
     return str(record.get(kind.title_field) or str(record.get("id", ""))[:8])
+
+
+def line_record(ws: Workspace, line: str) -> str:
+    """The record a package line is about, as a person names it ("学生“张三”"), or ""
+    when the line is too broken to tell."""
+    try:
+        obj = json.loads(line)
+        kind = changes.table_kind(obj["tbl"])
+        values = obj.get("data") or {f: v[0] for f, v in (obj.get("fields") or {}).items()}
+        title = values.get(kind.title_field)
+        if not isinstance(title, str) or not title.strip():
+            stored = changes.read_row(ws, kind.table, str(obj["row"]))
+            title = stored[kind.title_field] if stored else str(obj["row"])[:8]
+        return f"{kind.label}“{str(title)[:40]}”"
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return ""
 
 
 def _history(ws: Workspace, table: str, row_id: str, column: str) -> set[str]:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wushan_desk.domain import clock
+from wushan_desk.domain import clock, entities
+from wushan_desk.domain import inspection as rules
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
@@ -251,3 +252,52 @@ def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats
         stats.count(snap.table, "changed")
     else:
         stats.count(snap.table, "unchanged")
+
+
+def restate_snapshot(ws: Workspace, snap: Snapshot, source: str, package_id: str,
+                     stats: MergeStats) -> None:
+    """Bring back the signed content of a row from the hub's snapshot (judge.Restate).
+
+    The snapshot's versions are merged as usual; every field that still differs (this
+    computer's edits made after the signing, unknown to it) takes the signed value in a
+    local write stamped now, so it wins everywhere, and the value it replaces waits as a
+    conflict for a person."""
+    merge_snapshot(ws, snap, source, stats)
+    kind = changes.table_kind(snap.table)
+    current = changes.read_row(ws, snap.table, snap.row_id)
+    assert current is not None
+    logical = changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])}
+    differ = {f: v for f, (v, _) in snap.fields.items() if logical.get(f) != v}
+    if not differ:
+        return
+    for name, value in differ.items():
+        signed = Change(snap.table, snap.row_id, snap.fields[name][1], source, "upsert",
+                        {name: value}, {})
+        sync_state.add_conflict(ws, _conflict(
+            signed, name, logical[name], changes.field_version(current, name), value,
+            "incoming", package_id))
+        stats.conflicts += 1
+    changes.write_local(ws, snap.table, snap.row_id, differ)
+    stats.count(snap.table, "changed")
+
+
+def retract_unsigned_parts(ws: Workspace, visit_ids: set[str], seen: set[tuple[str, str]],
+                           source: str, package_id: str, stats: MergeStats) -> None:
+    """After a full package restated signed visits: parts this computer added to them
+    that the hub never had (made on the draft after the signing) are withdrawn here, a
+    local deletion, and wait as conflicts for a person."""
+    stamp = ws.stamp()
+    for kind_name, column in rules.VISIT_PARTS.items():
+        if column == "id":
+            continue
+        table = entities.kind(kind_name).table
+        for visit_id in sorted(visit_ids):
+            for row in sync_state.rows_where(ws, table, column, visit_id):
+                if row["deleted"] or (table, row["id"]) in seen:
+                    continue
+                withdrawn = Change(table, row["id"], stamp, source, "delete",
+                                   {"deleted": True}, {})
+                sync_state.add_conflict(ws, _conflict(
+                    withdrawn, "deleted", False, row["hlc"], True, "incoming", package_id))
+                stats.conflicts += 1
+                changes.write_local(ws, table, row["id"], {"deleted": True})

@@ -190,31 +190,33 @@ def _fields(kind: entities.Kind, data: Any) -> dict[str, Any]:
         raise PayloadError("字段格式不对")
     for name, value in data.items():
         if name == "deleted":
-            ok = isinstance(value, bool)
+            found = None if isinstance(value, bool) else "取值类型不对"
         elif name in kind.field_names:
-            ok = _value_ok(kind.field(name), value)
+            found = _value_problem(kind.field(name), value)
         else:
             raise PayloadError(f"{kind.label}没有字段“{str(name)[:40]}”")
-        if not ok:
-            raise PayloadError(f"{kind.label}的字段“{name}”取值类型不对")
+        if found:
+            label = kind.field(name).label if name != "deleted" else "删除标记"
+            raise PayloadError(f"{kind.label}的“{label}”{found}")
     return dict(data)
 
 
-def _value_ok(spec: entities.FieldSpec, value: Any) -> bool:
+def _value_problem(spec: entities.FieldSpec, value: Any) -> str | None:
+    """Why `value` cannot be a value of `spec` at all (None: its type is right)."""
     if value is None:
-        return True
+        return None
     if spec.type == "bool":
-        return isinstance(value, bool)
-    if spec.type == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if spec.type == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if spec.type == "list":
-        return isinstance(value, list) and all(
-            isinstance(v, str) and text.problem(v, multiline=False) is None for v in value
-        )
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_TEXT
-        and text.problem(value, multiline=True) is None
-    )
+        ok = isinstance(value, bool)
+    elif spec.type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif spec.type == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif spec.type == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return "取值类型不对"
+        return next(filter(None, (text.problem(v, multiline=False) for v in value)), None)
+    else:
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            return "取值类型不对"
+        return text.problem(value, multiline=True)
+    return None if ok else "取值类型不对"

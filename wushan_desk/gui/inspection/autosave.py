@@ -88,7 +88,7 @@ class Autosave:
         (never waiting here for the workspace); the label shows 等待保存 until they
         are written. A refused one stays pending, marked in red beside its item."""
         self._timer.stop()
-        if self.amending is not None or self.d.locked:
+        if self.amending is not None or self.d.read_only:
             return
         for key, row in list(self._dirty.items()):
             del self._dirty[key]

@@ -352,7 +352,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
 
     @property
     def editable(self) -> bool:
-        return not self.d.locked or self.amending is not None
+        return not self.d.read_only or self.amending is not None
 
     def reload(self) -> None:
         """Show the stored visit: answers, checks, findings, opinion, signatures, state."""
@@ -377,20 +377,20 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
 
     def _show_state(self) -> None:
         d, amending = self.d, self.amending is not None
-        locked = d.locked and not amending
+        locked = d.read_only and not amending
         status = d.visit["status"]
         self.status.setText(f"● {status}" + ("（更正中）" if amending else ""))
         set_tone(self.status, TONE_OF[status])
         for row in [*self.rows, *self.check_rows]:
             row.set_read_only(locked or (amending and isinstance(row, CheckRow)))
         self.summary.setReadOnly(locked)
-        self.signatures.refresh(d, locked=d.locked or amending)
+        self.signatures.refresh(d, locked=d.read_only or amending)
         for button in self.finding_buttons:
             button.setEnabled(not locked)
         self.act_add_finding.setEnabled(not locked)
-        self.delete_finding_button.setEnabled(not d.locked)
-        self.finalize_button.setVisible(not d.locked)
-        self.finalize_bottom.setVisible(not d.locked)
+        self.delete_finding_button.setEnabled(not d.read_only)
+        self.finalize_button.setVisible(not d.read_only)
+        self.finalize_bottom.setVisible(not d.read_only)
         self.amend_button.setVisible(d.locked and not amending)
         self.follow_button.setVisible(d.locked and d.visit["kind"] != "复查" and any(
             f["status"] != rules.FIXED for f in d.findings))
@@ -402,7 +402,9 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         elif d.locked:
             self.banner.setText(f"ⓘ 本记录已于 {d.visit.get('finalized_on')} 定稿，不能直接修改。"
                                 "如需修改，点“更正”并写明理由。")
-        self.banner.setVisible(d.locked)
+        elif d.held_elsewhere:
+            self.banner.setText(f"ⓘ {d.held_elsewhere}。这里只能查看。")
+        self.banner.setVisible(d.read_only or amending)
         ok = not d.missing_signers
         self.finalize_hint.setText(
             "签名已齐全。定稿后本记录锁定，之后只能“更正”。" if ok else
@@ -571,7 +573,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
 
     def delete_finding(self) -> None:
         index = self.findings.currentRow()
-        if self.d.locked or not 0 <= index < len(self._finding_rows):
+        if self.d.read_only or not 0 <= index < len(self._finding_rows):
             return
         finding = self._finding_rows[index]
         if dialogs.confirm(self, "删除问题", f"删除问题“{finding['description']}”？", "删除"):
@@ -588,13 +590,13 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
 
     def finalize(self) -> None:
         """定稿: once every pending write is done, check the signatures, ask, lock."""
-        if self.d.locked:
+        if self.d.read_only:
             return
         self.save_now()
         self._writer.when_idle(self._finalize_saved)
 
     def _finalize_saved(self) -> bool:
-        if self._dirty or self.d.locked:
+        if self._dirty or self.d.read_only:
             return False  # a refused answer is marked in red: fix it first
         self.d = inspection.detail(self.ws, self.visit_id)
         if self.d.missing_signers:
