@@ -305,3 +305,27 @@ def test_each_change_names_the_versions_it_replaced(tmp_path: Path) -> None:
     assert base1 == {"class_name": created, "deleted": created}
     assert base2 == {"class_name": first, "deleted": created}
     ws.close()
+
+
+def test_a_write_against_shown_versions_refuses_what_changed_since(tmp_path: Path) -> None:
+    """`put(seen=...)`: the fields written must still hold the versions the user saw; a
+    deletion since is a change too; untouched fields may have moved freely."""
+    ws = new_workspace(tmp_path / "w.wsdb")
+    try:
+        school = add_school(ws)
+        sid = records.put(ws, "student", student_record(school)).id
+        seen = records.versions(ws, "student", sid)
+        records.put(ws, "student", {"id": sid, "guardian_name": "新监护人"})
+        records.put(ws, "student", {"id": sid, "class_name": "7班"}, seen=seen)  # other field
+        with pytest.raises(records.ChangedMeanwhile) as caught:
+            records.put(ws, "student", {"id": sid, "guardian_name": "我的"}, seen=seen)
+        assert [f.field for f in caught.value.fields] == ["guardian_name"]
+        assert caught.value.fields[0].now == "新监护人" and "监护人" in caught.value.message
+        seen = records.versions(ws, "student", sid)
+        records.delete(ws, "student", sid)
+        with pytest.raises(records.ChangedMeanwhile) as caught:
+            records.put(ws, "student", {"id": sid, "class_name": "8班"}, seen=seen)
+        assert [(f.field, f.now) for f in caught.value.fields] == [("deleted", True)]
+        assert records.get(ws, "student", sid) is None
+    finally:
+        ws.close()

@@ -429,3 +429,32 @@ def test_autosave_waits_for_a_busy_workspace_without_freezing(
     wait_saved(qtbot, editor)
     assert "已保存" in editor.save_state.text()
     assert inspection.detail(ws, visit).answers[editor.rows[0].item["id"]]["value"] == "6"
+
+
+def test_a_draft_started_on_another_computer_is_shown_read_only(qtbot, page: InspectionPage,
+                                                                ws: Workspace) -> None:
+    """A draft arrived from another laptop (here: written through the merge path with
+    that laptop as its origin) can be looked at, not filled in or finalized here."""
+    from wushan_desk.domain.hlc import Stamp
+    from wushan_desk.store import changes
+
+    other = "0d000000-0000-4000-8000-000000000001"
+    stamp = str(Stamp(1_790_000_000_000, 0, other))
+    visit = "0d000000-0000-4000-8000-0000000000aa"
+    record = {"school_id": ids(ws, "school")[0], "date": TODAY.isoformat(), "kind": "经常性督导",
+              "template_id": ids(ws, "checklist_template")[0],
+              "inspector_ids": ids(ws, "staff")[:1], "term": None, "status": rules.DRAFT,
+              "summary": "别处的草稿", "follow_up_of": None, "head_name": None,
+              "signed_on_paper": False, "finalized_on": None, "total_score": None,
+              "max_score": None}
+    with ws.transaction():
+        seq = changes.log_change(ws, changes.Change("visits", visit, stamp, other, "upsert",
+                                                    record, {}), source=other)
+        changes.write_fields(ws, "visits", visit, seq, {k: (v, stamp) for k, v in record.items()},
+                             origin=other, created=stamp, current=None)
+    editor = page.open_visit(visit)
+    assert editor.banner.isVisible() and "只能查看" in editor.banner.text()
+    assert "只能在那台电脑上" in editor.banner.text()
+    assert editor.summary.isReadOnly() and not editor.finalize_button.isVisible()
+    assert not editor.amend_button.isVisible() and not editor.act_add_finding.isEnabled()
+    assert editor.rows and all(row.note.isReadOnly() for row in editor.rows)

@@ -192,3 +192,42 @@ def test_a_form_can_be_made_for_every_kind(qtbot, styled_app, demo_ws: Workspace
     qtbot.addWidget(form)
     assert set(form.editors) == set(entities.kind(kind).field_names)
     assert not form.is_dirty()
+
+
+def meanwhile(ws: Workspace, sid: str, **fields) -> None:
+    """Another writer (an import, another window) changes the student under the form."""
+    records.put(ws, "student", {"id": sid, **fields})
+
+
+def test_a_field_changed_meanwhile_survives_the_save(qtbot, styled_app,
+                                                     demo_ws: Workspace) -> None:
+    sid = a_student(demo_ws)
+    form = open_form(qtbot, demo_ws, sid)
+    meanwhile(demo_ws, sid, guardian_name="新监护人")
+    text_editor(form, "class_name").edit.setText("9班")
+    assert form.save()
+    stored = records.get(demo_ws, "student", sid)
+    assert stored["class_name"] == "9班" and stored["guardian_name"] == "新监护人"
+
+
+@pytest.mark.parametrize("choice", [record_form.THEIRS, record_form.MINE,
+                                    record_form.KEEP_EDITING])
+def test_the_same_field_changed_meanwhile_is_a_question(qtbot, styled_app, demo_ws: Workspace,
+                                                        monkeypatch, choice: str) -> None:
+    sid = a_student(demo_ws)
+    form = open_form(qtbot, demo_ws, sid)
+    meanwhile(demo_ws, sid, class_name="5班")
+    text_editor(form, "class_name").edit.setText("6班")
+    asked: list[list[str]] = []
+    monkeypatch.setattr(record_form, "ask_meanwhile",
+                        lambda parent, exc, lines: asked.append(lines) or choice)
+    saved = form.save()
+    assert asked == [["“班级”现在是 “5班”，你改成了 “6班”。"]]
+    stored = records.get(demo_ws, "student", sid)["class_name"]
+    if choice == record_form.MINE:
+        assert saved and stored == "6班"
+    else:
+        assert not saved and form.isVisible() and stored == "5班"
+        shown = text_editor(form, "class_name").edit.text()
+        assert shown == ("5班" if choice == record_form.THEIRS else "6班")
+        assert form.is_dirty() == (choice == record_form.KEEP_EDITING)

@@ -90,12 +90,69 @@ def _within_zone(ws: Workspace, kind_name: str, before: Mapping[str, Any] | None
         raise entities.RecordInvalid([ValidationError(refusal + "。")])
 
 
-def put(ws: Workspace, kind_name: str, record: Mapping[str, Any]) -> PutResult:
+def versions(ws: Workspace, kind_name: str, record_id: str) -> dict[str, str]:
+    """The version (HLC stamp) of every field of a stored record, as a form shows it:
+    handed back to `put(seen=...)`, it tells a concurrent change from the user's."""
+    kind = entities.kind(kind_name)
+    row = changes.read_row(ws, kind.table, record_id)
+    if row is None:
+        return {}
+    return {f: changes.field_version(row, f) for f in (*kind.field_names, "deleted")}
+
+
+@dataclass(frozen=True)
+class Meanwhile:
+    """A field the user changed that also changed here after the form showed it."""
+
+    field: str
+    label: str
+    now: Any  # the value stored now (by an import, another window)
+    version: str
+
+
+class ChangedMeanwhile(ValidationError):
+    """Some fields the user edited were changed by someone else after they were shown;
+    nothing was written. `fields` says which, with the values stored now."""
+
+    code = "changed-meanwhile"
+
+    def __init__(self, kind_label: str, fields: list[Meanwhile]) -> None:
+        names = "、".join(f"“{f.label}”" for f in fields)
+        super().__init__(f"在你编辑期间，这条{kind_label}的{names}已被修改（例如导入了同步包）。")
+        self.fields = fields
+
+
+def _check_seen(ws: Workspace, kind_name: str, record: Mapping[str, Any],
+                seen: Mapping[str, str]) -> None:
+    """Refuse when a field being written (or the record's deletion) changed after the
+    versions in `seen`."""
+    kind = entities.kind(kind_name)
+    row = changes.read_row(ws, kind.table, str(record.get("id")))
+    if row is None:
+        return
+    now = changes.from_sql(kind, row)
+    moved = [Meanwhile(f, kind.field(f).label, now.get(f), changes.field_version(row, f))
+             for f in record if f in kind.field_names
+             and changes.field_version(row, f) != seen.get(f)]
+    if changes.field_version(row, "deleted") != seen.get("deleted"):
+        moved.append(Meanwhile("deleted", "删除状态", bool(row["deleted"]),
+                               changes.field_version(row, "deleted")))
+    if moved:
+        raise ChangedMeanwhile(kind.label, moved)
+
+
+def put(ws: Workspace, kind_name: str, record: Mapping[str, Any],
+        *, seen: Mapping[str, str] | None = None) -> PutResult:
     """Create or update one record by `id` (a new id is made when absent).
 
     Putting a tombstoned record brings it back: the restore is a change that syncs.
+    `seen` (from `versions`, when the record was shown) makes the write refuse with
+    ChangedMeanwhile if a field it writes was changed since; the fields it does not
+    write keep whatever they hold now.
     """
     with ws.transaction():  # validated against what is stored under the write lock
+        if seen is not None and record.get("id"):
+            _check_seen(ws, kind_name, record, seen)
         record_id, clean, created = prepare(ws, kind_name, record)
         if not created:
             clean["deleted"] = False

@@ -65,6 +65,24 @@ def ask_unsaved(parent: QWidget) -> str:
     return SAVE if clicked is save else DISCARD if clicked is discard else KEEP_EDITING
 
 
+MINE, THEIRS = "mine", "theirs"
+
+
+def ask_meanwhile(parent: QWidget, exc: records.ChangedMeanwhile,
+                  lines: list[str]) -> str:
+    """Someone changed fields the user edited: keep theirs, save mine, or keep editing."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "记录已被修改", exc.message, parent=parent)
+    box.setInformativeText("\n".join(lines) + "\n\n要用你的修改覆盖吗？")
+    mine = box.addButton("保存我的修改", QMessageBox.ButtonRole.AcceptRole)
+    theirs = box.addButton("采用新的值", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("继续编辑", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    clicked = box.clickedButton()
+    return MINE if clicked is mine else THEIRS if clicked is theirs else KEEP_EDITING
+
+
 def _completer_open(widget: QObject) -> bool:
     """True while a searchable combo's suggestion list is open (Enter picks from it)."""
     combo = widget if isinstance(widget, QComboBox) else widget.parent()
@@ -96,6 +114,8 @@ class RecordForm(QDialog):
                 editor.set_value(values[name])
         self._couple_fields()
         self._initial = self.values()
+        # the versions shown: saving writes only the fields changed here, against these
+        self._seen = records.versions(ws, kind_name, record_id) if record_id else None
         title = (record or {}).get(self.kind.title_field) if record else None
         self.setWindowTitle(f"{self.kind.label} · {title}" if title else f"新建{self.kind.label}")
         self.setObjectName("recordForm")
@@ -208,9 +228,16 @@ class RecordForm(QDialog):
         if local:
             self.show_errors(local)
             return False
-        record = self.values() | ({"id": self.record_id} if self.record_id else {})
+        shown = self.values()
+        if self.record_id:  # only what the user changed: a field an import changed survives
+            record = {k: v for k, v in shown.items() if v != self._initial.get(k)}
+            record["id"] = self.record_id
+        else:
+            record = shown
         try:
-            result = records.put(self.ws, self.kind.name, record)
+            result = records.put(self.ws, self.kind.name, record, seen=self._seen)
+        except records.ChangedMeanwhile as exc:
+            return self._changed_meanwhile(exc, record)
         except entities.RecordInvalid as exc:
             self.show_errors(exc.errors)
             return False
@@ -225,6 +252,44 @@ class RecordForm(QDialog):
         self.saved.emit(result.id)
         self.accept()
         return True
+
+    def _changed_meanwhile(self, exc: records.ChangedMeanwhile,
+                           mine: Mapping[str, Any]) -> bool:
+        """Show what changed under the user's edit and let them choose."""
+        lines = []
+        for f in exc.fields:
+            if f.field == "deleted":
+                lines.append("这条记录已被删除。" if f.now else "这条记录已被恢复。")
+            else:
+                spec = self.kind.field(f.field)
+                lines.append(f"“{f.label}”现在是 {self._shown(spec, f.now)}，"
+                             f"你改成了 {self._shown(spec, mine.get(f.field))}。")
+        choice = ask_meanwhile(self, exc, lines)
+        assert self._seen is not None
+        self._seen |= {f.field: f.version for f in exc.fields}
+        if choice == MINE:
+            return self.save()
+        if choice == THEIRS:
+            for f in exc.fields:
+                if f.field in self.editors:
+                    self.editors[f.field].set_value(f.now)
+                    self._initial[f.field] = self.editors[f.field].value()
+            self.general_error.setText("已采用别处的修改，请核对后再保存。")
+            self.general_error.setVisible(True)
+        return False
+
+    def _shown(self, spec: entities.FieldSpec, value: Any) -> str:
+        """A value as the user knows it: names rather than ids, 是/否, （空）."""
+        if value in (None, "", []):
+            return "（空）"
+        if spec.type == "bool":
+            return "是" if value else "否"
+        if spec.ref:
+            kind = entities.kind(spec.ref)
+            names = [str((records.get(self.ws, spec.ref, v) or {}).get(kind.title_field, v))
+                     for v in (value if isinstance(value, list) else [value])]
+            return "“" + "、".join(names) + "”"
+        return "“" + ("、".join(value) if isinstance(value, list) else str(value)) + "”"
 
     # -- keyboard and closing ------------------------------------------------------------------
 
