@@ -130,3 +130,30 @@ def test_a_change_to_a_signed_visit_that_is_no_amendment_waits_as_a_conflict(
     assert waiting[("visit", "summary")]["incoming"] == "师资配备齐全"
     assert waiting[("visit_answer", "value")]["local"] == "3"
     assert waiting[("finding", "deleted")]["record"] == "恢复后加的问题"
+
+
+def test_a_conflict_is_settled_only_by_a_value_that_may_be_written(
+        net: Network, tmp_path: Path, capsys) -> None:
+    """Keeping the set-aside edit of a signed visit would change it without amendment:
+    refused, workspace untouched; keeping the signed value closes the conflict."""
+    visit, _item = start(net)
+    net.exchange(rounds=1)
+    shutil.copy(net.path("dev0"), tmp_path / "before-finalize.wsdb")
+    sign_and_finalize(net, visit)
+    net.exchange(rounds=1)
+    shutil.copy(tmp_path / "before-finalize.wsdb", net.path("dev0"))
+    with net.open("dev0") as dev:
+        records.put(dev, "visit", {"id": visit, "summary": "恢复后改的意见"})
+    net.import_(HUB, *net.export("dev0"))
+    with net.open(HUB) as hub:
+        (conflict,) = [c for c in sync.conflicts(hub) if c["field"] == "summary"]
+    db = str(net.path(HUB))
+    before = hashlib.sha256(net.path(HUB).read_bytes()).hexdigest()
+    code = main(["sync", "resolve", conflict["id"], "--keep", "incoming", "--db", db])
+    err = capsys.readouterr().err
+    assert code == 3 and "不能采用这个值" in err and "更正" in err
+    assert hashlib.sha256(net.path(HUB).read_bytes()).hexdigest() == before
+    assert main(["sync", "resolve", conflict["id"], "--keep", "local", "--db", db]) == 0
+    with net.open(HUB) as hub:
+        assert records.get(hub, "visit", visit)["summary"] == "师资配备齐全"
+        assert not [c for c in sync.conflicts(hub) if c["field"] == "summary"]

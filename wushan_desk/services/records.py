@@ -189,13 +189,19 @@ def delete(ws: Workspace, kind_name: str, record_id: str) -> bool:
         record = get(ws, kind_name, record_id)
         if record is None:
             return False
-        if kind.delete_check:
-            kind.delete_check(record, lookup_for(ws))
-        _within_zone(ws, kind_name, record, record)
-        refusal = authorship.draft_refusal(ws, kind_name, record, ws.device_id)
-        if refusal:
-            raise ValidationError(refusal + "。")
+        check_delete(ws, kind_name, record)
         return bool(changes.write_local(ws, kind.table, record_id, {"deleted": True}))
+
+
+def check_delete(ws: Workspace, kind_name: str, record: Mapping[str, Any]) -> None:
+    """May this record be deleted here? Raises ValidationError (or RecordInvalid) if not."""
+    kind = entities.kind(kind_name)
+    if kind.delete_check:
+        kind.delete_check(dict(record), lookup_for(ws))
+    _within_zone(ws, kind_name, record, record)
+    refusal = authorship.draft_refusal(ws, kind_name, record, ws.device_id)
+    if refusal:
+        raise ValidationError(refusal + "。")
 
 
 #: Largest JSON-lines file `records put` reads (60,000 students take about 30 MB).

@@ -13,6 +13,7 @@ from typing import Any
 
 from wushan_desk import __version__, files
 from wushan_desk.domain import clock
+from wushan_desk.domain.errors import ValidationError
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.services import records, templates
@@ -360,11 +361,28 @@ def resolve(ws: Workspace, conflict_id: str, keep: str) -> None:
     value = c.local_value if keep == "local" else c.incoming_value
     when = _now()
     with ws.transaction():
+        _check_resolution(ws, c, value)
         changes.write_local(ws, c.table, c.row_id, {c.field: value}, force={c.field})
         sync_state.close_conflicts(ws, c.table, c.row_id, c.field, when, keep, conflict_id=c.id)
         sync_state.close_conflicts(
             ws, c.table, c.row_id, c.field, when, "superseded", older_than=str(ws.clock.last)
         )
+
+
+def _check_resolution(ws: Workspace, c: sync_state.Conflict, value: Any) -> None:
+    """The value kept must be one a user could write here now (locks, rules, zone)."""
+    kind = changes.table_kind(c.table)
+    try:
+        if c.field != "deleted":
+            records.prepare(ws, kind.name, {"id": c.row_id, c.field: value})
+        elif value:
+            current = records.get(ws, kind.name, c.row_id)
+            if current is not None:
+                records.check_delete(ws, kind.name, current)
+        else:
+            records.prepare(ws, kind.name, {"id": c.row_id})
+    except ValidationError as exc:
+        raise ValidationError(f"不能采用这个值：{exc.message}") from exc
 
 
 # --- helpers ---------------------------------------------------------------------------
