@@ -24,7 +24,7 @@ PEER_COLUMNS = (
     # our stamp at acked_seq, as the peer's receipt named it
     ("acked_stamp", str, None),
     # the stamp at the newest head seen from the peer: a package with an older one is stale
-    ("peer_head_stamp", str, None),
+    ("peer_made", str, None),
     # 1: the next package to the peer carries the whole scope (it or we were restored)
     ("resend_all", int, 0),
     # when resend_all was set: a full package written since then, once confirmed, ends it

@@ -30,6 +30,9 @@ def main(out: Path) -> int:
 
     db = home / "demo.wsdb"
     build_demo(db, scale=0.05)
+    from wushan_desk.store import backup
+
+    backup.take(db, "manual")  # so that 设置 shows a backup
     qapp = gui_app.create_app()
     session = gui_app.Session()
     if session.open(db) != 0 or session.window is None:
@@ -46,7 +49,7 @@ def main(out: Path) -> int:
             qapp.processEvents()
 
     shots = {"首页": "main-home", "学校与学生": "main-students", "督导检查": "inspection-list",
-             "同步": "sync-page"}
+             "同步": "sync-page", "设置": "settings"}
     for page, name in shots.items():
         window.go_to(page)
         settle()

@@ -94,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = ssub.add_parser("status", parents=[common], help="各对端的收发情况")
     p.set_defaults(func=cmd_sync_status)
 
+    bk = sub.add_parser("backup", help="备份：列出、立即备份、恢复")
+    bsub = bk.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = bsub.add_parser("list", parents=[common], help="列出本工作区的备份（最新的在前）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_backup_list)
+    bsub.add_parser("now", parents=[common], help="立即备份").set_defaults(func=cmd_backup_now)
+    for parent, name in ((bsub, "restore"), (sub, "restore")):
+        p = parent.add_parser(name, parents=[common],
+                              help="从备份恢复工作区（先备份当前数据；同步会补齐其余）")
+        p.add_argument("backup", metavar="BACKUP", help="备份文件名（见 backup list）或路径")
+        p.add_argument("--dry-run", action="store_true", help="只显示备份的内容，不恢复")
+        p.set_defaults(func=cmd_restore)
+
     rep = sub.add_parser("report", help="打印文书（PDF）")
     rsub2 = rep.add_subparsers(dest="action", metavar="KIND", required=True)
     for name, label in (("inspection", "督导意见书"), ("rectification", "整改通知书")):
@@ -404,6 +417,65 @@ def cmd_sync_conflicts(args: argparse.Namespace) -> int:
     if not found:
         print("没有待处理的冲突。")
     return EXIT_OK
+
+
+def cmd_backup_list(args: argparse.Namespace) -> int:
+    from wushan_desk.services import backups
+
+    with _workspace(args) as ws:
+        found = backups.list_backups(ws)
+    if args.json:
+        print(json.dumps([_backup_json(b) for b in found], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for b in found:
+        print(_backup_line(b))
+    if not found:
+        print("还没有备份。")
+    return EXIT_OK
+
+
+def cmd_backup_now(args: argparse.Namespace) -> int:
+    from wushan_desk.services import backups
+
+    with _workspace(args) as ws:
+        print(backups.back_up_now(ws))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from wushan_desk.services import backups
+
+    with _workspace(args) as ws:
+        path, device = ws.path, ws.device_id
+    found = backups.find_backup(path, args.backup)
+    info = backups.check_backup(path, device, found)
+    _error(f"备份：{_backup_line(info)}")
+    if args.dry_run:
+        print(json.dumps(_backup_json(info), ensure_ascii=False))
+        return EXIT_OK
+    done = backups.restore(path, found)
+    _error(f"已恢复。恢复前的数据已另存为备份 {done.safety_copy.name}；"
+           "下次同步时会与县级中心库（或各设备）互相补齐。")
+    print(json.dumps(_jsonable({"restored": _backup_json(done.restored),
+                                "safety_copy": done.safety_copy}), ensure_ascii=False))
+    return EXIT_OK
+
+
+def _backup_json(b: Any) -> dict[str, Any]:
+    from wushan_desk.services import backups
+
+    return {"file": b.path.name, "path": str(b.path), "reason": b.reason,
+            "reason_label": backups.reason_label(b), "taken": b.taken.isoformat(" ", "seconds"),
+            "size": b.size, "schema_version": b.schema_version, "counts": b.counts}
+
+
+def _backup_line(b: Any) -> str:
+    from wushan_desk.services import backups
+
+    counts = b.counts
+    return (f"{b.path.name}  {b.taken:%Y-%m-%d %H:%M}  {backups.reason_label(b)}  "
+            f"{b.size / 1e6:.1f} MB  学校 {counts.get('schools', 0)}、"
+            f"学生 {counts.get('students', 0)}、督导记录 {counts.get('visits', 0)}")
 
 
 def cmd_sync_resolve(args: argparse.Namespace) -> int:

@@ -72,19 +72,56 @@ class Session:
             lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
             return EXIT_REFUSED if isinstance(exc, WorkspaceError) else EXIT_ERROR
+        self._install(ws, lock)
+        log.info("opened workspace %s", path)
+        return EXIT_OK
+
+    def _install(self, ws: Workspace, lock: QLockFile) -> None:
+        """Show `ws` in a new window, then retire the previous window and workspace."""
         old_window, old_ws, old_lock = self.window, self.ws, self.lock
         self.ws, self.window, self.lock = ws, MainWindow(ws), lock
         self.window.openRequested.connect(lambda p: self.open(p, self.window))
+        self.window.restoreRequested.connect(self.restore)
         self.window.restore_geometry()
         if old_window is not None:
             _dispose(old_window)
         if old_ws is not None:
             close_for(old_ws)
             old_ws.close()
-        if old_lock is not None:
+        if old_lock is not None and old_lock is not lock:
             old_lock.unlock()
-        log.info("opened workspace %s", path)
-        return EXIT_OK
+
+    def restore(self, backup_path: Path) -> None:
+        """Restore a backup into the open workspace off the GUI thread (its queued writes
+        done first), then show it again in a fresh window, whatever the outcome."""
+        from wushan_desk.gui.widgets import dialogs
+        from wushan_desk.gui.widgets.tasks import run_task
+        from wushan_desk.services import backups
+
+        assert self.ws is not None and self.window is not None and self.lock is not None
+        path, window, lock = self.ws.path, self.window, self.lock
+        close_for(self.ws)
+
+        def reopen(message: str | None) -> None:
+            try:
+                self._install(open_workspace(path, create=False, busy_ms=GUI_BUSY_MS), lock)
+            except Exception as exc:
+                dialogs.show_error(self.window, exc, "无法重新打开工作区")
+                return
+            if message:
+                dialogs.inform(self.window, "恢复备份", message)
+
+        def failed(exc: BaseException) -> None:
+            dialogs.show_error(window, exc, "没有恢复")
+            reopen(None)
+
+        run_task(window, "正在恢复备份",
+                 lambda progress, cancelled: backups.restore(path, backup_path, progress,
+                                                             cancelled),
+                 lambda done: reopen(f"已恢复到 {done.restored.taken:%Y-%m-%d %H:%M} 的备份。"
+                                     f"恢复前的数据另存为备份 {done.safety_copy.name}。"
+                                     "下次同步时会与县级中心库（或各设备）互相补齐。"),
+                 on_cancelled=lambda: reopen(None), on_error=failed, what="没有恢复")
 
     def close(self) -> None:
         """Window first, then queued writes, then the connection and the lock."""

@@ -39,6 +39,8 @@ class MainWindow(QMainWindow):
     """One open workspace; `openRequested(path)` when the user picks another file."""
 
     openRequested = Signal(Path)
+    #: the user chose to restore this backup into the open workspace (gui/app.py does it)
+    restoreRequested = Signal(Path)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,7 +106,9 @@ class MainWindow(QMainWindow):
 
             return InspectionPage(self.ws)
         if name == "设置":
-            return SettingsPage(self.ws, self.set_text_size)
+            settings = SettingsPage(self.ws, self.set_text_size)
+            settings.backups.restoreRequested.connect(self.restoreRequested)
+            return settings
         if name == "同步":
             from wushan_desk.gui.sync.page import SyncPage
 

@@ -170,4 +170,7 @@ class SettingsPage(QWidget):
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, text)
         layout.addWidget(box)
-        layout.addStretch(1)
+        from wushan_desk.gui.backups import BackupsBox  # loaded with this page only
+
+        self.backups = BackupsBox(ws)
+        layout.addWidget(self.backups, 1)

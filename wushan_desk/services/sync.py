@@ -279,6 +279,18 @@ class PeerStatus:
     last_export: str | None
     last_import: str | None
     pending: int  # our changes the peer has not confirmed (before scope filtering)
+    resend_all: bool = False  # the peer went back in time: it gets everything again
+    state: str = ""  # the above in a sentence
+
+
+def _peer_state(p: sync_state.Peer, pending: int) -> str:
+    if p.resend_all:
+        return "对方的数据曾回退（恢复了备份或旧副本），下次导出会把全部数据重新发给它。"
+    if not p.acked_at:
+        return "对方还没有确认收到过本机的同步包。"
+    if pending:
+        return f"还有 {pending} 条修改对方尚未确认收到，下次导出会发给它。"
+    return "对方已确认收到本机的全部修改。"
 
 
 def peers(ws: Workspace) -> list[PeerStatus]:
@@ -287,6 +299,7 @@ def peers(ws: Workspace) -> list[PeerStatus]:
     out = []
     for device_id in filter(None, ids):
         p = sync_state.peer(ws, device_id)
+        pending = sync_state.pending_count(ws, 0 if p.resend_all else p.acked_seq, device_id)
         out.append(
             PeerStatus(
                 device_id,
@@ -296,7 +309,9 @@ def peers(ws: Workspace) -> list[PeerStatus]:
                 p.received_seq,
                 p.last_export,
                 p.last_import,
-                sync_state.pending_count(ws, p.acked_seq, device_id),
+                pending,
+                p.resend_all,
+                _peer_state(p, pending),
             )
         )
     return out

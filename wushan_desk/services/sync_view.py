@@ -267,6 +267,8 @@ class PeerRow:
     pending: int
     last_export: str
     last_import: str
+    state: str = ""  # what the peer is known to lack, in a sentence
+    resend_all: bool = False
 
 
 def peer_rows(ws: Workspace) -> list[PeerRow]:
@@ -276,7 +278,8 @@ def peer_rows(ws: Workspace) -> list[PeerRow]:
         rows.append(PeerRow(p.device_id, p.name,
                             identity.centre_name(ws, device.get("centre_id")) or "",
                             when_text(p.acked_at, "尚未收到回执"), p.pending,
-                            when_text(p.last_export), when_text(p.last_import)))
+                            when_text(p.last_export), when_text(p.last_import),
+                            p.state, p.resend_all))
     return rows
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from wushan_desk import files
 from wushan_desk.domain import clock
 from wushan_desk.store.errors import WorkspaceError
+from wushan_desk.store.uri import sqlite_uri
 
 
 def backups_dir(workspace_path: Path) -> Path:
@@ -80,15 +81,39 @@ class BackupInfo:
     size: int
     schema_version: int | None
     counts: dict[str, int]
+    device_id: str | None = None  # whose workspace this is a copy of
 
 
 def list_backups(workspace_path: Path) -> list[BackupInfo]:
     """This workspace's backups, newest first, each with what it holds."""
     out = []
     for path, reason, taken in _backups(workspace_path):
-        version, counts = _contents(path)
-        out.append(BackupInfo(path, reason, taken, path.stat().st_size, version, counts))
+        out.append(_info(path, reason, taken))
     return sorted(out, key=lambda b: b.taken, reverse=True)
+
+
+def describe(path: Path) -> BackupInfo:
+    """What a backup file holds; one not named by `take` counts as copied by hand."""
+    match = _NAME.match(path.name)
+    if match:
+        taken = dt.datetime.strptime(match["when"], "%Y%m%d-%H%M%S-%f")
+        return _info(path, match["reason"], taken)
+    return _info(path, "copy", dt.datetime.fromtimestamp(path.stat().st_mtime))
+
+
+def quick_check(path: Path) -> list[str]:
+    """SQLite's quick check of a backup, read-only (empty: sound)."""
+    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    finally:
+        conn.close()
+    return [] if found == ["ok"] else found
+
+
+def _info(path: Path, reason: str, taken: dt.datetime) -> BackupInfo:
+    version, counts, device = _contents(path)
+    return BackupInfo(path, reason, taken, path.stat().st_size, version, counts, device)
 
 
 def prune(
@@ -130,10 +155,10 @@ def _backups(workspace_path: Path) -> list[tuple[Path, str, dt.datetime]]:
     return found
 
 
-def _contents(path: Path) -> tuple[int | None, dict[str, int]]:
-    """Schema version and live rows per main table of a backup (read-only)."""
+def _contents(path: Path) -> tuple[int | None, dict[str, int], str | None]:
+    """Schema version, live rows per main table and device id of a backup (read-only)."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             counts = {}
@@ -143,9 +168,13 @@ def _contents(path: Path) -> tuple[int | None, dict[str, int]]:
                         f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
                 except sqlite3.Error:
                     counts[table] = 0
-            return version, counts
+            try:
+                row = conn.execute(
+                    "SELECT value FROM local_state WHERE key = 'device_id'").fetchone()
+            except sqlite3.Error:
+                row = None
+            return version, counts, row[0] if row else None
         finally:
             conn.close()
     except sqlite3.Error:
-        return None, {}
-
+        return None, {}, None

@@ -30,7 +30,7 @@ class Peer:
     peer_incarnation: str | None = None  # the peer's lifetime those numbers belong to
     received_stamp: str | None = None  # the peer's stamp at received_seq
     acked_stamp: str | None = None  # our stamp at acked_seq, as the peer's receipt said
-    peer_head_stamp: str | None = None  # the stamp at the newest head seen from the peer
+    peer_made: str | None = None  # when the newest package seen from the peer was made
     resend_all: bool = False  # the next package to the peer carries its whole scope
     resend_since: str | None = None  # when that became necessary
     full_received: str | None = None  # the last full package received from the peer
@@ -38,7 +38,7 @@ class Peer:
 
 _PEER_COLUMNS = (
     "device_id, acked_seq, acked_at, received_seq, last_export, last_import, "
-    "peer_incarnation, received_stamp, acked_stamp, peer_head_stamp, resend_all, resend_since, "
+    "peer_incarnation, received_stamp, acked_stamp, peer_made, resend_all, resend_since, "
     "full_received"
 )
 
@@ -62,7 +62,7 @@ def save_peer(ws: Workspace, p: Peer) -> None:
         f"INSERT INTO sync_peers ({_PEER_COLUMNS}) VALUES ({', '.join('?' * len(names))}) "
         f"ON CONFLICT (device_id) DO UPDATE SET {updates}",
         (p.device_id, p.acked_seq, p.acked_at, p.received_seq, p.last_export, p.last_import,
-         p.peer_incarnation, p.received_stamp, p.acked_stamp, p.peer_head_stamp,
+         p.peer_incarnation, p.received_stamp, p.acked_stamp, p.peer_made,
          int(p.resend_all), p.resend_since, p.full_received),
     )
 

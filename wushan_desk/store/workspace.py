@@ -23,9 +23,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath, PureWindowsPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
 from wushan_desk.store import migrations
@@ -35,6 +34,7 @@ from wushan_desk.store.errors import (
     WorkspaceError,
     WorkspaceExists,
 )
+from wushan_desk.store.uri import sqlite_uri
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -45,23 +45,6 @@ APPLICATION_ID = 1465075505  # 'WSK1', set by db/0001
 #: wait a while (a county script next to an import); the GUI thread passes a short
 #: wait and retries later instead of freezing (design.md rule 5).
 DEFAULT_BUSY_MS = 10_000
-
-
-def sqlite_uri(path: PurePath, **query: str) -> str:
-    """The `file:` URI SQLite accepts for `path`, with `query` parameters (mode=ro ...).
-
-    Handles what Path.as_uri() gets wrong for SQLite: a Windows share (\\\\server\\share,
-    also what a mapped drive resolves to) must be file:////server/share/... because
-    SQLite accepts no URI authority; a drive letter is file:///C:/...; and %, ?, # and
-    blanks in folder names are percent-encoded.
-    """
-    text = path.as_posix()  # /home/..., C:/Users/..., or //server/share/...
-    if isinstance(path, PureWindowsPath) and not text.startswith("//"):
-        text = "/" + text
-    uri = "file://" + quote(text, safe="/:")
-    if query:
-        uri += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
-    return uri
 
 
 @dataclass

@@ -37,6 +37,7 @@ from wushan_desk.sync.merge import (
     restate_snapshot,
     retract_unsigned_parts,
 )
+from wushan_desk.sync.scope import HUB_AUTHORED
 
 #: Payload upgrades, applied on the fly to each line of a package from an older schema:
 #: UPGRADES[v] turns a line written at schema v into one of schema v + 1. None are needed
@@ -187,8 +188,11 @@ def _screened_lines(
         try:
             line = payload.parse_line(_upgraded(text, steps), tables)
             if from_device and isinstance(line.entry, payload.Snapshot):
-                # a device's full resend: only what it or we wrote; others resend theirs
-                line = payload.Line(line.entry.only_by(authors), line.seq)
+                # a device's full resend: only what it or we wrote (of what only the hub
+                # writes, only ours: what this hub lost to a restore comes back); other
+                # devices resend theirs
+                mine = {ws.device_id} if line.entry.table in HUB_AUTHORED else authors
+                line = payload.Line(line.entry.only_by(mine), line.seq)
             judge.screen(line.entry)
             lines.append(line)
         except ValueError as exc:
@@ -338,7 +342,8 @@ def _manifest(opened: container.OpenedPackage) -> dict[str, Any]:
         numbers = (manifest["from_seq"], manifest["to_seq"], receipt["received_seq"],
                    head.get("seq", 0))
         texts = (receipt.get("at"), receipt.get("incarnation"), receipt.get("stamp"),
-                 receipt.get("full_received"), manifest.get("incarnation"), head.get("stamp"))
+                 receipt.get("full_received"), manifest.get("incarnation"), head.get("stamp"),
+                 manifest.get("made"))
         if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
                 and all(isinstance(t, str | None) and len(t or "") <= 200 for t in texts) \
                 and isinstance(manifest.get("full", False), bool):

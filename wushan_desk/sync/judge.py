@@ -100,7 +100,7 @@ class Judge:
                 "发送方电脑的日期可能设错了，请校正日期后重新导出"
             )
         if self.from_device:
-            if entry.table in HUB_AUTHORED:
+            if entry.table in HUB_AUTHORED and not self._hubs_own(entry):
                 raise ValueError(f"设备不能修改县级中心库管理的数据（{entry.table}）")
             if isinstance(entry, Snapshot) and not self.full:
                 raise ValueError("设备只能发送本机所做的修改")
@@ -122,6 +122,12 @@ class Judge:
         if isinstance(entry, Change) and entry.table == "visit_amendments" and "visit_id" in values:
             self.amendments.add((str(values["visit_id"]), entry.device))
 
+    def _hubs_own(self, entry: Change | Snapshot) -> bool:
+        """A full resend's snapshot of hub-owned data holding only what this hub wrote
+        (returned to a hub that lost it to a restore)."""
+        return isinstance(entry, Snapshot) and self.full and self.at_hub and all(
+            Stamp.parse(s).device == self.ws.device_id for _, s in entry.fields.values())
+
     # -- judging, inside the transaction, before each merge ------------------------------
 
     def judge(self, entry: Change | Snapshot) -> None:
@@ -137,7 +143,9 @@ class Judge:
         if not incoming:
             return  # nothing would change: the merge only notes the conflicts
         after = {"id": entry.row_id, **(logical or {}), **incoming}
-        if current is None and isinstance(entry, Change) and set(kind.field_names) - set(after):
+        if current is None and set(kind.field_names) - set(after):
+            if isinstance(entry, Snapshot):
+                raise Conflicted()  # part of a row another device wrote: it resends it
             return  # an edit of a row we do not hold: logged, not applied (merge)
         self._references(kind, incoming, after, stamp)
         if self.zone is not None:

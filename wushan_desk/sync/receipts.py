@@ -57,6 +57,9 @@ def manifest_fields(ws: Workspace, peer: Peer, upto: int) -> dict[str, Any]:
     """What a package says about lifetimes and receipts (besides its range)."""
     return {
         "incarnation": incarnation(ws),
+        # when the package was made, on the sender's clock: orders its packages (the
+        # stamps in its log do not: received changes keep their authors' older stamps)
+        "made": str(ws.clock.now()),
         "head": {"seq": upto, "stamp": sync_state.stamp_at(ws, upto)},
         "receipt": {
             "incarnation": peer.peer_incarnation,
@@ -97,6 +100,7 @@ def on_arrival(
     sender_inc = manifest.get("incarnation")
     head = manifest.get("head") or {}
     head_seq, head_stamp = int(head.get("seq") or 0), head.get("stamp")
+    made = manifest.get("made")
     from_seq, to_seq = manifest["from_seq"], manifest["to_seq"]
     known = peer.peer_incarnation
     if sender_inc and known and sender_inc < known:
@@ -105,11 +109,11 @@ def on_arrival(
         # the sender began a new life (restored): its numbers start afresh, and it may
         # lack anything, its own changes included
         peer = mark_resend(replace(peer, peer_incarnation=sender_inc, received_seq=0,
-                                   received_stamp=None, peer_head_stamp=None))
+                                   received_stamp=None, peer_made=None))
         went_back = True
     else:
         peer = replace(peer, peer_incarnation=sender_inc or known)
-        if head_stamp and peer.peer_head_stamp and head_stamp < peer.peer_head_stamp:
+        if made and peer.peer_made and made < peer.peer_made:
             return peer, Arrival(stale=True)  # an older package of the same life
         rewritten = line_stamps.get(peer.received_seq)
         went_back = peer.received_seq > 0 and (
@@ -125,7 +129,8 @@ def on_arrival(
                        received_stamp=head_stamp if to_seq == head_seq else None)
     if manifest.get("full"):
         peer = replace(peer, full_received=package_id)
-    peer = replace(peer, peer_head_stamp=max(filter(None, (peer.peer_head_stamp, head_stamp)),
+    # the newest package seen from the peer
+    peer = replace(peer, peer_made=max(filter(None, (peer.peer_made, made)),
                                              default=None))
     peer, we_went_back = _take_receipt(ws, peer, manifest.get("receipt") or {})
     return peer, Arrival(sender_went_back=went_back, we_went_back=we_went_back)

@@ -68,6 +68,10 @@ class LedgerView(QWidget):
         self.count.setText(f"共 {len(rows):,} 条")
 
 
+def _pending_text(p: PeerRow) -> str:
+    return "全部（对方曾回退）" if p.resend_all else f"{p.pending:,} 条"
+
+
 def _form(box: QGroupBox, names: list[tuple[str, str]]) -> dict[str, QLabel]:
     form = QFormLayout(box)
     labels = {}
@@ -104,7 +108,8 @@ class DeviceStatus(QWidget):
         p: PeerRow | None = peers[0] if peers else None
         self.hub["name"].setText(p.name if p else "—")
         self.hub["acked"].setText(p.acked if p else "—")
-        self.hub["pending"].setText(f"{p.pending:,} 条" if p else "—")
+        self.hub["pending"].setText(_pending_text(p) if p else "—")
+        self.hub["pending"].setToolTip(f"{p.state}\n{PENDING_TIP}" if p else PENDING_TIP)
         self.hub["export"].setText(p.last_export if p else "—")
         self.hub["import"].setText(p.last_import if p else "—")
 
@@ -145,9 +150,12 @@ class HubStatus(QWidget):
         items = []
         for index, r in enumerate(self.rows):
             row: list[Any] = [table_item(r.name), table_item(r.centre), table_item(r.acked),
-                              table_item(str(r.pending), number=True),
+                              table_item("全部", "warn") if r.resend_all
+                              else table_item(str(r.pending), number=True),
                               table_item(r.last_export), table_item(r.last_import)]
             row[0].setData(Qt.ItemDataRole.UserRole, index)
+            for item in row:
+                item.setToolTip(r.state)
             items.append(row)
         self.table.fill(items)
         for r in range(self.table.rowCount()):
