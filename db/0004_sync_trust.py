@@ -9,7 +9,8 @@ left this device's zone.
 - `purging` names the tables whose rows a local purge may delete inside its transaction;
   the delete guards of every synced table let exactly that through, nothing else. A purge
   removes a child's data from a laptop whose zone no longer includes them; it is local
-  and never syncs.
+  and never syncs. The purged rows' change-log entries keep their numbers and stamps
+  (receipts name them) but lose their data (`purged` = 1).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def upgrade(db: Any) -> None:
     for name, type_, default in PEER_COLUMNS:
         peers.add_column(name, type_, not_null_default=default)
     db.execute("CREATE TABLE purging (tbl TEXT PRIMARY KEY) WITHOUT ROWID")
+    db["change_log"].add_column("purged", int, not_null_default=0)
     tables = [row[0] for row in db.execute("SELECT name FROM sync_tables ORDER BY position")]
     for table in tables:
         db.execute(f"DROP TRIGGER {table}_guard_delete")

@@ -151,7 +151,8 @@ def log_entries(
     """Log entries in (after_seq, upto_seq], in order, streamed; skips one source's."""
     cur = ws.conn.execute(
         "SELECT seq, tbl, row_id, hlc, device_id, op, data, base, source FROM change_log "
-        "WHERE seq > ? AND seq <= ? AND (source IS NULL OR source <> ?) ORDER BY seq",
+        "WHERE seq > ? AND seq <= ? AND (source IS NULL OR source <> ?) AND purged = 0 "
+        "ORDER BY seq",
         (after_seq, upto_seq, exclude_source or ""),
     )
     for r in cur:
@@ -161,7 +162,8 @@ def log_entries(
 def pending_count(ws: Workspace, after_seq: int, peer_id: str) -> int:
     """Log entries after `after_seq` that did not come from `peer_id` (so may go to it)."""
     row = ws.conn.execute(
-        "SELECT count(*) FROM change_log WHERE seq > ? AND (source IS NULL OR source <> ?)",
+        "SELECT count(*) FROM change_log WHERE seq > ? AND (source IS NULL OR source <> ?) "
+        "AND purged = 0",
         (after_seq, peer_id),
     ).fetchone()
     return row[0]

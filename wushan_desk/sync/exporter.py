@@ -205,6 +205,8 @@ def _entries(
             yield payload.change_entry(change, seq)
         if change.table == "centre_townships" and _joined_zone(ws, scope, change, row, seq):
             yield from _township_rows(ws, scope, row["township_id"])
+        if change.table == "schools" and _school_joined(ws, scope, change, row, seq):
+            yield from _school_rows(ws, scope, row["id"])
 
 
 def _joined_zone(ws: Workspace, scope: Scope, change: Any, row: dict[str, Any],
@@ -216,12 +218,33 @@ def _joined_zone(ws: Workspace, scope: Scope, change: Any, row: dict[str, Any],
     return row["centre_id"] == scope.centre_id and before != scope.centre_id
 
 
+def _school_joined(ws: Workspace, scope: Scope, change: Any, row: dict[str, Any],
+                   seq: int) -> bool:
+    """Did this change move a school into the peer's zone (from another township)?"""
+    if scope.everything or "township_id" not in change.data or row["deleted"]:
+        return False
+    before = sync_state.previous_value(ws, "schools", change.row_id, "township_id", seq)
+    return scope.township_in(row["township_id"]) and not scope.township_in(before)
+
+
 def _township_rows(ws: Workspace, scope: Scope, township_id: str) -> Iterator[dict[str, Any]]:
     """Every row tied to a township's schools, as snapshots with their dependents."""
     for school in sync_state.rows_where(ws, "schools", "township_id", township_id):
-        for table in sorted(BY_SCHOOL):
-            for row in sync_state.rows_where(ws, table, "school_id", school["id"]):
-                yield from _row_with_dependents(ws, scope, table, row)
+        yield from _school_rows(ws, scope, school["id"])
+
+
+def _school_rows(ws: Workspace, scope: Scope, school_id: str) -> Iterator[dict[str, Any]]:
+    """Every row tied to a school (its children, visits, staff...), as snapshots with
+    their dependents: what a device needs when the school enters its zone. Parents come
+    before children, table by table (a re-check refers to another visit of the school)."""
+    entries = [
+        entry
+        for table in (*sorted(BY_SCHOOL), "staff")
+        for row in sync_state.rows_where(ws, table, "school_id", school_id)
+        for entry in _row_with_dependents(ws, scope, table, row)
+    ]
+    position = {t: n for n, t in enumerate(changes.synced_tables(ws))}
+    yield from sorted(entries, key=lambda e: position[e["tbl"]])
 
 
 def _row_with_dependents(

@@ -25,7 +25,7 @@ from wushan_desk.progress import (
 )
 from wushan_desk.store import backup, blobs, changes, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import container, identity, payload, receipts
+from wushan_desk.sync import container, identity, payload, receipts, zone_purge
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.judge import Conflicted, Judge, Restate, line_record
 from wushan_desk.sync.merge import (
@@ -61,6 +61,7 @@ class ImportSummary:
     conflicts: int = 0
     files: int = 0
     tables: dict[str, int] = field(default_factory=dict)
+    purged: int = 0  # rows that left this device's zone, removed here (never synced)
     rejected: str | None = None
     code: str | None = None
     backup: str | None = None
@@ -261,6 +262,8 @@ def _apply(
                                        header.package_id, stats)
             summary.files = _store_files(ws, opened, manifest, dry_run)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
+            summary.purged = zone_purge.after_import(
+                ws, peer.acked_seq, {line.entry.table for line in lines})
             if arrival.we_went_back:  # this workspace was restored: everything goes out again
                 receipts.begin_new_lifetime(ws)
             _fill(summary, stats)
