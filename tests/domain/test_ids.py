@@ -518,3 +518,21 @@ def test_property_phone_normalisation_idempotent(digits, separator, prefix):
     assert normalize_phone(once) == once
     assert once.replace("-", "").lstrip("0") == digits.lstrip("0")
     assert mask_phone(once)[-4:] == once[-4:]
+
+
+def test_forbidden_characters_are_exactly_the_unicode_categories() -> None:
+    """text.problem scans with one regular expression (it runs for every field of every
+    synced row); for every code point it agrees with the rule it implements: control
+    characters, line and paragraph separators, lone surrogates, bidi controls; "\\n" and
+    "\\t" allowed in multi-line fields."""
+    import unicodedata
+
+    from wushan_desk.domain import text
+
+    for cp in range(0x110000):
+        char = chr(cp)
+        banned = (unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
+                  or char in text.BIDI_CONTROLS)
+        assert (text.problem(char, multiline=False) is not None) == banned, hex(cp)
+        allowed_here = char in "\n\t"
+        assert (text.problem(char, multiline=True) is not None) == (banned and not allowed_here)

@@ -195,3 +195,16 @@ def test_the_hub_can_still_save_every_student_after_an_exchange(net: Network) ->
 
 def _ws_opens(ws: Workspace) -> bool:
     return ws.schema_version > 0
+
+
+def test_an_attachment_without_owner_yet_belongs_to_its_device(net: Network) -> None:
+    """A photo saved before the record it will belong to (a signature drawn first) is the
+    creating device's: the hub accepts it, with its bytes."""
+    from wushan_desk.services import attachments
+
+    with net.open("dev0") as ws:
+        photo = attachments.add_bytes(ws, b"\x89PNG-photo", "现场.png")
+    (summary,) = net.import_(HUB, *net.export("dev0"))
+    assert summary["status"] == "applied", summary
+    with net.open(HUB) as hub:
+        assert attachments.path_of(hub, photo).read_bytes() == b"\x89PNG-photo"

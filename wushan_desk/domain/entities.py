@@ -22,6 +22,7 @@ from wushan_desk.domain.schema import (  # noqa: F401 - re-exported for callers
     Kind,
     Lookup,
     RecordInvalid,
+    check_record,
     check_refs,
     json_schema,
     kind,

@@ -85,7 +85,10 @@ def _within_zone(ws: Workspace, kind_name: str, before: Mapping[str, Any] | None
         return
     kind = entities.kind(kind_name)
     zone = scope.device_scope(ws, ws.device_id)
-    refusal = scope.zone_refusal(ws, zone, kind, before, after)
+    row = changes.read_row(ws, kind.table, str(after.get("id"))) if after.get("id") else None
+    origin = {"origin_device": row["origin_device"] if row else ws.device_id}
+    refusal = scope.zone_refusal(ws, zone, kind, before and {**before, **origin},
+                                 {**after, **origin})
     if refusal:
         raise entities.RecordInvalid([ValidationError(refusal + "。")])
 

@@ -25,7 +25,8 @@ from wushan_desk.progress import (
 )
 from wushan_desk.store import backup, blobs, changes, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import container, identity, payload, receipts, zone_purge
+from wushan_desk.sync import bulk, container, identity, payload, receipts, zone_purge
+from wushan_desk.sync.bulk import CreationBatch
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.judge import Conflicted, Judge, Restate, line_record
 from wushan_desk.sync.merge import (
@@ -71,6 +72,9 @@ class ImportSummary:
         out["applied"] = self.added + self.changed
         return out
 
+
+#: From this many lines on, the search index is brought up to date once, at the end.
+BULK_LINES = 1000
 
 #: Size bounds for what a package may unpack to (a setting, so tests can shrink it).
 LIMITS = container.Limits()
@@ -193,7 +197,10 @@ def _screened_lines(
                 # writes, only ours: what this hub lost to a restore comes back); other
                 # devices resend theirs
                 mine = {ws.device_id} if line.entry.table in HUB_AUTHORED else authors
-                line = payload.Line(line.entry.only_by(mine), line.seq)
+                kept = line.entry.only_by(mine)
+                if not kept.fields:
+                    continue  # all of it written by other devices: they resend it
+                line = payload.Line(kept, line.seq)
             judge.screen(line.entry)
             lines.append(line)
         except ValueError as exc:
@@ -250,12 +257,15 @@ def _apply(
                 {line.seq: line.entry.stamp for line in lines
                  if line.seq is not None and isinstance(line.entry, changes.Change)},
             )
-            for done, line in enumerate(lines, start=1):
-                _judged_merge(ws, judge, line.entry, header, stats)
-                if done % 2000 == 0:
-                    progress(done, len(lines), "正在合并修改…")
-                    if cancelled():
-                        raise Cancelled()
+            batch = CreationBatch(ws, header.sender, header.package_id, stats, judge.staged)
+            with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
+                for done, line in enumerate(lines, start=1):
+                    _judged_merge(ws, judge, line.entry, header, stats, batch)
+                    if done % 2000 == 0:
+                        progress(done, len(lines), "正在合并修改…")
+                        if cancelled():
+                            raise Cancelled()
+                batch.flush()
             if judge.restated and manifest.get("full"):
                 seen = {(line.entry.table, line.entry.row_id) for line in lines}
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,
@@ -296,8 +306,44 @@ def _apply(
 
 
 def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
-                  header: Any, stats: MergeStats) -> None:
-    """Judge one entry as a local write would be, then merge it (or keep it for review)."""
+                  header: Any, stats: MergeStats, batch: CreationBatch) -> None:
+    """Judge one entry as a local write would be, then merge it (or keep it for review).
+    A new whole row waits in `batch`; anything else is merged after the batch is written,
+    so that the log keeps the package's order."""
+    fast = bulk.batchable(entry) and not batch.holds(entry.table, entry.row_id)
+    if not fast or batch.table not in (None, entry.table):
+        batch.flush()
+    try:
+        current = judge.judge(entry)
+        if fast and current is None:
+            batch.add(entry)
+            _observe(ws, entry)
+            return
+        batch.flush()
+    except (Conflicted, Restate):
+        batch.flush()
+        _settle(ws, judge, entry, header, stats)
+        return
+    if isinstance(entry, payload.Snapshot):
+        merge_snapshot(ws, entry, header.sender, stats)
+    else:
+        merge_change(ws, entry, header.sender, header.package_id, stats)
+    _observe(ws, entry)
+
+
+def _observe(ws: Workspace, entry: payload.Snapshot | changes.Change) -> None:
+    """Later local stamps sort after every stamp received."""
+    if isinstance(entry, payload.Snapshot):
+        if entry.fields:
+            ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
+    else:
+        ws.clock.observe(entry.stamp)
+
+
+def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
+            header: Any, stats: MergeStats) -> None:
+    """An entry the judge would not merge as it is: judged again (the batch is written
+    now) and kept for review, or the signed content restored."""
     try:
         judge.judge(entry)
     except Conflicted:
@@ -307,14 +353,13 @@ def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes
     except Restate:
         assert isinstance(entry, payload.Snapshot)
         restate_snapshot(ws, entry, header.sender, header.package_id, stats)
-        ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
+        _observe(ws, entry)
         return
-    if isinstance(entry, payload.Snapshot):
+    if isinstance(entry, payload.Snapshot):  # the batch written, it may merge after all
         merge_snapshot(ws, entry, header.sender, stats)
-        ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
     else:
         merge_change(ws, entry, header.sender, header.package_id, stats)
-        ws.clock.observe(entry.stamp)
+    _observe(ws, entry)
 
 
 def _fill(summary: ImportSummary, stats: MergeStats) -> None:

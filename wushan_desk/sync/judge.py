@@ -45,6 +45,7 @@ from wushan_desk.sync.scope import (
     BY_SCHOOL,
     HUB_AUTHORED,
     PARENTS,
+    REFERENCE_TABLES,
     Scope,
     device_scope,
     in_zone,
@@ -80,6 +81,11 @@ class Judge:
     zone: Scope | None = None
     amendments: set[tuple[str, str]] = field(default_factory=set)  # (visit id, device)
     restated: set[str] = field(default_factory=set)  # visits whose signed content returns
+    #: new rows judged but not written yet (sync/bulk.py): lookups must see them
+    staged: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: reference rows looked up (a school, for each of its thousand children)
+    _known: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+    _last: tuple[str, str] = ("", "")
     at_hub: bool = False
 
     def __post_init__(self) -> None:
@@ -130,9 +136,15 @@ class Judge:
 
     # -- judging, inside the transaction, before each merge ------------------------------
 
-    def judge(self, entry: Change | Snapshot) -> None:
-        """Raises PackageRejected (a broken rule) or Conflicted (explained by concurrency)."""
+    def judge(self, entry: Change | Snapshot) -> dict[str, Any] | None:
+        """The row as stored here (None: absent), if the entry may be merged; raises
+        PackageRejected (a broken rule), Conflicted (explained by concurrency: keep it for
+        review) or Restate (the hub's signed content comes back)."""
         kind = changes.table_kind(entry.table)
+        # the row judged last has been merged since, and this one may change now
+        self._known.pop(self._last, None)
+        self._last = (entry.table, entry.row_id)
+        self._known.pop(self._last, None)
         current = changes.read_row(self.ws, entry.table, entry.row_id)
         logical = None if current is None else (
             changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])})
@@ -141,23 +153,27 @@ class Judge:
             raise Restate()
         incoming, stamp = _winning(entry, current)
         if not incoming:
-            return  # nothing would change: the merge only notes the conflicts
+            return current  # nothing would change: the merge only notes the conflicts
         after = {"id": entry.row_id, **(logical or {}), **incoming}
         if current is None and set(kind.field_names) - set(after):
             if isinstance(entry, Snapshot):
                 raise Conflicted()  # part of a row another device wrote: it resends it
-            return  # an edit of a row we do not hold: logged, not applied (merge)
+            return current  # an edit of a row we do not hold: logged, not applied (merge)
         self._references(kind, incoming, after, stamp)
-        if self.zone is not None:
-            self._authority(kind, entry, logical, after, stamp)
+        if self.zone is not None and self._senders(entry, current):
+            # (an attachment without owner is its creator's)
+            origin = {"origin_device": current["origin_device"] if current is not None
+                      else entry.device if isinstance(entry, Change) else entry.origin}
+            self._authority(kind, entry, logical and (logical | origin), after | origin, stamp)
         if after.get("deleted") and logical is not None and not logical["deleted"]:
             self._deletion(kind, logical, stamp)
-            return
+            return current
         if after.get("deleted"):
-            return  # a tombstone's fields are history, not judged again
+            return current  # a tombstone's fields are history, not judged again
         self._rules(kind, entry, logical, after, stamp)
         if entry.table == "schools" and self.zone is not None:
             self.zone.forget_schools()
+        return current
 
     def _signed_elsewhere(self, snap: Snapshot, current: Mapping[str, Any],
                           logical: Mapping[str, Any]) -> bool:
@@ -176,6 +192,15 @@ class Judge:
             return any(logical.get(f) != v for f, (v, _) in snap.fields.items())
         part = rules.VISIT_PARTS.get(changes.table_kind(snap.table).name)
         return bool(part and part != "id" and snap.fields[part][0] in self.restated)
+
+    def _senders(self, entry: Change | Snapshot, current: Mapping[str, Any] | None) -> bool:
+        """Does the entry carry a winning write of the sending device (not only this hub's
+        own writes coming back after a restore)? Only those are judged for authority."""
+        if isinstance(entry, Change):
+            return True
+        return any(Stamp.parse(s).device == self.sender
+                   for f, (_, s) in entry.fields.items()
+                   if current is None or s > changes.field_version(current, f))
 
     def _references(self, kind: entities.Kind, incoming: Mapping[str, Any],
                     after: Mapping[str, Any], stamp: str) -> None:
@@ -240,7 +265,7 @@ class Judge:
                 raise Conflicted()  # signed content changes only by amendment, not a resend
             token = rules.AS_STATE.set(True)
             try:
-                entities.validate_record(kind.name, record, self._lookup)
+                entities.check_record(kind.name, record, self._lookup)
             except entities.RecordInvalid as exc:
                 self._broken(kind, after, stamp, exc)
             finally:
@@ -260,7 +285,7 @@ class Judge:
                     f"更正不能修改{'、'.join(kind.field(k).label for k in sorted(moved))}"))
         tokens = [(var, var.set(True)) for var in contexts]
         try:
-            entities.validate_record(kind.name, record, self._lookup)
+            entities.check_record(kind.name, record, self._lookup)
         except entities.RecordInvalid as exc:
             self._broken(kind, after, stamp, exc)
         finally:
@@ -349,10 +374,18 @@ class Judge:
 
     def _lookup(self, kind_name: str, record_id: str) -> dict[str, Any] | None:
         kind = entities.kind(kind_name)
+        key = (kind.table, record_id)
+        waiting = self.staged.get(key)
+        if waiting is not None:
+            return dict(waiting)
+        if key in self._known:
+            found = self._known[key]
+            return None if found is None else dict(found)
         row = changes.read_row(self.ws, kind.table, record_id)
-        if row is None or row["deleted"]:
-            return None
-        return changes.from_sql(kind, row)
+        record = None if row is None or row["deleted"] else changes.from_sql(kind, row)
+        if kind.table in REFERENCE_TABLES:
+            self._known[key] = record
+        return None if record is None else dict(record)
 
     def _reject(self, code: str, message: str) -> None:
         who = identity.device_name(self.ws, self.sender)
