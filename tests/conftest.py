@@ -19,9 +19,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if not os.environ.get("LANG"):
     os.environ["LANG"] = "C.UTF-8"
 
+from hypothesis import settings
+
 from wushan_desk.domain import ids
 from wushan_desk.services import records, workspace
 from wushan_desk.store.workspace import Workspace, open_workspace
+
+# Property tests: `HYPOTHESIS_PROFILE=slow` runs thousands of examples where a test
+# does not fix its own number (the sync convergence property reads it too).
+settings.register_profile("slow", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # --- in CI a skipped test is a failure, unless it is allowed here -----------------------
 
@@ -36,6 +43,12 @@ _skipped: list[str] = []
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A whole module skipped while collecting (`pytest.importorskip` at its top)."""
+    if report.skipped:
         _skipped.append(report.nodeid)
 
 
