@@ -18,8 +18,10 @@ may use it.
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import stat
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,15 +41,69 @@ REPLACE_PAUSE_S = 0.1
 _IN_USE_WINERRORS = frozenset({5, 32, 33})
 
 
+#: A temporary file this old beside its target was left by a crash or a pulled stick.
+STALE_PARTIAL_S = 3600
+
+#: Databases this process has open (store/workspace notes each one). Code that opens
+#: and closes a file of theirs with plain open() would drop the locks SQLite holds on
+#: it (POSIX locks belong to the process, not to the handle) and a write could corrupt it.
+_open_databases: dict[str, int] = {}  # real path -> connections open
+_DATABASE_SUFFIXES = (".wsdb", ".wsdb-wal", ".wsdb-shm", ".wsdb-journal", ".sqlite",
+                      ".sqlite3", ".db")
+_JOURNALS = ("", "-wal", "-shm", "-journal")
+
+
+def note_database(path: Path, is_open: bool) -> None:
+    """Remember (or forget) a database this process has open."""
+    real = os.path.realpath(path)
+    count = _open_databases.get(real, 0) + (1 if is_open else -1)
+    if count > 0:
+        _open_databases[real] = count
+    else:
+        _open_databases.pop(real, None)
+
+
+def is_database(path: Path) -> bool:
+    """A workspace (or its journal), or a database this process holds: never to be read
+    or written as an ordinary file. Decided from the name and identity, not by opening."""
+    if path.name.lower().endswith(_DATABASE_SUFFIXES):
+        return True
+    real = os.path.realpath(path)
+    for db in list(_open_databases):
+        for journal in _JOURNALS:
+            if real == db + journal:
+                return True
+            try:
+                if os.path.samefile(path, db + journal):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def refuse_database(path: Path) -> None:
+    """ValidationError when `path` is a workspace file (chosen by mistake)."""
+    if is_database(path):
+        raise ValidationError(
+            f"{path.name} 是工作区（数据库）文件，不能在这里读取或覆盖。请选择别的文件。")
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
     """Call `write(file)` on a temporary file beside `path`, then move it to `path`.
 
-    On any failure the temporary file is removed and the error (OSError for a full disk
-    or a vanished drive) propagates for the caller to explain; `path` is untouched.
+    The temporary name is unique (two programs writing the same target never share it);
+    what a crash or a pulled stick left beside the target is removed. On any failure the
+    temporary file is removed and the error (OSError for a full disk or a vanished drive)
+    propagates for the caller to explain; `path` is untouched. A workspace is refused.
     """
-    partial = path.with_name(path.name + ".partial")  # a stale one (pulled stick) is reused
+    if not path.name or path.is_dir():
+        raise ValidationError(f"“{path}”是文件夹，请给出要写入的文件名（例如 报告.pdf）。")
+    refuse_database(path)
+    _remove_stale_partials(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
+    partial = Path(name)
     try:
-        with partial.open("wb") as fh:
+        with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -56,6 +112,22 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
         partial.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def _remove_stale_partials(path: Path) -> None:
+    """Temporary files of earlier writes of `path` that a crash left behind."""
+    legacy = path.with_name(path.name + ".partial")  # the fixed name older versions used
+    legacy.unlink(missing_ok=True)
+    try:
+        leftovers = list(path.parent.glob(glob.escape(path.name) + ".*.partial"))
+    except OSError:
+        return
+    for old in leftovers:
+        try:
+            if time.time() - old.stat().st_mtime > STALE_PARTIAL_S:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def replace(source: Path, target: Path) -> None:
@@ -124,8 +196,13 @@ def free_path(folder: Path, name: str) -> Path:
 
 
 def _replaceable(path: Path) -> bool:
-    """Can this file be replaced now? Opening it for appending is refused on Windows
-    while another program holds it without write sharing (what a PDF viewer does)."""
+    """Can this file be replaced now? On Windows, opening it for appending is refused
+    while another program holds it without write sharing (what a PDF viewer does);
+    elsewhere a rename always replaces it. A workspace never is."""
+    if is_database(path) or not is_regular_file(path):
+        return False
+    if os.name != "nt":
+        return True
     try:
         with path.open("ab"):
             return True
@@ -141,6 +218,7 @@ def read_limited(path: Path, max_bytes: int, too_big: str) -> bytes:
         raise ValidationError(f"找不到文件：{path}")
     if not is_regular_file(path):
         raise ValidationError(f"{path} 不是普通文件（可能是文件夹、设备或管道），不能读取。")
+    refuse_database(path)
     try:
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)

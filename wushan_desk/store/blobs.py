@@ -64,6 +64,8 @@ def store_file(files_dir: Path, source: Path, max_bytes: int) -> tuple[str, int]
     """Copy `source` into the store (once per content); returns (sha256, size)."""
     if not files.is_regular_file(source):
         raise WorkspaceError(f"{source.name} 不是普通文件（或已无法读取），不能作为附件。")
+    if files.is_database(source):
+        raise WorkspaceError(f"{source.name} 是工作区（数据库）文件，不能作为附件。")
     try:
         size = source.stat().st_size
     except OSError as exc:

@@ -17,7 +17,8 @@ def sqlite_uri(path: PurePath, **query: str) -> str:
     text = path.as_posix()  # /home/..., C:/Users/..., or //server/share/...
     if isinstance(path, PureWindowsPath) and not text.startswith("//"):
         text = "/" + text
-    uri = "file://" + quote(text, safe="/:")
+    # a name that is not valid UTF-8 (Linux allows any bytes) keeps its bytes
+    uri = "file://" + quote(text, safe="/:", errors="surrogateescape")
     if query:
         uri += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
     return uri

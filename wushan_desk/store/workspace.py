@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wushan_desk import files
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
 from wushan_desk.store import migrations
 from wushan_desk.store.errors import (
@@ -61,6 +62,7 @@ class Workspace:
     _depth: int = field(default=0, init=False)
     _persisted_hlc: str | None = field(default=None, init=False)
     _db: Any = field(default=None, init=False)
+    _closed: bool = field(default=False, init=False)
 
     @property
     def device_id(self) -> str:
@@ -212,7 +214,13 @@ class Workspace:
             ws.close()
 
     def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            files.note_database(self.path, is_open=False)
         self.conn.close()
+
+    def __post_init__(self) -> None:
+        files.note_database(self.path, is_open=True)
 
 
 def _busy_or(exc: BaseException) -> BaseException:

@@ -450,6 +450,12 @@ def read_header(path: Path) -> tuple[Header, bytes, bytes, int]:
 
 
 def _open_source(path: Path) -> IO[bytes]:
+    """A package file, opened for reading; a pipe or device (which would block or never
+    end) and a workspace (whose locks a plain open would disturb) are refused unread."""
+    if path.exists() and not files.is_regular_file(path):
+        raise _rejected("unreadable", "不是普通文件（可能是文件夹、设备或管道）")
+    if files.is_database(path):
+        raise _rejected("not-a-package", "这是工作区（数据库）文件")
     try:
         return path.open("rb")
     except OSError as exc:
