@@ -130,3 +130,46 @@ def test_a_name_that_is_not_utf8_is_checked_not_crashed(tmp_path: Path, capsys) 
     assert run(capsys, "demo", "--db", str(odd), "--scale", "0.01")[0] == 0
     code, out, err = run(capsys, "check", "--db", str(odd))
     assert code == 0 and json.loads(out)["ok"], err
+
+
+def test_two_hub_inits_on_one_new_file(tmp_path: Path) -> None:
+    """Both start at once: exactly one makes the hub, the other is refused plainly."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "hub.wsdb"
+    command = [sys.executable, "-m", "wushan_desk", "hub", "init", "--db", str(db),
+               "--name", "县级中心库"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outcomes = sorted((p.wait(120), p.stderr.read()) for p in runs)  # type: ignore[union-attr]
+    (first, _), (second, message) = outcomes
+    assert first == 0 and second in (3, 4), outcomes
+    assert "[unexpected]" not in message
+
+
+def test_an_empty_file_is_claimed_only_when_abandoned(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "hub.wsdb"
+    db.touch()  # another program's creation, just begun
+    assert run(capsys, "hub", "init", "--db", str(db), "--name", "县级中心库")[0] == 3
+    old = os.stat(db).st_mtime - 3600
+    os.utime(db, (old, old))  # left by a crash an hour ago
+    assert run(capsys, "hub", "init", "--db", str(db), "--name", "县级中心库")[0] == 0
+
+
+@pytest.mark.parametrize("name", ["", "   ", "中心\x07库", "名" * 41])
+def test_a_bad_name_makes_no_workspace(tmp_path: Path, capsys, name: str) -> None:
+    db = tmp_path / "hub.wsdb"
+    code, _, err = run(capsys, "hub", "init", "--db", str(db), "--name", name)
+    assert code == 3 and "名称" in err and "[unexpected]" not in err
+    assert not db.exists()
+
+
+def test_a_device_that_could_not_write_its_request_leaves_nothing(tmp_path: Path,
+                                                                 capsys) -> None:
+    db, blocked = tmp_path / "dev.wsdb", tmp_path / "不是文件夹"
+    blocked.write_text("占位")
+    code, _, err = run(capsys, "device", "init", "--db", str(db), "--name", "设备",
+                       "--out", str(blocked))
+    assert code in (1, 3) and "[unexpected]" not in err
+    assert not db.exists()

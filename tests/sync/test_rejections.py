@@ -117,3 +117,34 @@ def test_oversized_member_is_refused(net: Network, monkeypatch, capsys) -> None:
     assert main(["sync", "import", str(package), "--db", str(net.path(HUB))]) == 3
     assert "oversized-member" in capsys.readouterr().err
     assert digest(net.path(HUB)) == before
+
+
+def test_a_device_revoked_while_its_package_is_read_is_refused(net: Network, monkeypatch,
+                                                                capsys) -> None:
+    """The revocation is checked again under the write lock: a county officer revoking
+    the laptop in the GUI while the import reads its package still keeps it out."""
+    from wushan_desk.store.workspace import open_workspace
+
+    with net.open("dev0") as ws:
+        sid = sorted(r["id"] for r in records.iter_records(ws, "student"))[0]
+    with net.open(HUB) as hub:
+        before = records.get(hub, "student", sid)["class_name"]
+    package = dev0_package(net)  # sets that student's class to 4班
+    read = importer._screened_lines
+
+    def revoked_meanwhile(ws, *args, **kwargs):
+        result = read(ws, *args, **kwargs)
+        other = open_workspace(net.path(HUB), create=False)  # another program
+        try:
+            sync.revoke(other, net.ids["dev0"])
+        finally:
+            other.close()
+        return result
+
+    monkeypatch.setattr(importer, "_screened_lines", revoked_meanwhile)
+    assert main(["sync", "import", str(package), "--db", str(net.path(HUB))]) == 3
+    (summary,) = json.loads(capsys.readouterr()[0])["packages"]
+    assert summary["code"] == "revoked-sender"
+    assert before != "4班"
+    with net.open(HUB) as hub:
+        assert records.get(hub, "student", sid)["class_name"] == before

@@ -103,7 +103,7 @@ def build_demo(
     except BaseException as exc:
         ws.close()
         if created and not isinstance(exc, NotEmpty):
-            _remove_workspace(path)
+            workspace.remove_files(path)
         raise
     ws.close()
     return DemoSummary(path, time.perf_counter() - started, counts)
@@ -124,9 +124,6 @@ def _refuse_if_not_empty(ws: Workspace) -> None:
             )
 
 
-def _remove_workspace(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------- the plan

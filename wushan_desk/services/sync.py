@@ -34,36 +34,40 @@ def hub_init(path: Path, name: str) -> dict[str, str]:
     """Create the county hub workspace with its key pair; returns its id and fingerprint."""
     ws = workspace_service.create(path, "hub", name)
     try:
-        templates.ensure_builtin_templates(ws)  # the county's checklists, pushed to devices
-        keys = _new_keys(ws)
-        records.put(
-            ws,
-            "device",
-            {
-                "id": ws.device_id,
-                "name": name,
-                "role": "hub",
-                "sign_public_key": keys.public().sign,
-                "encrypt_public_key": keys.public().encrypt,
-            },
-        )
-        return {
-            "device_id": ws.device_id,
-            "fingerprint": identity.suite().fingerprint(keys.public()),
-        }
-    finally:
-        ws.close()
+        with ws.transaction():
+            templates.ensure_builtin_templates(ws)  # the county's checklists, for devices
+            keys = _new_keys(ws)
+            records.put(
+                ws,
+                "device",
+                {
+                    "id": ws.device_id,
+                    "name": ws.state("name"),
+                    "role": "hub",
+                    "sign_public_key": keys.public().sign,
+                    "encrypt_public_key": keys.public().encrypt,
+                },
+            )
+    except BaseException:
+        workspace_service.discard(ws)  # no half-made hub left behind
+        raise
+    ws.close()
+    return {"device_id": ws.device_id, "fingerprint": identity.suite().fingerprint(keys.public())}
 
 
 def device_init(path: Path, name: str, out_dir: Path) -> Path:
     """Create a centre device workspace awaiting enrolment; writes its request file."""
     ws = workspace_service.create(path, "centre", name, reference=False)
     try:
-        _new_keys(ws)
-        ws.set_state("enrolled", "0")
-        return write_request(ws, out_dir)
-    finally:
-        ws.close()
+        with ws.transaction():
+            _new_keys(ws)
+            ws.set_state("enrolled", "0")
+        request = write_request(ws, out_dir)
+    except BaseException:
+        workspace_service.discard(ws)  # no half-made device left behind
+        raise
+    ws.close()
+    return request
 
 
 def write_request(ws: Workspace, out_dir: Path) -> Path:
@@ -125,24 +129,25 @@ def hub_enrol(
     """Enrol the device that wrote `request_path` into `centre`; writes its enrolment package."""
     _require_role(ws, "hub", "只有县级中心库可以登记设备。")
     request = read_request(request_path)
-    centre_id = find_centre(ws, centre)
     public = crypto.PublicKeys(**request["keys"])
-    existing = identity.device_row(ws, request["device_id"])
-    if existing and existing["sign_public_key"] not in (None, public.sign):
-        raise PackageRejected("该设备编号已用另一套密钥登记过，拒绝登记。", "key-mismatch")
-    records.put(
-        ws,
-        "device",
-        {
-            "id": request["device_id"],
-            "name": request["name"],
-            "role": "centre",
-            "centre_id": centre_id,
-            "sign_public_key": public.sign,
-            "encrypt_public_key": public.encrypt,
-            "revoked": False,
-        },
-    )
+    with ws.transaction():  # checked and registered under one write lock
+        centre_id = find_centre(ws, centre)
+        existing = identity.device_row(ws, request["device_id"])
+        if existing and existing["sign_public_key"] not in (None, public.sign):
+            raise PackageRejected("该设备编号已用另一套密钥登记过，拒绝登记。", "key-mismatch")
+        records.put(
+            ws,
+            "device",
+            {
+                "id": request["device_id"],
+                "name": request["name"],
+                "role": "centre",
+                "centre_id": centre_id,
+                "sign_public_key": public.sign,
+                "encrypt_public_key": public.encrypt,
+                "revoked": False,
+            },
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     written = exporter.export_to(
         ws, request["device_id"], out_dir, enrolment=True, progress=progress
@@ -187,6 +192,8 @@ def device_join(
         raise PackageRejected("本机已经加入县级中心库，不能重复加入。", "already-enrolled")
 
     def joined(ws: Workspace, header: Any) -> None:
+        if ws.state("enrolled") == "1":  # another program joined meanwhile
+            raise PackageRejected("本机已经加入县级中心库，不能重复加入。", "already-enrolled")
         receipts.incarnation(ws)  # this device's first lifetime begins
         device = identity.device_row(ws, ws.device_id) or {}
         ws.set_state("hub_id", header.sender)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk import paths
-from wushan_desk.domain import clock
+from wushan_desk.domain import clock, text
+from wushan_desk.domain.errors import ValidationError
 from wushan_desk.store.workspace import Workspace, open_workspace
 
 ROLE_LABELS = {"demo": "演示工作区", "hub": "县教委（中心库）", "centre": "督导中心设备"}
@@ -58,19 +59,54 @@ def ensure_reference(ws: Workspace) -> None:
         changes.insert_many(ws, "townships", missing)
 
 
+#: Longest name of a workspace (a hub, a centre's laptop): it heads reports and file names.
+MAX_NAME = 40
+
+
+def clean_name(name: str) -> str:
+    """A workspace's name as stored: one line of visible text, not empty, not too long."""
+    try:
+        cleaned = text.clean(name or "", multiline=False).strip()
+    except ValidationError as exc:
+        raise ValidationError(f"名称{exc.message}", "name") from None
+    if not cleaned:
+        raise ValidationError("名称不能为空，请填写（例如“骡坪督导中心-1”）。", "name")
+    if len(cleaned) > MAX_NAME:
+        raise ValidationError(f"名称不能超过 {MAX_NAME} 个字（现在 {len(cleaned)} 个）。", "name")
+    return cleaned
+
+
 def create(path: str | Path, role: str, name: str, *, reference: bool = True) -> Workspace:
     """Make a new workspace file, by default with the county's reference data.
 
     A centre device is created without it: its reference data comes from the hub in
-    the enrolment package. Refuses to overwrite an existing file.
+    the enrolment package. Refuses to overwrite an existing file; a bad name is refused
+    before anything is made, and a failure while making it leaves no file behind.
     """
+    name = clean_name(name)
     ws = open_workspace(path, new=True)
-    with ws.transaction():
-        ws.set_state("role", role)
-        ws.set_state("name", name)
-        if reference:
-            ensure_reference(ws)
+    try:
+        with ws.transaction():
+            ws.set_state("role", role)
+            ws.set_state("name", name)
+            if reference:
+                ensure_reference(ws)
+    except BaseException:
+        discard(ws)
+        raise
     return ws
+
+
+def discard(ws: Workspace) -> None:
+    """Close and delete a workspace this program has just made (creation failed)."""
+    ws.close()
+    remove_files(ws.path)
+
+
+def remove_files(path: Path) -> None:
+    """A workspace file and its SQLite journals."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

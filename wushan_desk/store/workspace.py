@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 import uuid
@@ -278,7 +279,8 @@ def open_workspace(
 def _claim(path: Path) -> None:
     """Create `path` empty with O_EXCL: only one program can make a new workspace there.
 
-    An empty file left by an interrupted creation may be claimed again.
+    An empty file left by an interrupted creation may be claimed again once it is
+    `CLAIM_STALE_S` old (a younger one is another program's creation under way).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -286,9 +288,20 @@ def _claim(path: Path) -> None:
         return
     except FileExistsError:
         pass
-    if path.is_file() and path.stat().st_size == 0 and not _sidecars(path):
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    abandoned = (info is not None and stat.S_ISREG(info.st_mode) and info.st_size == 0
+                 and time.time() - info.st_mtime > CLAIM_STALE_S and not _sidecars(path))
+    if abandoned:
+        os.utime(path)  # ours now: a second late claimer sees it young again
         return
     raise WorkspaceExists(f"{path} 已存在，不会覆盖。请换一个文件名或先移走原文件。")
+
+
+#: An empty workspace file younger than this is another program's creation under way.
+CLAIM_STALE_S = 60
 
 
 def _sidecars(path: Path) -> bool:

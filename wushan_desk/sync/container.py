@@ -142,6 +142,9 @@ def _rejected(code: str, detail: str = "") -> PackageRejected:
     return PackageRejected(_MESSAGES[code].format(detail=detail), code)
 
 
+rejected = _rejected  # for the importer's checks made again under the write lock
+
+
 _MESSAGES = {
     "unreadable": "无法读取同步包文件（{detail}）。请检查U盘或文件路径后重试。",
     "not-a-package": "所选文件不是同步包（{detail}）。请选择由本软件导出的同步包文件。",

@@ -252,6 +252,9 @@ def _apply(
     stats = MergeStats()
     try:
         with ws.transaction():
+            if header.kind != "enrolment" and identity.is_revoked(ws, header.sender):
+                # revoked after the package was opened: the check again, under the lock
+                raise container.rejected("revoked-sender", summary.sender_name or "")
             peer, arrival = receipts.on_arrival(
                 ws, sync_state.peer(ws, header.sender), header.package_id, manifest,
                 {line.seq: line.entry.stamp for line in lines

@@ -97,61 +97,66 @@ def _label(template: Mapping[str, Any]) -> str:
 def publish(ws: Workspace, template_id: str, on: dt.date | None = None) -> list[str]:
     """草稿 -> 已发布 (on `on`, default today). Returns the ids it retired (已停用): the
     version it supersedes and any older published version of the same name."""
-    template = get_template(ws, template_id)
-    if template["status"] != DRAFT:
-        raise ValidationError(f"{_label(template)}已是“{template['status']}”，不能再发布。")
-    if not template_items(ws, template_id):
-        raise ValidationError(f"{_label(template)}还没有检查项目，不能发布。")
-    same = _same_name(ws, template["name"])
-    newer = [t for t in same if t["status"] == PUBLISHED and t["version"] > template["version"]]
-    if newer:
-        raise ValidationError(
-            f"已发布了更新的{_label(newer[0])}，不能再发布较旧的第 {template['version']} 版。"
-        )
-    older = [t["id"] for t in same if t["status"] == PUBLISHED and t["id"] != template_id]
-    superseded = template["supersedes_id"] and records.get(ws, TEMPLATE, template["supersedes_id"])
-    if superseded and superseded["status"] == PUBLISHED and superseded["id"] not in older:
-        older.append(superseded["id"])
-    day = on or clock.today()
-    with ws.transaction():
+    with ws.transaction():  # checked and written under one write lock
+        template = get_template(ws, template_id)
+        if template["status"] != DRAFT:
+            raise ValidationError(f"{_label(template)}已是“{template['status']}”，不能再发布。")
+        if not template_items(ws, template_id):
+            raise ValidationError(f"{_label(template)}还没有检查项目，不能发布。")
+        same = _same_name(ws, template["name"])
+        newer = [t for t in same
+                 if t["status"] == PUBLISHED and t["version"] > template["version"]]
+        if newer:
+            raise ValidationError(
+                f"已发布了更新的{_label(newer[0])}，不能再发布较旧的第 {template['version']} 版。"
+            )
+        older = [t["id"] for t in same if t["status"] == PUBLISHED and t["id"] != template_id]
+        supersedes = template["supersedes_id"]
+        superseded = supersedes and records.get(ws, TEMPLATE, supersedes)
+        if superseded and superseded["status"] == PUBLISHED and superseded["id"] not in older:
+            older.append(superseded["id"])
+        day = on or clock.today()
         records.put(
             ws, TEMPLATE, {"id": template_id, "status": PUBLISHED, "published_on": day.isoformat()}
         )
         for old in older:
             records.put(ws, TEMPLATE, {"id": old, "status": RETIRED})
-    return older
+        return older
 
 _publish = publish  # for the functions whose `publish` flag hides it
 
 def new_version(ws: Workspace, template_id: str) -> str:
     """Copy a published (or retired) template as a 草稿 of the next version number of
     its name, superseding it; the original stays as it is until the copy is published."""
-    source = get_template(ws, template_id)
-    if source["status"] == DRAFT:
-        raise ValidationError(f"{_label(source)}还是草稿，可以直接修改，不需要另存为新版本。")
-    tpl = {key: source[key] for key in ("name", "template_kind", "default_deadline_days", "note")}
-    items = [{key: item[key] for key in ITEM_KEYS} for item in template_items(ws, template_id)]
-    return _create(
-        ws, tpl, items, version=_next_version(ws, source["name"]), supersedes_id=template_id
-    )
+    with ws.transaction():  # checked and written under one write lock
+        source = get_template(ws, template_id)
+        if source["status"] == DRAFT:
+            raise ValidationError(f"{_label(source)}还是草稿，可以直接修改，不需要另存为新版本。")
+        keys = ("name", "template_kind", "default_deadline_days", "note")
+        tpl = {key: source[key] for key in keys}
+        items = [{key: item[key] for key in ITEM_KEYS} for item in template_items(ws, template_id)]
+        return _create(
+            ws, tpl, items, version=_next_version(ws, source["name"]), supersedes_id=template_id
+        )
 
 
 def retire(ws: Workspace, template_id: str) -> None:
     """已发布 -> 已停用: no new visit can use it (visits that used it keep it)."""
-    template = get_template(ws, template_id)
-    if template["status"] == RETIRED:
-        return
-    if template["status"] == DRAFT:
-        raise ValidationError(f"{_label(template)}是草稿，还没有发布，不需要停用。")
-    records.put(ws, TEMPLATE, {"id": template_id, "status": RETIRED})
+    with ws.transaction():  # checked and written under one write lock
+        template = get_template(ws, template_id)
+        if template["status"] == RETIRED:
+            return
+        if template["status"] == DRAFT:
+            raise ValidationError(f"{_label(template)}是草稿，还没有发布，不需要停用。")
+        records.put(ws, TEMPLATE, {"id": template_id, "status": RETIRED})
 
 def _create_next(
     ws: Workspace, tpl: dict[str, Any], items: list[dict[str, Any]], *, publish: bool
 ) -> str:
-    same = _same_name(ws, tpl["name"])
-    released = [t for t in same if t["status"] != DRAFT]
-    supersedes = max(released, key=lambda t: t["version"])["id"] if released else None
-    with ws.transaction():
+    with ws.transaction():  # checked and written under one write lock
+        same = _same_name(ws, tpl["name"])
+        released = [t for t in same if t["status"] != DRAFT]
+        supersedes = max(released, key=lambda t: t["version"])["id"] if released else None
         template_id = _create(
             ws, tpl, items, version=_next_version(ws, tpl["name"]), supersedes_id=supersedes
         )
@@ -171,46 +176,49 @@ def _create(
 ) -> str:
     """Validate the template and every item against the domain rules, then write the
     draft and its items in one transaction. Items must have passed `_item_problems`."""
-    template_id = template_id or str(uuid.uuid4())
-    record = {
-        "id": template_id,
-        "name": tpl["name"],
-        "template_kind": tpl["template_kind"],
-        "version": version,
-        "status": DRAFT,
-        "published_on": None,
-        "supersedes_id": supersedes_id,
-        "default_deadline_days": tpl.get("default_deadline_days"),
-        "note": tpl.get("note"),
-    }
-    lookup = records.lookup_for(ws)
-    problems, rows = [], []
-    try:
-        entities.validate_record(TEMPLATE, record, lookup)
-    except entities.RecordInvalid as exc:
-        problems += [e.message for e in exc.errors]
-
-    def pending(kind: str, record_id: str) -> Mapping[str, Any] | None:
-        return record if kind == TEMPLATE and record_id == template_id else lookup(kind, record_id)
-
-    lines = []
-    for position, item in enumerate(items, start=1):
-        line = {
-            "id": item_id(position) if item_id else str(uuid.uuid4()),
-            **{key: item.get(key) for key in ITEM_KEYS},
-            "template_id": template_id,
-            "position": position,
+    with ws.transaction():  # checked and written under one write lock
+        template_id = template_id or str(uuid.uuid4())
+        record = {
+            "id": template_id,
+            "name": tpl["name"],
+            "template_kind": tpl["template_kind"],
+            "version": version,
+            "status": DRAFT,
+            "published_on": None,
+            "supersedes_id": supersedes_id,
+            "default_deadline_days": tpl.get("default_deadline_days"),
+            "note": tpl.get("note"),
         }
+        lookup = records.lookup_for(ws)
+        problems, rows = [], []
         try:
-            entities.validate_record(ITEM, line, pending)
+            entities.validate_record(TEMPLATE, record, lookup)
         except entities.RecordInvalid as exc:
-            where = item.get("_row", position)
-            problems += [f"第 {where} {item.get('_unit', '项')}：{e.message}" for e in exc.errors]
-            rows.append(where)
-        lines.append(line)
-    if problems:
-        raise TemplateInvalid(problems, rows)
-    with ws.transaction():
+            problems += [e.message for e in exc.errors]
+
+        def pending(kind: str, record_id: str) -> Mapping[str, Any] | None:
+            if kind == TEMPLATE and record_id == template_id:
+                return record
+            return lookup(kind, record_id)
+
+        lines = []
+        for position, item in enumerate(items, start=1):
+            line = {
+                "id": item_id(position) if item_id else str(uuid.uuid4()),
+                **{key: item.get(key) for key in ITEM_KEYS},
+                "template_id": template_id,
+                "position": position,
+            }
+            try:
+                entities.validate_record(ITEM, line, pending)
+            except entities.RecordInvalid as exc:
+                where = item.get("_row", position)
+                unit = item.get("_unit", "项")
+                problems += [f"第 {where} {unit}：{e.message}" for e in exc.errors]
+                rows.append(where)
+            lines.append(line)
+        if problems:
+            raise TemplateInvalid(problems, rows)
         records.put_many(ws, TEMPLATE, [record])
         records.put_many(ws, ITEM, lines)
     return template_id
