@@ -59,3 +59,34 @@ def test_counter_overflow_borrows_a_millisecond() -> None:
     nxt = clock.now()
     assert (nxt.ms, nxt.counter) == (1001, 0)
     assert str(nxt) > str(Stamp(1000, 99_999, DEVICE))
+
+
+def test_moments_written_with_different_offsets_compare_by_time() -> None:
+    """A laptop set to UTC and one set to Beijing time write the same instant differently:
+    the later moment is the later time, not the larger text."""
+    from wushan_desk.domain import clock
+
+    utc_later = "2026-11-30T02:00:00+00:00"  # 10:00 in Wushan
+    beijing_earlier = "2026-11-30T09:30:00+08:00"
+    assert beijing_earlier > utc_later  # as text, the wrong way round
+    assert clock.latest([beijing_earlier, utc_later, None]) == utc_later
+    assert clock.latest([]) is None
+
+
+def test_the_ledger_lists_packages_by_time_whatever_their_offset(tmp_path) -> None:
+    import support
+
+    from wushan_desk.store import sync_state
+
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    try:
+        with ws.transaction():
+            for package_id, processed in (("a", "2026-11-30T09:30:00+08:00"),
+                                          ("b", "2026-11-30T02:00:00+00:00")):
+                sync_state.record_package(
+                    ws, package_id=package_id, direction="in", kind="sync", peer="p",
+                    created=processed, processed=processed, from_seq=1, to_seq=1, changes=0,
+                    files=0, status="applied", summary={}, file_name="x")
+        assert [r["package_id"] for r in sync_state.ledger(ws)] == ["b", "a"]
+    finally:
+        ws.close()

@@ -122,3 +122,20 @@ def test_a_second_window_on_the_same_workspace_is_refused(qtbot, styled_app, tmp
     finally:
         first.close()
         second.close()
+
+
+def test_a_second_window_by_another_spelling_of_the_path_is_refused(
+        qtbot, styled_app, tmp_path: Path, monkeypatch) -> None:
+    """A link (on Windows also an 8.3 short name) reaches the same workspace."""
+    path = tmp_path / "w.wsdb"
+    workspace.create(path, "demo", "测试").close()
+    alias = tmp_path / "别名.wsdb"
+    alias.symlink_to(path)
+    monkeypatch.setattr(dialogs, "show_problem", lambda *_a, **_k: None)
+    first, second = gui_app.Session(), gui_app.Session()
+    try:
+        assert first.open(path) == 0
+        assert second.open(alias) == 3 and second.window is None
+    finally:
+        first.close()
+        second.close()

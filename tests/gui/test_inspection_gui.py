@@ -211,20 +211,16 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
         editor.tabs.indexOf(editor.amendments))
     assert "7.5 → 8" in editor.amendments.item(0, 3).text()
 
-    # 打印 / 导出PDF through the report hook
-    assert visit_files.reports_available()  # the hook has landed
-    if visit_files.reports_available():
-        editor.export_pdf(tmp_path / "督导意见书.pdf")
-        qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
-        assert (tmp_path / "督导意见书.pdf").read_bytes().startswith(b"%PDF")
-        opened: list[Path] = []
-        monkeypatch.setattr(visit_files, "open_file", opened.append)
-        editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
-        qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
-        assert len(opened) == 1 and opened[0].name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
-        assert opened[0].read_bytes().startswith(b"%PDF")
-    else:
-        assert not editor.act_print.isEnabled() and "即将提供" in editor.act_print.toolTip()
+    # 打印 / 导出PDF
+    editor.export_pdf(tmp_path / "督导意见书.pdf")
+    qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
+    assert (tmp_path / "督导意见书.pdf").read_bytes().startswith(b"%PDF")
+    opened: list[Path] = []
+    monkeypatch.setattr(visit_files, "open_file", opened.append)
+    editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
+    qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
+    assert len(opened) == 1 and opened[0].name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
+    assert opened[0].read_bytes().startswith(b"%PDF")
 
     activate(qtbot, editor)
     qtbot.keyClick(editor.tabs, Qt.Key.Key_Escape)  # back to the list

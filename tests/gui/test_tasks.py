@@ -91,3 +91,85 @@ def test_errors_are_explained_in_the_users_terms() -> None:
     assert "磁盘" in full.why and full.todo
     odd = explain(KeyError("x"), "操作没有完成")
     assert "意外" in odd.why and "详细信息" in odd.todo and "KeyError" in odd.detail
+
+
+def _held_workspace(tmp_path):
+    """A workspace, its window's connection, and another program holding its write lock."""
+    import sqlite3
+
+    import support
+
+    from wushan_desk.store.workspace import open_workspace
+
+    db = tmp_path / "w.wsdb"
+    support.new_workspace(db).close()
+    ws = open_workspace(db, create=False, busy_ms=50)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return ws, holder
+
+
+def test_closing_waits_for_a_busy_workspace_and_says_so(qtbot, styled_app, tmp_path,
+                                                        monkeypatch) -> None:
+    """Typed changes are never dropped at exit: the window says what it waits for, the
+    events keep flowing, and the write lands once the other program is done."""
+    import support
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from wushan_desk.gui.widgets import background
+    from wushan_desk.services import records
+
+    monkeypatch.setattr(background, "QUIET_WAIT_S", 0.2)
+    monkeypatch.setattr(background, "RETRY_S", 0.05)
+    ws, holder = _held_workspace(tmp_path)
+    school = {"name": "新学校", "type": "小学", "township_id": support.township()}
+    background.writer_for(ws).submit(lambda w: records.put(w, "school", school))
+    seen: list[str] = []
+
+    def release() -> None:
+        boxes = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QProgressDialog) and w.isVisible()]
+        seen.extend(b.labelText() for b in boxes)
+        holder.execute("ROLLBACK")
+
+    QTimer.singleShot(600, release)
+    background.close_for(ws)
+    assert seen and "其他程序" in seen[0]
+    assert any(s["name"] == "新学校" for s in records.iter_records(ws, "school"))
+    ws.close()
+    holder.close()
+
+
+def test_the_user_may_give_up_unsaved_changes_after_a_second_question(
+        qtbot, styled_app, tmp_path, monkeypatch) -> None:
+    import support
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from wushan_desk.gui.widgets import background, dialogs
+
+    monkeypatch.setattr(background, "QUIET_WAIT_S", 0.2)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: asked.append(a[2]) or True)
+    ws, holder = _held_workspace(tmp_path)
+    school = {"name": "新学校", "type": "小学", "township_id": support.township()}
+    background.writer_for(ws).submit(lambda w: records_put(w, school))
+
+    def cancel() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QProgressDialog) and w.isVisible():
+                w.cancel()
+
+    QTimer.singleShot(500, cancel)
+    background.close_for(ws)  # returns: the user gave the change up
+    assert asked and "放弃" in asked[0]
+    holder.execute("ROLLBACK")
+    holder.close()
+    ws.close()
+
+
+def records_put(ws, school) -> None:
+    from wushan_desk.services import records
+
+    records.put(ws, "school", school)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Iterable
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,24 @@ def utc_iso() -> str:
 def stamp_text() -> str:
     """Now as 20261128-143005, for file names that must sort by time."""
     return now().strftime("%Y%m%d-%H%M%S")
+
+
+def parse(moment: str | None) -> dt.datetime | None:
+    """A stored ISO moment as an aware time (naive text read as county time): moments
+    written with different offsets compare correctly only this way, never as text."""
+    if not moment:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=county_zone())
+
+
+def latest(moments: Iterable[str | None]) -> str | None:
+    """The latest of some stored moments (by time, not by text)."""
+    known = [(when, m) for m in moments if m and (when := parse(m)) is not None]
+    return max(known)[1] if known else None
 
 
 def minutes(moment: str | dt.datetime | None, empty: str = "—") -> str:

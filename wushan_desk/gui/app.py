@@ -7,6 +7,7 @@ line's: 0 ok, 1 unexpected error, 3 the workspace was refused (nothing written).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -144,7 +145,8 @@ def _instance_lock(path: Path) -> QLockFile | None:
     Where no lock file can be made (a read-only folder) the workspace opens anyway:
     SQLite still keeps the file consistent.
     """
-    lock = QLockFile(str(path.with_name(path.name + ".window-lock")))
+    real = Path(os.path.realpath(path))  # one lock however the file is reached (a link)
+    lock = QLockFile(str(real.with_name(real.name + ".window-lock")))
     lock.setStaleLockTime(0)
     if lock.tryLock(0):
         return lock

@@ -286,7 +286,7 @@ def peer_rows(ws: Workspace) -> list[PeerRow]:
 def last_sync_text(ws: Workspace) -> str | None:
     """The latest export or import with any peer, for the status bar."""
     times = [t for p in sync.peers(ws) for t in (p.last_export, p.last_import) if t]
-    return when_text(max(times)) if times else None
+    return when_text(clock.latest(times)) if times else None
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,8 @@ def full_package_since(ws: Workspace, package_id: str | None, peer_id: str,
         return False
     row = ws.conn.execute(
         "SELECT 1 FROM sync_packages WHERE package_id = ? AND direction = 'out' AND peer = ? "
-        "AND kind = 'sync' AND processed >= ? AND json_extract(summary, '$.full') = 1",
+        "AND kind = 'sync' AND julianday(processed) >= julianday(?) "
+        "AND json_extract(summary, '$.full') = 1",
         (package_id, peer_id, since),
     ).fetchone()
     return row is not None
@@ -115,7 +116,7 @@ def ledger(ws: Workspace, limit: int = 500) -> list[dict[str, Any]]:
     cur = ws.conn.execute(
         "SELECT package_id, direction, kind, peer, created, processed, from_seq, to_seq, "
         "changes, files, status, summary, file_name FROM sync_packages "
-        "ORDER BY processed DESC LIMIT ?",
+        "ORDER BY julianday(processed) DESC, package_id LIMIT ?",  # by time, whatever offset
         (limit,),
     )
     return [r | {"summary": json.loads(r["summary"])} for r in changes.dict_rows(cur)]

@@ -46,11 +46,9 @@ from wushan_desk.gui.inspection.dialogs import (
     template_title,
 )
 from wushan_desk.gui.inspection.files import (
-    REPORTS_SOON,
     Row,
     VisitFiles,
     open_file,
-    reports_available,
 )
 from wushan_desk.gui.inspection.parts import (
     AMBER,
@@ -172,7 +170,6 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         layout.addWidget(self.tabs, 1)
 
     def _action_buttons(self) -> list[QWidget]:
-        ok, tip = reports_available(), REPORTS_SOON
         self.act_print = make_action(self, "打印", "Ctrl+P",
                                      "打印督导意见书（在 PDF 阅读器中预览后打印）")
         self.act_print_notice = make_action(self, "打印整改通知书", None, "打印整改通知书")
@@ -185,10 +182,6 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         buttons: list[QWidget] = []
         for main, extra in ((self.act_print, self.act_print_notice),
                             (self.act_export, self.act_export_notice)):
-            for action in (main, extra):
-                action.setEnabled(ok)
-                if not ok:
-                    action.setToolTip(tip)
             button = QToolButton(defaultAction=main, objectName="listButton",
                                  popupMode=QToolButton.ToolButtonPopupMode.MenuButtonPopup)
             menu = QMenu(button)

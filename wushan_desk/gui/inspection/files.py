@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import html
-import importlib.util
 import shutil
 import tempfile
 import uuid
@@ -35,8 +34,6 @@ from wushan_desk.services.session import Workspace
 
 PHOTO_LONG_SIDE = 1600
 PHOTO_QUALITY = 85
-REPORT_MODULE = "wushan_desk.services.inspection_report"
-REPORTS_SOON = "报表功能即将提供"
 REPORT_NAMES = {"inspection": "督导意见书", "rectification": "整改通知书"}
 
 Row = AnswerRow | CheckRow
@@ -57,10 +54,6 @@ def viewing_folder() -> Path:
 
 
 _VIEWING: Path | None = None
-
-
-def reports_available() -> bool:
-    return importlib.util.find_spec(REPORT_MODULE) is not None
 
 
 def downscale_job(sources: list[Path], folder: Path) -> Any:
@@ -212,8 +205,6 @@ class VisitFiles:
                    then: Any = None) -> None:
         """Render the document to `path` off the GUI thread, after the queued autosaves
         (the document must show what is on screen)."""
-        if not reports_available():
-            return
         self.task = None  # the report's task, once the autosaves are written
         self.save_now()
 

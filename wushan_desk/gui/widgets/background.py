@@ -180,11 +180,50 @@ def reader_for(ws: Workspace) -> SerialWorker:
     return _worker(ws, "read")
 
 
+#: Closing waits this long silently for queued writes before it says what it waits for.
+QUIET_WAIT_S = 1.0
+
+
 def close_for(ws: Workspace) -> None:
-    """Finish what is queued for `ws`, then stop its workers (before it closes)."""
+    """Finish what is queued for `ws`, then stop its workers (before it closes).
+
+    Nothing typed is dropped silently: while another program holds the workspace, a
+    window says so and keeps waiting (the events keep flowing, nothing freezes); only the
+    user can choose to give the unsaved changes up, after a second question."""
     for key in [k for k in _workers if k[0] == id(ws)]:
-        if not _workers.pop(key).close():
-            log.error("%s jobs still queued after 60 s when closing %s", key[1], ws.path)
+        worker = _workers.pop(key)
+        if not worker.drain(QUIET_WAIT_S) and not _wait_with_window(worker):
+            log.error("%s jobs given up by the user when closing %s", key[1], ws.path)
+            continue  # its thread finishes (or is dropped at exit) on its own
+        worker.close(timeout_s=5.0)
+
+
+def _wait_with_window(worker: SerialWorker) -> bool:
+    """Wait for the queued writes with a window that says why; False if the user chose
+    to give them up."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QProgressDialog
+
+    from wushan_desk.gui.widgets import dialogs
+
+    box = QProgressDialog("正在保存尚未写入的修改……\n工作区正被其他程序使用（例如正在导入同步包），"
+                          "它一结束就会写入。", "放弃这些修改", 0, 0)
+    box.setWindowTitle("正在保存")
+    box.setMinimumDuration(0)
+    box.show()
+    try:
+        while worker.pending:
+            QCoreApplication.processEvents()
+            time.sleep(0.05)
+            if box.wasCanceled():
+                if dialogs.confirm(None, "放弃修改", "放弃尚未保存的修改并关闭？",
+                                   "放弃", "这些修改将不会保存。"):
+                    return False
+                box.reset()
+                box.show()
+        return True
+    finally:
+        box.close()
 
 
 def close_all() -> None:
