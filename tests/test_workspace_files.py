@@ -173,3 +173,19 @@ def test_a_device_that_could_not_write_its_request_leaves_nothing(tmp_path: Path
                        "--out", str(blocked))
     assert code in (1, 3) and "[unexpected]" not in err
     assert not db.exists()
+
+
+@pytest.mark.parametrize("name", ["照片.exe", "说明.bat", "报告.pdf.js", "通知.lnk", "无扩展名"])
+def test_an_attachment_that_could_run_is_never_opened(fresh_ws, tmp_path: Path,
+                                                      name: str) -> None:
+    """Windows opens a file with the program its extension names: a package from another
+    laptop could carry 照片.exe. Only pictures, PDF, recordings and documents open."""
+    from wushan_desk.domain.errors import ValidationError
+
+    photo = attachments.add_bytes(fresh_ws, b"MZ\x90\x00", name)
+    with pytest.raises(ValidationError, match="不能直接打开"):
+        attachments.open_copy(fresh_ws, photo, tmp_path / "view")
+    view = tmp_path / "view"
+    assert not view.exists() or not any(view.iterdir())  # nothing left to double-click
+    ok = attachments.add_bytes(fresh_ws, b"\x89PNG", "现场.PNG")
+    assert attachments.open_copy(fresh_ws, ok, tmp_path / "view").suffix == ".PNG"

@@ -10,6 +10,7 @@ import mimetypes
 from pathlib import Path
 
 from wushan_desk import files
+from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import records
 from wushan_desk.store import blobs
 from wushan_desk.store.errors import WorkspaceError
@@ -72,14 +73,29 @@ def _record(
     return records.put(ws, "attachment", record).id
 
 
+#: What an attachment copy may be opened as: Windows starts whatever program the
+#: extension names, and a package from another laptop could name a file "照片.exe".
+VIEWABLE = frozenset({
+    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic",
+    ".pdf", ".ofd", ".txt",
+    ".mp3", ".m4a", ".wav", ".amr", ".aac", ".mp4", ".mov",
+    ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et",
+})
+
+
 def open_copy(ws: Workspace, attachment_id: str, folder: Path) -> Path:
     """A read-only copy of an attachment in `folder`, named with its extension, for the
     user to open in another program: Windows picks the program by the extension, and an
-    image editor saving over the copy cannot change the stored evidence."""
+    image editor saving over the copy cannot change the stored evidence. Only pictures,
+    PDF, recordings and office documents (VIEWABLE): never a program or a script."""
     source = path_of(ws, attachment_id)
     record = records.get(ws, "attachment", attachment_id) or {}
     original = Path(record.get("filename") or "附件")
     suffix = original.suffix or (mimetypes.guess_extension(record.get("mime") or "") or "")
+    if suffix.lower() not in VIEWABLE:
+        raise ValidationError(
+            f"附件“{original.name}”不是图片、PDF、录音或办公文档，为安全起见不能直接打开"
+            "（可能是程序或脚本）。如确需查看，请联系县教委技术人员。")
     folder.mkdir(parents=True, exist_ok=True)
     target = files.free_path(folder, files.safe_name(original.stem, suffix, fallback="附件"))
     files.write_atomic(target, lambda fh: fh.write(source.read_bytes()))
