@@ -225,3 +225,49 @@ def test_folders_with_uri_characters_open(tmp_path: Path) -> None:
 def test_a_device_file_is_refused_not_read(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="不是普通文件"):
         open_workspace(Path("/dev/zero"), create=False)
+
+
+def delete_school_elsewhere(db: Path, school: str, result: list[object]) -> None:
+    other = open_workspace(db, create=False, busy_ms=20_000)
+    try:
+        records.delete(other, "school", school)
+        result.append("deleted")
+    except Exception as exc:  # noqa: BLE001 - reported through the assertion
+        result.append(exc)
+    finally:
+        other.close()
+
+
+def test_a_reference_is_checked_against_what_is_stored_when_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`records put` of a student is validated while another program deletes the school:
+    the deletion waits for our write lock, so the student never lands in a school that
+    was deleted after the check."""
+    db = tmp_path / "w.wsdb"
+    ws = support.new_workspace(db)
+    school = support.add_school(ws)
+    result: list[object] = []
+    real = entities.validate_record
+    started: list[threading.Thread] = []
+
+    def validate_then_let_the_other_program_run(kind: str, *args: object) -> object:
+        clean = real(kind, *args)  # type: ignore[arg-type]
+        if kind == "student" and not started:
+            other = threading.Thread(target=delete_school_elsewhere, args=(db, school, result))
+            started.append(other)
+            other.start()
+            other.join(timeout=1.5)  # with the bug it deletes now; correctly it waits
+        return clean
+
+    monkeypatch.setattr(entities, "validate_record", validate_then_let_the_other_program_run)
+    student = records.put(ws, "student", support.student_record(school)).id
+    started[0].join(timeout=30)
+    assert result == ["deleted"]
+    student_seq, school_seq = (
+        ws.conn.execute("SELECT max(seq) FROM change_log WHERE tbl = ? AND row_id = ?",
+                        (table, row)).fetchone()[0]
+        for table, row in (("students", student), ("schools", school))
+    )
+    assert student_seq < school_seq  # written while the school existed, then it went
+    ws.close()
