@@ -9,6 +9,7 @@ Masks follow ui-guide.md: ID first 6 + last 4, bank card last 4, phone first 3 +
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -167,7 +168,13 @@ def parse_resident_id(text: str, *, today: dt.date | None = None) -> ResidentId:
     Raises ValidationError with a specific Chinese message for each kind of mistake.
     """
     number = _normalise(text)
-    today = today or clock.today()
+    return _parse_number(number, today or clock.today())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_number(number: str, today: dt.date) -> ResidentId:
+    """Parsed once per number and day: an import checks each ID a few times (its value,
+    then its agreement with the birth date and sex). Errors are not cached."""
     if len(number) == 18:
         return _parse_18(number, today)
     if len(number) == 15:

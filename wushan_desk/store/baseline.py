@@ -43,3 +43,52 @@ def raw_insert_rate(path: Path, rows: int = 100_000) -> float:
         return rows / (time.perf_counter() - start)
     finally:
         conn.close()
+
+
+def schema_insert_rate(path: Path, rows: int = 20_000) -> float:
+    """Rows/s of plain `executemany` of new students, with their change-log entries, into
+    a fresh workspace: the app's own tables, indexes and triggers, none of its Python.
+    What an import of new students can at best approach."""
+    from wushan_desk.store import changes
+    from wushan_desk.store.workspace import open_workspace
+
+    ws = open_workspace(path, new=True)
+    try:
+        township = ws.conn.execute("SELECT id FROM townships LIMIT 1").fetchone()
+        if township is None:  # a bare workspace: one township row is enough
+            changes.insert_many(ws, "counties", [{"id": _uid(0), "code": "500237",
+                                                  "name": "巫山县"}])
+            changes.insert_many(ws, "townships", [{"id": _uid(1), "county_id": _uid(0),
+                                                   "name": "巫峡镇", "kind": "镇"}])
+            township = (_uid(1),)
+        changes.insert_many(ws, "schools", [{"id": _uid(2), "name": "巫山县第一小学",
+                                             "type": "小学", "township_id": township[0]}])
+        kind = changes.table_kind("students")
+        names = ["id", "origin_device", "created_hlc", "hlc", "versions", "seq",
+                 *kind.field_names, "sort_key"]
+        start_seq = ws.conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+        log, data = [], []
+        for n in range(rows):
+            row_id, seq = _uid(100 + n), start_seq + 1 + n
+            stamp = f"{1_790_000_000_000 + n:013d}-00000-{_uid(9)}"
+            log.append((seq, "students", row_id, stamp, _uid(9), "upsert", "{}"))
+            values = {"name": "王小明", "sex": "男", "birth_date": "2015-03-01",
+                      "school_id": _uid(2), "grade": "三年级", "class_name": "2班",
+                      "special_groups": "[]"}
+            data.append((row_id, _uid(9), stamp, stamp, "{}", seq,
+                         *(values.get(f) for f in kind.field_names), "wang2 xiao3 ming2"))
+        start = time.perf_counter()
+        with ws.transaction():
+            ws.conn.executemany(
+                "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", log)
+            ws.conn.executemany(
+                f"INSERT INTO students ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})", data)
+        return rows / (time.perf_counter() - start)
+    finally:
+        ws.close()
+
+
+def _uid(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wushan_desk.domain import entities, text
+from wushan_desk.domain import entities
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.store import changes
 from wushan_desk.store.changes import Change
@@ -212,11 +212,7 @@ def _value_problem(spec: entities.FieldSpec, value: Any) -> str | None:
     elif spec.type == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif spec.type == "list":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "取值类型不对"
-        return next(filter(None, (text.problem(v, multiline=False) for v in value)), None)
-    else:
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            return "取值类型不对"
-        return text.problem(value, multiline=True)
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    else:  # the characters are the receiver's judge's to check (sync/judge.py screen)
+        ok = isinstance(value, str) and len(value) <= MAX_TEXT
     return None if ok else "取值类型不对"
