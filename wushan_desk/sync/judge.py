@@ -224,10 +224,11 @@ class Judge:
         if refusal is None:
             return
         was_in = None if before is None else in_zone(self.ws, self.zone, entry.table, before)
-        if isinstance(entry, Snapshot):
+        left = self._ever_in_zone(entry.table, entry.row_id)
+        if isinstance(entry, Snapshot) and left:
             raise Conflicted()  # a full resend may hold rows that left the zone: skip them
         if was_in is False and in_zone(self.ws, self.zone, entry.table, after) is False \
-                and self._ever_in_zone(entry.table, entry.row_id):
+                and left:
             raise Conflicted()  # it left the zone after the device's edit
         self._reject("out-of-zone", refusal)
 
