@@ -197,8 +197,11 @@ def test_a_package_with_a_control_character_is_refused(fresh_ws: Workspace) -> N
             "hlc": "1764000000000-00000-" + fresh_ws.device_id, "dev": fresh_ws.device_id,
             "op": "upsert", "base": {},
             "data": {"name": "学校", "type": "小学", "township_id": support.township()}}
+    from wushan_desk.sync.judge import Judge
+
     tables = frozenset(changes.synced_tables(fresh_ws))
-    payload.parse_entry(json.dumps(good), tables)
+    judge = Judge(fresh_ws, fresh_ws.device_id, from_device=False)  # the receiver's screen
+    judge.screen(payload.parse_entry(json.dumps(good), tables))
     bad = good | {"data": good["data"] | {"name": "学\u202e校"}}
-    with pytest.raises(payload.PayloadError):
-        payload.parse_entry(json.dumps(bad), tables)
+    with pytest.raises(ValueError, match="显示顺序"):
+        judge.screen(payload.parse_entry(json.dumps(bad), tables))

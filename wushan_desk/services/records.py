@@ -7,6 +7,7 @@ the form refuses is refused on the command line with the same Chinese message.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -207,9 +208,20 @@ def check_delete(ws: Workspace, kind_name: str, record: Mapping[str, Any]) -> No
         raise ValidationError(refusal + "。")
 
 
-#: Largest JSON-lines file `records put` reads (60,000 students take about 30 MB).
-MAX_JSONL_BYTES = 512 << 20
-#: Deepest nesting a line may have: records are flat, lists of text at most.
+#: Largest JSON-lines file `records put` reads: 60,000 students take about 30 MB.
+MAX_JSONL_BYTES = 64 << 20
+#: Longest line (one record) read: a record is under 2 KB; longer is a missing line break
+#: or a hostile file, refused before it is decoded or parsed.
+MAX_JSONL_LINE_BYTES = 1 << 20
+#: Most lines a file may have (blank ones included): a county's students or three years
+#: of aid records fit; a file of millions of "{}" would otherwise take gigabytes.
+MAX_JSONL_LINES = 200_000
+#: Most values a file may hold, counted before parsing as its commas and opening brackets
+#: (those inside text too: an upper bound): 60,000 students of 30 fields are 1.8 million.
+#: A parsed value takes 30 to 70 bytes, so "[]," (3 bytes) would grow 64 MB into 1.6 GB.
+MAX_JSONL_VALUES = 4_000_000
+#: Deepest nesting a line may have: records are flat, lists of text at most. Checked on
+#: the text before parsing, so json.loads never recurses deeper.
 _MAX_DEPTH = 20
 
 
@@ -217,12 +229,30 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Parse a JSON-lines file of records; every bad line is reported, then none is used.
 
     Raises ValidationError for a missing, unreadable, non-regular or oversized file
-    (never reading /dev/zero forever) and BatchInvalid listing each bad line by number.
+    (never reading /dev/zero forever) or one of too many lines or values, and
+    BatchInvalid listing each bad line by number (too long, not UTF-8, nested too deep,
+    not a JSON object).
     """
     data = _read_bounded(path)
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if lines > MAX_JSONL_LINES:
+        raise ValidationError(
+            f"{path.name} 有 {lines:,} 行，超过 {MAX_JSONL_LINES:,} 行，"
+            "请分成几个文件分批导入。"
+        )
+    values = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if values > MAX_JSONL_VALUES:
+        raise ValidationError(
+            f"{path.name} 的内容过多（约 {values:,} 个值，超过 {MAX_JSONL_VALUES:,} 个），"
+            "不像是记录文件；如确是记录，请分成几个文件分批导入。"
+        )
     found: list[dict[str, Any]] = []
     problems: list[tuple[int, str]] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    start = 0
+    for number in range(1, lines + 1):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        raw, start = data[start:end], end + 1  # one line at a time, never all at once
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM from Notepad
         if not raw.strip():
@@ -246,32 +276,58 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def _json_line(raw: bytes) -> dict[str, Any]:
-    """One line as a JSON object; ValueError with the Chinese reason otherwise."""
+    """One line as a JSON object; ValueError with the Chinese reason otherwise.
+
+    Length and nesting are checked before json.loads sees the line.
+    """
+    if len(raw) > MAX_JSONL_LINE_BYTES:
+        raise ValueError(
+            f"这一行超过 {MAX_JSONL_LINE_BYTES >> 20} MB（一条记录通常不到 2 KB），"
+            "可能少了换行或不是记录文件"
+        )
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("不是 UTF-8 编码的文字（请在记事本或 WPS 中另存为 UTF-8）") from None
+    if _depth(line) > _MAX_DEPTH:
+        raise ValueError(f"JSON 嵌套层次过深（超过 {_MAX_DEPTH} 层）")
     try:
         value = json.loads(line, parse_constant=_no_constant)
     except RecursionError:
-        raise ValueError("JSON 嵌套层次过深") from None
+        raise ValueError(f"JSON 嵌套层次过深（超过 {_MAX_DEPTH} 层）") from None
     except ValueError as exc:
         raise ValueError(f"不是有效的 JSON（{getattr(exc, 'msg', exc)}）") from None
     if not isinstance(value, dict):
         raise ValueError("应为一个 JSON 对象")
-    if _depth(value) > _MAX_DEPTH:
-        raise ValueError("JSON 嵌套层次过深")
     return value
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > _MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
+#: A JSON string (to skip: its brackets are text) or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+
+
+def _depth(line: str) -> int:
+    """How deep the brackets of a JSON text nest, outside its strings, without parsing it:
+    exact up to _MAX_DEPTH + 1 (where it stops), else a bound that is within _MAX_DEPTH.
+
+    A string runs to the next unescaped quote, as in JSON; an unterminated one is left to
+    json.loads (its brackets then count, so a broken line may be called too deep rather
+    than invalid: refused either way).
+    """
+    brackets = line.count("[") + line.count("{")
+    if brackets <= _MAX_DEPTH:
+        return brackets  # a flat record: no need to look closer
+    depth = deepest = 0
+    for token in _STRING_OR_BRACKET.finditer(line):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > _MAX_DEPTH:
+                break
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return deepest
 
 
 def _no_constant(name: str) -> Any:
