@@ -250,13 +250,13 @@ def template_from_xlsx(
 
 def _sheet_rows(path: Path) -> list[list[Any]]:
     """The cell values of the first sheet that has a header row (else the first sheet)."""
-    sheets = xlsx.read_sheets(
+    sheets = xlsx.read_sheets(  # stops at the sheet with the header: none read beyond
         path, xlsx.Limits(max_file_bytes=MAX_FILE_BYTES, max_rows=MAX_SHEET_ROWS,
-                          max_columns=MAX_SHEET_COLUMNS)
+                          max_columns=MAX_SHEET_COLUMNS),
+        accept=lambda rows: _find_header(rows) is not None,
     )
-    for rows in sheets:
-        if _find_header(rows) is not None:
-            return rows
+    if sheets and _find_header(sheets[-1]) is not None:
+        return sheets[-1]
     return sheets[0] if sheets else []
 
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
