@@ -40,6 +40,11 @@ def upgrade(db: Any) -> None:
     for name, type_, default in PEER_COLUMNS:
         peers.add_column(name, type_, not_null_default=default)
     db.execute("CREATE TABLE purging (tbl TEXT PRIMARY KEY) WITHOUT ROWID")
+    # rows a device holds that the hub's full package left out (a laptop restored from a
+    # copy made before the county moved them away): no longer its; purged once the hub
+    # has confirmed every edit made to them here (sync/zone_purge.py)
+    db.execute("CREATE TABLE scope_leavers (tbl TEXT NOT NULL, row_id TEXT NOT NULL, "
+               "PRIMARY KEY (tbl, row_id)) WITHOUT ROWID")
     db["change_log"].add_column("purged", int, not_null_default=0)
     tables = [row[0] for row in db.execute("SELECT name FROM sync_tables ORDER BY position")]
     for table in tables:

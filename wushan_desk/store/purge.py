@@ -55,3 +55,19 @@ def unsent_rows(ws: Workspace, rows: Iterable[tuple[str, str]], acked_seq: int) 
         if row:
             found.add(row_id)
     return found
+
+
+def set_leavers(ws: Workspace, rows: Iterable[tuple[str, str]]) -> None:
+    """Replace the rows noted as left out of this device's scope by the hub."""
+    ws.conn.execute("DELETE FROM scope_leavers")
+    ws.conn.executemany("INSERT OR IGNORE INTO scope_leavers (tbl, row_id) VALUES (?, ?)",
+                        list(rows))
+
+
+def leavers(ws: Workspace) -> set[tuple[str, str]]:
+    return {(r[0], r[1]) for r in ws.conn.execute("SELECT tbl, row_id FROM scope_leavers")}
+
+
+def forget_leavers(ws: Workspace, rows: Iterable[tuple[str, str]]) -> None:
+    """These rows are this device's after all (the hub sent them) or are gone."""
+    ws.conn.executemany("DELETE FROM scope_leavers WHERE tbl = ? AND row_id = ?", list(rows))

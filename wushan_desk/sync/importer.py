@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import (
     Cancelled,
     CancelledFn,
@@ -276,7 +277,8 @@ def _apply(
             summary.files = _store_files(ws, opened, manifest, dry_run)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
             summary.purged = zone_purge.after_import(
-                ws, peer.acked_seq, {line.entry.table for line in lines})
+                ws, peer.acked_seq, {(line.entry.table, line.entry.row_id) for line in lines},
+                full=bool(manifest.get("full")) and not judge.from_device)
             if arrival.we_went_back:  # this workspace was restored: everything goes out again
                 receipts.begin_new_lifetime(ws)
             _fill(summary, stats)
@@ -395,10 +397,13 @@ def _manifest(opened: container.OpenedPackage) -> dict[str, Any]:
         texts = (receipt.get("at"), receipt.get("incarnation"), receipt.get("stamp"),
                  receipt.get("full_received"), manifest.get("incarnation"), head.get("stamp"),
                  manifest.get("made"))
+        stamps = (receipt.get("incarnation"), receipt.get("stamp"), manifest.get("incarnation"),
+                  head.get("stamp"), manifest.get("made"))
         if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
                 and all(isinstance(t, str | None) and len(t or "") <= 200 for t in texts) \
+                and all(s is None or Stamp.parse(s) for s in stamps) \
                 and isinstance(manifest.get("full", False), bool):
             return dict(manifest)
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         pass
     raise PackageRejected("同步包的清单（manifest）格式不对。请让对方重新导出。", "bad-entry")

@@ -140,8 +140,13 @@ def _take_receipt(ws: Workspace, peer: Peer, receipt: Mapping[str, Any]) -> tupl
     """The sender's word on how much of our log it holds: trusted only if the number it
     names is ours, in this lifetime, with the same stamp. A lower number than before is
     believed too (the sender lost some of ours: they go out again)."""
-    about = receipt.get("incarnation")
-    if about and about != incarnation(ws):
+    about, mine = receipt.get("incarnation"), incarnation(ws)
+    if about and about > mine:
+        # the peer knew a later life of ours: this one went back; the next one must sort
+        # after that later one, whatever this laptop's clock says now
+        ws.clock.observe(about)
+        return peer, True
+    if about and about != mine:
         return peer, False  # about an earlier life of ours: nothing to learn
     seq, stamp = int(receipt.get("received_seq") or 0), receipt.get("stamp")
     if seq > changes.last_seq(ws) or (seq and stamp and sync_state.stamp_at(ws, seq) != stamp):

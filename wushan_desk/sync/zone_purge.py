@@ -13,7 +13,6 @@ would be lost): the purge waits, whole, until the hub's receipt covers it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from wushan_desk.domain import entities
@@ -26,30 +25,48 @@ MOVES = frozenset({"schools", "centre_townships", "devices", *SCOPE_FIELDS})
 PENDING_KEY = "zone_purge_pending"
 
 
-def after_import(ws: Workspace, acked_seq: int, tables: Iterable[str]) -> int:
+def after_import(ws: Workspace, acked_seq: int, rows: set[tuple[str, str]], full: bool) -> int:
     """Purge what left this device's zone, if the import could have moved anything (or a
-    purge is waiting); returns the rows purged. Call inside the import's transaction."""
+    purge is waiting); returns the rows purged. `rows` are the (table, id) the package
+    carried; a `full` one from the hub is its whole scope: any other row held here is no
+    longer this device's. Call inside the import's transaction."""
     if ws.state("role") != "centre" or ws.state("enrolled") != "1":
         return 0
-    if not (MOVES & set(tables)) and ws.state(PENDING_KEY) != "1":
+    if full:
+        purge.set_leavers(ws, _held(ws) - rows)
+    else:
+        purge.forget_leavers(ws, rows)  # sent again: in scope after all
+    left_out = purge.leavers(ws)
+    tables = {table for table, _ in rows}
+    if not (MOVES & tables) and ws.state(PENDING_KEY) != "1" and not left_out:
         return 0
-    leaving = outside_zone(ws, device_scope(ws, ws.device_id))
+    leaving = outside_zone(ws, device_scope(ws, ws.device_id), left_out)
     if purge.unsent_rows(ws, leaving, acked_seq):
         ws.set_state(PENDING_KEY, "1")  # the hub has not confirmed an edit to them yet
         return 0
     ws.set_state(PENDING_KEY, "0")
+    purge.forget_leavers(ws, left_out)
     return purge.purge_rows(ws, leaving)
 
 
-def outside_zone(ws: Workspace, zone: Scope) -> list[tuple[str, str]]:
-    """(table, id) of every row the zone does not contain, children before parents."""
+def _held(ws: Workspace) -> set[tuple[str, str]]:
+    """Every row of the zone-scoped tables held here."""
+    return {(t, r[0]) for t in changes.synced_tables(ws) if t not in REFERENCE_TABLES
+            for r in ws.conn.execute(f"SELECT id FROM {t}")}
+
+
+def outside_zone(ws: Workspace, zone: Scope,
+                 left_out: set[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """(table, id) of every row the zone does not contain (or the hub left out), and the
+    rows that depend on them, children before parents."""
+    left_out = left_out or set()
     order = [t for t in changes.synced_tables(ws) if t not in REFERENCE_TABLES]
     kept: dict[str, set[str]] = {t: set() for t in order}
     out: list[tuple[str, str]] = []
     later = [t for t in order if t == "attachments"]  # owned by rows of any table
     for table in [t for t in order if t not in later] + later:
         for row in sync_state.rows_of(ws, table):
-            if _inside(ws, zone, table, row, kept):
+            if (table, row["id"]) not in left_out and _inside(ws, zone, table, row, kept):
                 kept[table].add(row["id"])
             else:
                 out.append((table, row["id"]))
