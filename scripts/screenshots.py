@@ -56,8 +56,12 @@ def main(out: Path) -> int:
         window.grab().save(str(out / f"{name}.png"))
         print(out / f"{name}.png")
     inspection = window.pages["督导检查"]
-    first = inspection.visits.model.row(0)  # type: ignore[attr-defined]
-    window.open_visit(first.id)
+    model = inspection.visits.model  # type: ignore[attr-defined]
+    rows = [model.row(i) for i in range(model.rowCount())]
+    # a regular visit with its checklist shows more than a one-item re-check
+    shown = next((r for r in rows if r.kind != "复查" and r.status == "草稿"),
+                 next((r for r in rows if r.kind != "复查"), rows[0]))
+    window.open_visit(shown.id)
     settle()
     window.grab().save(str(out / "inspection-editor.png"))
     print(out / "inspection-editor.png")
