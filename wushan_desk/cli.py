@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wushan-desk` script."""
     _utf8_streams()
+    gui_db = _gui_only(sys.argv[1:] if argv is None else list(argv))
+    if gui_db is not None:  # just the app: no need to build every command's parser first
+        logs.setup()
+        from wushan_desk.gui.app import run
+
+        return run(gui_db or None)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -176,6 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `wushan-desk records list student | head`: the reader has all it wanted.
         _silence_stdout()
         return EXIT_OK
+
+
+def _gui_only(argv: list[str]) -> Path | str | None:
+    """For `wushan-desk` and `wushan-desk --db PATH` (opening the app, the usual case):
+    the workspace path, or "" for the default; None for anything else (parsed fully)."""
+    if not argv:
+        return ""
+    if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return Path(argv[1])
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return Path(argv[0][5:])
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:

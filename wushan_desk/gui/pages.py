@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -119,7 +119,8 @@ class HomePage(QWidget):
             counts is not None and counts["students"] == 0 and counts["schools"] == 0)
 
     def showEvent(self, event: Any) -> None:
-        self.refresh()
+        # counted once the window is on screen: the first paint does not wait for it
+        QTimer.singleShot(0, self.refresh)
         super().showEvent(event)
 
 
