@@ -71,3 +71,10 @@ def leavers(ws: Workspace) -> set[tuple[str, str]]:
 def forget_leavers(ws: Workspace, rows: Iterable[tuple[str, str]]) -> None:
     """These rows are this device's after all (the hub sent them) or are gone."""
     ws.conn.executemany("DELETE FROM scope_leavers WHERE tbl = ? AND row_id = ?", list(rows))
+
+
+def held_rows(ws: Workspace, tables: Iterable[str]) -> set[tuple[str, str]]:
+    """(table, id) of every row, tombstones included, of these synced tables."""
+    known = set(changes.synced_tables(ws))
+    return {(t, r[0]) for t in tables if t in known
+            for r in ws.conn.execute(f"SELECT id FROM {t}")}

@@ -51,8 +51,8 @@ def after_import(ws: Workspace, acked_seq: int, rows: set[tuple[str, str]], full
 
 def _held(ws: Workspace) -> set[tuple[str, str]]:
     """Every row of the zone-scoped tables held here."""
-    return {(t, r[0]) for t in changes.synced_tables(ws) if t not in REFERENCE_TABLES
-            for r in ws.conn.execute(f"SELECT id FROM {t}")}
+    return purge.held_rows(ws, [t for t in changes.synced_tables(ws)
+                                if t not in REFERENCE_TABLES])
 
 
 def outside_zone(ws: Workspace, zone: Scope,
