@@ -18,12 +18,20 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if not os.environ.get("LANG"):
     os.environ["LANG"] = "C.UTF-8"
+# Every workspace a test makes is encrypted with this first administrator, and every
+# command (in-process or a subprocess) logs in as it, as a county script would.
+# Tests of accounts, roles and logins set their own.
+TEST_USER, TEST_PASSWORD = "admin", "test-admin-pw"
+os.environ["WUSHAN_DESK_USER"] = TEST_USER
+os.environ["WUSHAN_DESK_PASSWORD"] = TEST_PASSWORD
 
-from hypothesis import settings
+import support  # noqa: E402 (after the environment above)
+from hypothesis import settings  # noqa: E402 (after the environment above)
+from support import open_workspace  # noqa: E402 (after the environment above)
 
-from wushan_desk.domain import ids
-from wushan_desk.services import records, workspace
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.domain import ids  # noqa: E402 (after the environment above)
+from wushan_desk.services import records, workspace  # noqa: E402 (after the environment above)
+from wushan_desk.store.workspace import Workspace  # noqa: E402 (after the environment above)
 
 # Property tests: `HYPOTHESIS_PROFILE=slow` runs thousands of examples where a test
 # does not fix its own number (the sync convergence property reads it too).
@@ -122,7 +130,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_copy(demo_path: Path, tmp_path: Path) -> Path:
     """A private copy of the demo workspace file that a test may change."""
     target = tmp_path / "demo.wsdb"
-    shutil.copy(demo_path, target)
+    support.copy_workspace(demo_path, target)
     wal = demo_path.with_name(demo_path.name + "-wal")  # if the builder left one open
     if wal.exists():
         shutil.copy(wal, target.with_name(target.name + "-wal"))

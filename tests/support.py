@@ -111,3 +111,60 @@ def make_template(ws: Workspace, publish: bool = True) -> str:
 
 def inspector(ws: Workspace, name: str = "向堃") -> str:
     return records.put(ws, "staff", {"name": name, "role": "责任督学"}).id
+
+
+def workspace_key(path: Path) -> bytes | None:
+    """The data key of an encrypted workspace, as its test administrator's login opens it."""
+    from wushan_desk.services.accounts import credentials_from_env
+    from wushan_desk.store import keyslots
+    from wushan_desk.store.workspace import known_key
+
+    path = Path(path)
+    key = known_key(path)
+    admin = credentials_from_env()
+    assert admin is not None, "tests/conftest.py sets the test administrator"
+    if key is None and keyslots.is_encrypted(path):
+        key = keyslots.KeyFile.load(path).unwrap(admin.login, admin.password)
+    if key is None:  # a backup: its workspace's key file is copied beside it
+        for found in path.parent.glob("*.keys"):
+            owner = found.with_name(found.name[: -len(".keys")])
+            if path.name.startswith(owner.stem + "-"):
+                return keyslots.KeyFile.load(owner).unwrap(admin.login, admin.password)
+    return key
+
+
+def open_workspace(path: Path | str, **kw: Any) -> Workspace:
+    """store.open_workspace with the test administrator's key (encrypted workspaces),
+    acting as that administrator when logged in to it in this process."""
+    from wushan_desk.services import accounts
+    from wushan_desk.store import workspace as store_ws
+
+    if kw.get("key") is None and not kw.get("new"):
+        kw["key"] = workspace_key(Path(path))
+    ws = store_ws.open_workspace(path, **kw)
+    if ws.key is not None:
+        store_ws.remember_key(ws.path, ws.key)  # as a login does
+    accounts.attach(ws, accounts.current_actor(path))
+    return ws
+
+
+def raw_connect(path: Path | str, owner: Path | str | None = None, **kw: Any) -> Any:
+    """A plain SQLite connection to a workspace (or to a backup of `owner`), keyed."""
+    from wushan_desk.store import keyslots
+    from wushan_desk.store.driver import sqlite3
+
+    conn = sqlite3.connect(path, **kw)
+    key = workspace_key(Path(owner or path))
+    if key is not None:
+        conn.execute(keyslots.pragma_key(key))
+    return conn
+
+
+def copy_workspace(source: Path, target: Path) -> None:
+    """A copy of a workspace file under another name, with its key file."""
+    import shutil
+
+    shutil.copy(source, target)
+    keys = Path(f"{source}.keys")
+    if keys.exists():
+        shutil.copy(keys, Path(f"{target}.keys"))

@@ -22,12 +22,15 @@ def test_same_content_is_stored_once_and_verified(tmp_path: Path) -> None:
     assert first != second
     stored = list(ws.files_dir.rglob("*"))
     assert len([p for p in stored if p.is_file()]) == 1
-    assert attachments.path_of(ws, first).read_bytes() == photo.read_bytes()
+    assert attachments.read(ws, first) == photo.read_bytes()
+    (blob,) = [p for p in stored if p.is_file()]
+    assert photo.read_bytes()[:64] not in blob.read_bytes()  # sealed on disk
     record = records.get(ws, "attachment", first)
     assert record["size"] == 12_000 and record["mime"] == "image/jpeg"
-    attachments.path_of(ws, first).write_bytes(b"tampered")
+    blob.chmod(0o644)
+    blob.write_bytes(blob.read_bytes()[:-1] + b"x")  # one byte changed
     with pytest.raises(WorkspaceError, match="损坏"):
-        attachments.path_of(ws, first)
+        attachments.read(ws, first)
     ws.close()
 
 

@@ -8,7 +8,6 @@ And the database itself refuses writes that bypass the log (guard triggers).
 from __future__ import annotations
 
 import json
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import records
 from wushan_desk.store import changes
+from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.workspace import Workspace
 
 NAMES = ["向堃", "冉燚", "谭𠮷", "覃䶮", "王芳", "李曌"]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import support
 from support import add_school, new_workspace, student_record
 
 from wushan_desk import __version__
@@ -28,9 +29,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def change_count(path: Path) -> int:
-    import sqlite3
 
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     try:
         return conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
     finally:
@@ -83,6 +83,9 @@ def test_put_list_get_delete_round_trip(tmp_path: Path, ws_path: Path, capsys) -
     )
     assert code == 0, err
     code, out, _ = run(capsys, "records", "get", "student", student["id"], "--db", str(ws_path))
+    assert json.loads(out)["resident_id"] == "110105********002X"  # masked unless asked
+    code, out, _ = run(capsys, "records", "get", "student", student["id"], "--full",
+                       "--purpose", "核对学籍", "--db", str(ws_path))
     got = json.loads(out)
     assert {k: got[k] for k in student} == student
     # putting the same file again changes nothing
@@ -97,8 +100,9 @@ def test_put_list_get_delete_round_trip(tmp_path: Path, ws_path: Path, capsys) -
 
 
 def test_one_bad_line_rejects_the_whole_file(tmp_path: Path, ws_path: Path, capsys) -> None:
+    from support import open_workspace
+
     from wushan_desk.services import records
-    from wushan_desk.store.workspace import open_workspace
 
     ws = open_workspace(ws_path)
     school = add_school(ws)

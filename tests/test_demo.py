@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import file_digest, new_workspace
+from support import file_digest, new_workspace, open_workspace
 
 from wushan_desk.domain import codes, entities, ids
 from wushan_desk.domain import inspection as rules
@@ -20,7 +20,7 @@ from wushan_desk.services import demo_inspections, inspection, records, workspac
 from wushan_desk.services.demo import DEMO_NAME, DemoSummary, build_demo
 from wushan_desk.store import changes
 from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 
 KINDS = ("centre", "centre_township", "school", "device", "staff", "student")
 

@@ -117,7 +117,19 @@ def test_only_store_opens_sqlite() -> None:
         str(path.relative_to(PACKAGE))
         for path in modules_under(PACKAGE)
         if path.relative_to(PACKAGE).parts[0] not in {"store"}
-        and {"sqlite3", "sqlite_utils"} & {m.split(".")[0] for m in imported_modules(path)}
+        and {"sqlite3", "sqlcipher3", "sqlite_utils"}
+        & {m.split(".")[0] for m in imported_modules(path)}
+    ]
+    assert offenders == []
+
+
+def test_one_sqlite_library() -> None:
+    """Only store/driver.py picks the SQLite library: two in one process lose locks."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in modules_under(PACKAGE)
+        if path.name != "driver.py"
+        and {"sqlite3", "sqlcipher3"} & {m.split(".")[0] for m in imported_modules(path)}
     ]
     assert offenders == []
 

@@ -7,7 +7,6 @@ interfaces: services, the CLI, and other processes on the same workspace file.
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,19 +14,20 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 import support
+from support import open_workspace
 
 from wushan_desk import cli
 from wushan_desk.domain import entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.services import inspection, records, workspace
 from wushan_desk.store.errors import WorkspaceBusy, WorkspaceError
-from wushan_desk.store.workspace import open_workspace, sqlite_uri
+from wushan_desk.store.workspace import sqlite_uri
 
 
 def other_process(db: Path, code: str) -> str:
     """Run `code` in a separate Python with `ws` open on `db`; returns its stdout."""
     script = (
-        "from wushan_desk.store.workspace import open_workspace\n"
+        "from wushan_desk.services.session import open_workspace\n"
         f"ws = open_workspace({str(db)!r}, create=False)\n{code}\nws.close()\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -131,7 +131,7 @@ def locked_db(tmp_path: Path):
     """A workspace whose write lock another program holds (BEGIN IMMEDIATE, not released)."""
     db = tmp_path / "w.wsdb"
     support.new_workspace(db).close()
-    holder = sqlite3.connect(db, isolation_level=None)
+    holder = support.raw_connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     yield db
     holder.execute("ROLLBACK")

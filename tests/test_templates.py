@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+import support
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -484,7 +484,7 @@ def test_cli_export_import_publish(tmp_path: Path, capsys) -> None:
     )
     assert code == 0 and (json.loads(out)["version"], json.loads(out)["status"]) == (3, "已发布")
 
-    conn = sqlite3.connect(db)
+    conn = support.raw_connect(db)
     try:
         v1, v2 = (
             conn.execute("SELECT status FROM checklist_templates WHERE id = ?", (i,)).fetchone()[0]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-from support import file_digest, new_workspace
+import support
+from support import file_digest, new_workspace, open_workspace
 
 from wushan_desk import paths
 from wushan_desk.services import workspace
 from wushan_desk.store import migrations
 from wushan_desk.store.backup import backups_dir
+from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import open_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,7 +58,7 @@ def test_backup_is_taken_before_a_migration(tmp_path: Path, extra_migration) -> 
     ws.close()
     backups = list(backups_dir(path).glob("old-before-v*.wsdb"))
     assert len(backups) == 1
-    old = sqlite3.connect(backups[0])
+    old = support.raw_connect(backups[0])
     assert old.execute("PRAGMA user_version").fetchone()[0] == version - 1
     assert old.execute("SELECT count(*) FROM townships").fetchone()[0] == 26
     old.close()
@@ -70,7 +70,7 @@ def test_failing_migration_leaves_previous_version(tmp_path: Path, extra_migrati
     extra_migration("CREATE TABLE half_done (id TEXT);\nTHIS IS NOT SQL;")
     with pytest.raises(sqlite3.OperationalError):
         open_workspace(path)
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
     assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
     conn.close()
@@ -107,7 +107,7 @@ def test_a_failing_python_migration_leaves_the_previous_version(
     extra_migration(TRANSFORM + "    raise RuntimeError('half way')\n", "py")
     with pytest.raises(RuntimeError):
         open_workspace(path)
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
         notnull = [r[3] for r in conn.execute("PRAGMA table_info(sync_packages)")
@@ -129,7 +129,7 @@ def test_check_finds_a_table_that_drifted_from_its_kind(fresh_ws) -> None:
 def test_workspace_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.wsdb"
     new_workspace(path).close()
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     conn.execute(f"PRAGMA user_version = {migrations.latest_version() + 5}")
     conn.close()
     before = file_digest(path)
@@ -154,7 +154,7 @@ def test_wrong_or_corrupt_file_is_refused_untouched(tmp_path: Path, content: byt
 
 def test_other_programs_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     conn.execute("CREATE TABLE things (x)")
     conn.close()
     before = file_digest(path)
@@ -192,7 +192,7 @@ def test_clock_resumes_after_reopen_even_if_wall_clock_went_back(tmp_path: Path)
 
 def test_empty_database_of_another_program_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
+    conn = support.raw_connect(path)
     conn.execute("PRAGMA application_id = 42")
     conn.close()
     with pytest.raises(WorkspaceError, match="其他程序"):

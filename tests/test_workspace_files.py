@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import support
+from support import open_workspace
 
 from wushan_desk import cli, files
 from wushan_desk.services import attachments, records
 from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import open_workspace
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """The `wushan-desk` command: a thin layer over services/ (county scripts rely on it).
 
-Exit codes: 0 ok; 1 unexpected error; 2 usage error; 3 input rejected, nothing written.
+Exit codes: 0 ok; 1 unexpected error; 2 usage error; 3 input rejected, nothing written;
+4 the workspace is busy; 5 login failed or needed; 6 the account may not do this.
+Every command on an encrypted workspace runs as a user: a terminal prompt, or
+WUSHAN_DESK_USER / WUSHAN_DESK_PASSWORD from the environment (scripts).
 Errors are one line on stderr, in Chinese with an English code in brackets.
 """
 
@@ -25,6 +28,7 @@ from wushan_desk.services.session import BUSY_MESSAGE, WorkspaceBusy
 log = logging.getLogger("wushan_desk")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_LOGIN, EXIT_FORBIDDEN = 5, 6
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,8 +157,47 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(arg, metavar=arg.upper())
         if name == "list":
             p.add_argument("--deleted", action="store_true", help="也列出已删除（墓碑）记录")
+        if name in ("list", "get"):
+            p.add_argument("--full", action="store_true",
+                           help="显示完整的身份证号、电话、地址（须有权限并说明用途，记入审计）")
+            p.add_argument("--purpose", default="", help="查看完整信息的用途")
         p.set_defaults(func=func)
+    _account_parsers(sub, common)
     return parser
+
+
+def _account_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    acc = sub.add_parser("account", help="账号：列出、新建、修改密码、审计记录")
+    asub = acc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = asub.add_parser("list", parents=[common], help="列出账号")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_account_list)
+    p = asub.add_parser("add", parents=[common], help="新建账号（县级管理员）；密码从终端输入或 "
+                        "WUSHAN_DESK_NEW_PASSWORD")
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("--role", required=True, choices=["county_admin", "county_staff",
+                                                     "supervisor", "read_only"])
+    p.add_argument("--name", default="", help="姓名")
+    p.add_argument("--centre", default=None, help="督导中心名称或编号（督导员必填）")
+    p.set_defaults(func=cmd_account_add)
+    p = asub.add_parser("passwd", parents=[common], help="修改当前账号的密码；新密码从终端输入或 "
+                        "WUSHAN_DESK_NEW_PASSWORD")
+    p.set_defaults(func=cmd_account_passwd)
+    p = asub.add_parser("reset", parents=[common], help="重置账号密码为临时密码（县级管理员）；"
+                        "督导中心账号随下一个同步包生效，只生效一次")
+    p.add_argument("login", metavar="LOGIN")
+    p.set_defaults(func=cmd_account_reset)
+    p = asub.add_parser("audit", parents=[common], help="审计记录（可筛选，可导出 XLSX）")
+    p.add_argument("--action", default=None)
+    p.add_argument("--user", default=None)
+    p.add_argument("--record", default=None)
+    p.add_argument("--since", default=None, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--out", type=Path, default=None, help="导出为 XLSX 文件")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_account_audit)
+    p = asub.add_parser("encrypt", parents=[common],
+                        help="加密旧的未加密工作区并创建首个管理员（先备份，再删除明文）")
+    p.set_defaults(func=cmd_account_encrypt)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,6 +247,12 @@ def _run(args: argparse.Namespace) -> int:
         _error(f"{exc.message} [{exc.code}]")
         return EXIT_BUSY
     except UserError as exc:
+        if exc.code in ("login-failed", "login-required", "no-key-file", "bad-key-file"):
+            _error(f"{exc.message} [{exc.code}]")
+            return EXIT_LOGIN
+        if exc.code == "forbidden":
+            _error(f"{exc.message} [{exc.code}]")
+            return EXIT_FORBIDDEN
         _error(f"{exc.message} [{exc.code}]")
         return EXIT_REJECTED
     except Cancelled:
@@ -242,13 +291,59 @@ def _silence_stdout() -> None:
 @contextmanager
 def _workspace(args: argparse.Namespace) -> Iterator[Any]:
     """The workspace named by --db (never created here), closed afterwards."""
+    from wushan_desk.services import accounts
     from wushan_desk.services.session import open_workspace
 
-    ws = open_workspace(_db(args), create=False, busy_ms=_busy_ms())
+    try:
+        ws = open_workspace(_db(args), create=False, busy_ms=_busy_ms())
+    except accounts.LoginRequired:
+        if not _interactive():
+            raise accounts.LoginRequired(
+                f"工作区 {_db(args).name} 已加密，需要登录：请在终端中运行以输入用户名和密码，"
+                f"或为脚本设置环境变量 {accounts.ENV_USER} 和 {accounts.ENV_PASSWORD}。") from None
+        ws = accounts.login(_db(args), _prompt_credentials(), busy_ms=_busy_ms())
+    if ws.key is None:
+        _error(f"提示：工作区 {ws.path.name} 还没有加密，拿到文件的人能读出全部学生信息。"
+               "请运行 wushan-desk account encrypt 加密并设置管理员账号。")
+    if ws.user is not None and ws.user.must_change and args.func is not cmd_account_passwd:
+        ws.close()
+        raise accounts.LoginFailed(
+            f"账号“{ws.user.login}”使用的是临时密码，请先修改密码："
+            "wushan-desk account passwd（或在程序中登录后修改）。")
     try:
         yield ws
     finally:
         ws.close()
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _prompt_credentials(*, new: bool = False) -> Any:
+    """Name and password typed at the terminal (the password is not echoed)."""
+    import getpass
+
+    from wushan_desk.services import accounts
+
+    login = input("用户名：" if not new else "首个管理员的用户名：").strip()
+    password = getpass.getpass("密码：")
+    if new:
+        accounts.check_password(password, login)
+        if getpass.getpass("再次输入密码：") != password:
+            raise UserError("两次输入的密码不一致，工作区没有创建。", "password-mismatch")
+    return accounts.Credentials(login, password)
+
+
+def _admin_credentials() -> Any:
+    """The first administrator of a workspace being created: from the environment,
+    else typed at the terminal, else None (the service explains what is missing)."""
+    from wushan_desk.services import accounts
+
+    found = accounts.credentials_from_env()
+    if found is None and _interactive():
+        found = _prompt_credentials(new=True)
+    return found
 
 
 def _busy_ms() -> int:
@@ -271,6 +366,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError("规模应在 0 到 20 之间（1 = 巫山县全县）。", "bad-scale")
     summary = build_demo(_db(args), scale=args.scale, seed=args.seed, progress=_progress_bar())
     print(json.dumps(_jsonable(summary), ensure_ascii=False))
+    if summary.accounts:
+        _error("演示账号（用户名 / 角色 / 督导中心 / 密码）：")
+        for login, role, centre, password in summary.accounts:
+            _error(f"  {login:<12} {role:<6} {centre or '县教委':<12} {password}")
     return EXIT_OK
 
 
@@ -302,12 +401,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
     """Prove an installation (or the frozen bundle) is whole: data files, migrations, deps."""
+    import secrets
     import tempfile
 
     from wushan_desk.services import browse, session, workspace
+    from wushan_desk.services.accounts import Credentials
 
     with tempfile.TemporaryDirectory() as tmp:
-        ws = workspace.create(Path(tmp) / "selfcheck.wsdb", "demo", "自检")
+        throwaway = Credentials("selfcheck", secrets.token_urlsafe(12))
+        ws = workspace.create(Path(tmp) / "selfcheck.wsdb", "demo", "自检", admin=throwaway)
         try:
             report = workspace.check(ws)
             version = workspace.info(ws).schema_version
@@ -338,7 +440,7 @@ def _require_db(args: argparse.Namespace) -> Path:
 def cmd_hub_init(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    result = sync.hub_init(_require_db(args), args.name)
+    result = sync.hub_init(_require_db(args), args.name, _admin_credentials())
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
@@ -368,7 +470,7 @@ def cmd_hub_revoke(args: argparse.Namespace) -> int:
 def cmd_device_init(args: argparse.Namespace) -> int:
     from wushan_desk.services import sync
 
-    print(sync.device_init(_require_db(args), args.name, args.out))
+    print(sync.device_init(_require_db(args), args.name, args.out, _admin_credentials()))
     return EXIT_OK
 
 
@@ -464,9 +566,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from wushan_desk.services import backups
 
     with _workspace(args) as ws:
-        path, device = ws.path, ws.device_id
+        path, device, key = ws.path, ws.device_id, ws.key
     found = backups.find_backup(path, args.backup)
-    info = backups.check_backup(path, device, found)
+    info = backups.check_backup(path, device, found, key)
     _error(f"备份：{_backup_line(info)}")
     if args.dry_run:
         print(json.dumps(_backup_json(info), ensure_ascii=False))
@@ -606,7 +708,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     entities.kind(args.kind)
     with _workspace(args) as ws:
-        for record in records.iter_records(ws, args.kind, deleted=args.deleted):
+        if args.full:
+            records.disclose(ws, args.kind, args.purpose)
+        shown = records.full_values if args.full else records.masked_values
+        for record in shown(ws, args.kind, records.iter_records(ws, args.kind,
+                                                                deleted=args.deleted)):
             print(json.dumps(record, ensure_ascii=False))
     return EXIT_OK
 
@@ -618,11 +724,14 @@ def cmd_get(args: argparse.Namespace) -> int:
     entities.kind(args.kind)
     with _workspace(args) as ws:
         record = records.get(ws, args.kind, args.id)
+        if record is not None and args.full:
+            records.disclose(ws, args.kind, args.purpose, [args.id])
     if record is None:
         raise UserError(
             f"找不到编号为 {args.id} 的{entities.kind(args.kind).label}记录。", "not-found"
         )
-    print(json.dumps(record, ensure_ascii=False))
+    print(json.dumps(record if args.full else records.masked(args.kind, record),
+                     ensure_ascii=False))
     return EXIT_OK
 
 
@@ -701,6 +810,122 @@ def _utf8_streams() -> None:
         if reconfigure:
             reconfigure(encoding="utf-8", errors="replace")
 
+
+
+
+def cmd_account_list(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    with _workspace(args) as ws:
+        found = accounts.list_accounts(ws)
+        names = _centre_names(ws)
+    rows = [{"login": a.login, "name": a.display_name, "role": a.role,
+             "role_label": a.role_label, "centre": names.get(a.centre_id or "", "")}
+            for a in found]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            centre = r["centre"] or "县教委"
+            print(f"{r['login']:<14} {r['role_label']:<6} {centre:<12} {r['name']}")
+    return EXIT_OK
+
+
+def _centre_names(ws: Any) -> dict[str, str]:
+    from wushan_desk.services import records
+
+    return {c["id"]: c["name"] for c in records.iter_records(ws, "centre")}
+
+
+def _new_password(prompt: str = "新密码：") -> str:
+    import getpass
+
+    given = os.environ.get("WUSHAN_DESK_NEW_PASSWORD")
+    if given:
+        return given
+    if not _interactive():
+        raise UserError("请在终端中输入新密码，或为脚本设置环境变量 WUSHAN_DESK_NEW_PASSWORD。",
+                        "no-password")
+    password = getpass.getpass(prompt)
+    if getpass.getpass("再次输入：") != password:
+        raise UserError("两次输入的密码不一致，没有修改。", "password-mismatch")
+    return password
+
+
+def cmd_account_add(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    with _workspace(args) as ws:
+        centre_id = None
+        if args.centre:
+            names = _centre_names(ws)
+            matches = [cid for cid, name in names.items() if args.centre in (cid, name)]
+            if len(matches) != 1:
+                raise UserError(f"找不到督导中心“{args.centre}”。可选：{'、'.join(names.values())}",
+                                "not-found")
+            centre_id = matches[0]
+        actor = accounts.add_account(
+            ws, accounts.Credentials(args.login, _new_password("新账号的密码：")), args.role,
+            display_name=args.name, centre_id=centre_id)
+    print(json.dumps({"login": actor.login, "role": actor.role, "centre_id": actor.centre_id},
+                     ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_account_reset(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    with _workspace(args) as ws:
+        actor = accounts.reset_password(ws, args.login, _new_password("临时密码："))
+    print(json.dumps({"reset": actor.login, "must_change": True}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_account_passwd(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    with _workspace(args) as ws:
+        old = os.environ.get(accounts.ENV_PASSWORD) if not _interactive() else None
+        if old is None:
+            import getpass
+
+            old = getpass.getpass("原密码：")
+        accounts.change_password(ws, old, _new_password())
+    _error("密码已修改。")
+    return EXIT_OK
+
+
+def cmd_account_audit(args: argparse.Namespace) -> int:
+    from wushan_desk.services import audit
+
+    filters = {"action": args.action, "login": args.user, "record_id": args.record,
+               "since": args.since}
+    with _workspace(args) as ws:
+        if args.out:
+            count = audit.export_xlsx(ws, args.out, **filters)
+            print(json.dumps({"rows": count, "out": str(args.out)}, ensure_ascii=False))
+            return EXIT_OK
+        found = audit.entries(ws, **filters)
+    if args.json:
+        print(json.dumps([_jsonable(e) for e in found], ensure_ascii=False))
+    else:
+        for e in found:
+            print(f"{e.at[:19]}  {e.login or '—':<12} {e.action_label:<8} {e.kind or ''} "
+                  f"{e.record_id or ''} {json.dumps(e.detail, ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def cmd_account_encrypt(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    admin = _admin_credentials()
+    if admin is None:
+        raise UserError(f"加密需要首个管理员账号：请在终端中运行，或设置 {accounts.ENV_USER} 和 "
+                        f"{accounts.ENV_PASSWORD}。", "need-admin")
+    ws = accounts.encrypt_existing(_require_db(args), admin)
+    ws.close()
+    _error(f"工作区已加密，管理员账号：{admin.login}。")
+    return EXIT_OK
 
 if __name__ == "__main__":
     sys.exit(main())

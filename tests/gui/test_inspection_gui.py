@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import support
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -171,7 +172,7 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     draw_signature(head)
     signatures = inspection.detail(ws, visit_id).signatures
     assert {(s["role"], s["name"]) for s in signatures} == {("督学", "谭明"), (HEAD, "冉校长")}
-    png = attachments.path_of(ws, signatures[0]["attachment_id"]).read_bytes()
+    png = attachments.read(ws, signatures[0]["attachment_id"])
     assert png.startswith(b"\x89PNG")
     assert QImage.fromData(png).size().width() == 600
 
@@ -301,7 +302,7 @@ def test_photos_are_downscaled_attachments(qtbot, page: InspectionPage, ws: Work
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
     wait_saved(qtbot, editor)
     (photo,) = inspection.detail(ws, visit).answers[row.item["id"]]["photo_ids"]
-    stored = QImage(str(attachments.path_of(ws, photo)))
+    stored = QImage.fromData(attachments.read(ws, photo))
     assert stored.width() == 1600 and 1066 <= stored.height() <= 1067
     assert records.get(ws, "attachment", photo)["mime"] == "image/jpeg"
     assert row.photos.text() == "照片 1"
@@ -399,14 +400,13 @@ def test_autosave_waits_for_a_busy_workspace_without_freezing(
         qtbot, page: InspectionPage, ws: Workspace) -> None:
     """Another program holds the write lock: the editor says 等待保存 and stays usable;
     the answer is written once the lock is released."""
-    import sqlite3
     import time
 
     visit = inspection.start_visit(ws, school_id=ids(ws, "school")[0],
                                    template_id=ids(ws, "checklist_template")[0],
                                    inspector_ids=ids(ws, "staff")[:1], date=TODAY)
     editor = page.open_visit(visit)
-    holder = sqlite3.connect(ws.path, isolation_level=None)
+    holder = support.raw_connect(ws.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         score = editor.rows[0]

@@ -25,6 +25,7 @@ from typing_helpers import enter_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 from network import HUB, Network, build_network
+from support import open_workspace
 
 from wushan_desk.gui import first_start
 from wushan_desk.gui.first_start import FirstStartDialog
@@ -36,7 +37,6 @@ from wushan_desk.gui.sync.page import DemoBody, ExchangeBody, PendingBody, SyncP
 from wushan_desk.gui.sync.table import TONES
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import drives, records, sync
-from wushan_desk.store.workspace import open_workspace
 
 TASK_MS = 20_000
 
@@ -246,6 +246,15 @@ def test_revoking_a_device_names_it_and_asks_first(qtbot, open_window, net: Netw
     assert body.status.table.rowCount() == 0 and sync.enrolled_devices(hub.ws) == []
 
 
+def fill_admin(setup) -> None:
+    """The first administrator of the workspace the dialog makes (the tests' own)."""
+    import os
+
+    setup.admin_login.setText(os.environ["WUSHAN_DESK_USER"])
+    setup.admin_password.setText(os.environ["WUSHAN_DESK_PASSWORD"])
+    setup.admin_again.setText(os.environ["WUSHAN_DESK_PASSWORD"])
+
+
 def test_enrol_and_join_through_the_dialogs(qtbot, open_window, net: Network, agree,
                                             tmp_path: Path, monkeypatch) -> None:
     start = FirstStartDialog()
@@ -257,6 +266,7 @@ def test_enrol_and_join_through_the_dialogs(qtbot, open_window, net: Network, ag
     enter_text(qtbot, setup.name, "大昌片区督导中心-笔记本1")
     setup.where.edit.setText(str(tmp_path / "新设备.wsdb"))
     setup.out.set_folder(tmp_path / "申请")
+    fill_admin(setup)
     setup.write_button.click()
     wait_task(qtbot, setup)
     assert setup.request is not None and setup.request.path.exists()
@@ -311,6 +321,7 @@ def test_first_start_creates_a_hub_with_the_demo_county(qtbot, styled_app, monke
     assert isinstance(setup, HubSetupDialog)
     setup.where.edit.setText(str(tmp_path / "县中心库"))  # .wsdb is added
     setup.demo.setChecked(True)
+    fill_admin(setup)
     setup.create_button.click()
     qtbot.waitUntil(lambda: setup.stack.currentIndex() == 1, timeout=TASK_MS)
     assert "已填入演示数据" in setup.demo_note.text()
@@ -334,6 +345,7 @@ def test_hub_setup_refuses_an_existing_file_and_esc_asks(qtbot, styled_app, tmp_
     qtbot.addWidget(setup)
     setup.show()
     setup.where.edit.setText(str(taken))
+    fill_admin(setup)
     setup.create_button.click()
     assert setup.error.isVisible() and "不会覆盖" in setup.error.text()
     assert taken.read_bytes() == b"x"
@@ -351,6 +363,7 @@ def test_demo_workspace_says_it_does_not_sync(qtbot, window: MainWindow,
     assert "演示工作区" in texts and "不与县教委同步" in texts and "入网申请" in texts
     setup = body.open_wizard(HubSetupDialog)  # and it offers the real start
     setup.where.edit.setText(str(tmp_path / "hub.wsdb"))
+    fill_admin(setup)
     setup.create_button.click()
     qtbot.waitUntil(lambda: setup.stack.currentIndex() == 1, timeout=TASK_MS)
     with qtbot.waitSignal(window.openRequested) as opened:

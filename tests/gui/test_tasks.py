@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import support
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from wushan_desk.gui.widgets import tasks
@@ -79,9 +80,8 @@ def test_failed_job_explains_itself_with_details_folded_away(qtbot, styled_app) 
 
 
 def test_errors_are_explained_in_the_users_terms() -> None:
-    import sqlite3
-
     from wushan_desk.gui.widgets.dialogs import explain
+    from wushan_desk.store.driver import sqlite3
 
     locked = explain(sqlite3.OperationalError("database is locked"), "没有保存")
     assert "另一个" in locked.why and locked.what == "没有保存"
@@ -95,16 +95,14 @@ def test_errors_are_explained_in_the_users_terms() -> None:
 
 def _held_workspace(tmp_path):
     """A workspace, its window's connection, and another program holding its write lock."""
-    import sqlite3
 
-    import support
 
-    from wushan_desk.store.workspace import open_workspace
+    from support import open_workspace
 
     db = tmp_path / "w.wsdb"
     support.new_workspace(db).close()
     ws = open_workspace(db, create=False, busy_ms=50)
-    holder = sqlite3.connect(db, isolation_level=None)
+    holder = support.raw_connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     return ws, holder
 
@@ -113,7 +111,6 @@ def test_closing_waits_for_a_busy_workspace_and_says_so(qtbot, styled_app, tmp_p
                                                         monkeypatch) -> None:
     """Typed changes are never dropped at exit: the window says what it waits for, the
     events keep flowing, and the write lands once the other program is done."""
-    import support
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -143,7 +140,6 @@ def test_closing_waits_for_a_busy_workspace_and_says_so(qtbot, styled_app, tmp_p
 
 def test_the_user_may_give_up_unsaved_changes_after_a_second_question(
         qtbot, styled_app, tmp_path, monkeypatch) -> None:
-    import support
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QProgressDialog
 

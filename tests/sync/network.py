@@ -6,17 +6,19 @@ files, so tests can change, break and compare workspaces freely.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import support
+from support import open_workspace
+
 from wushan_desk.services import records, sync
 from wushan_desk.services.demo import build_demo
 from wushan_desk.store import changes, sync_state
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 
 HUB = "hub"
 
@@ -61,7 +63,7 @@ class Network:
     def copy(self, folder: Path) -> Network:
         folder.mkdir(parents=True, exist_ok=True)
         for name in [HUB, *self.devices]:
-            shutil.copy(self.path(name), folder / f"{name}.wsdb")
+            support.copy_workspace(self.path(name), folder / f"{name}.wsdb")
         return Network(folder, list(self.devices), dict(self.ids), dict(self.centres))
 
 

@@ -7,16 +7,17 @@ change log, search index, schema.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import support
 from network import HUB, Network
+from support import open_workspace
 
 from wushan_desk.services import browse, records, sync, workspace
 from wushan_desk.store import changes
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import bulk, importer
 
 
@@ -40,7 +41,7 @@ def test_bulk_and_one_by_one_leave_the_same_workspace(net: Network, tmp_path: Pa
         request = sync.device_init(tmp_path / "probe.wsdb", "新设备", tmp_path / "req")
         centre = next(r["name"] for r in records.iter_records(hub, "centre"))
         enrolled = sync.hub_enrol(hub, request, centre, tmp_path / "out")
-    shutil.copy(tmp_path / "probe.wsdb", tmp_path / "slow.wsdb")
+    support.copy_workspace(tmp_path / "probe.wsdb", tmp_path / "slow.wsdb")
     fast = _join(tmp_path / "probe.wsdb", enrolled.package)
     monkeypatch.setattr(bulk, "batchable", lambda entry: False)
     monkeypatch.setattr(importer, "BULK_LINES", 10**9)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+import support
 from network import Network
 
 from wushan_desk import cli
@@ -20,7 +20,7 @@ def test_an_export_that_wrote_its_package_reports_success(
     (reading needs no lock), only our ledger line waits; the export still succeeds."""
     monkeypatch.setenv("WUSHAN_DESK_WAIT", "0.2")
     stick = tmp_path / "U盘"
-    holder = sqlite3.connect(net.path("dev0"), isolation_level=None)
+    holder = support.raw_connect(net.path("dev0"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         code = cli.main(["sync", "export", "--db", str(net.path("dev0")), "--out", str(stick)])
@@ -43,7 +43,7 @@ def test_an_import_on_a_busy_workspace_is_exit_4_and_changes_nothing(
     (package,) = net.export("dev0")
     monkeypatch.setenv("WUSHAN_DESK_WAIT", "0.2")
     hub = net.path("hub")
-    holder = sqlite3.connect(hub, isolation_level=None)
+    holder = support.raw_connect(hub, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         before = support.file_digest(hub)
@@ -64,8 +64,9 @@ def test_nothing_unencrypted_reaches_the_stick_or_the_system_temp(
     or its .partial) and the system's temp folder nothing; afterwards the scratch is gone."""
     import tempfile
 
+    from support import open_workspace
+
     from wushan_desk.services import sync
-    from wushan_desk.store.workspace import open_workspace
 
     system_temp = tmp_path / "system-temp"
     system_temp.mkdir()

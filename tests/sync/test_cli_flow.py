@@ -74,8 +74,9 @@ def test_sync_commands_explain_a_wrong_workspace(tmp_path: Path, capsys) -> None
 
 
 def test_a_lost_request_can_be_written_again(tmp_path: Path) -> None:
+    from support import open_workspace
+
     from wushan_desk.services import sync
-    from wushan_desk.store.workspace import open_workspace
 
     first = sync.device_init(tmp_path / "dev.wsdb", "两坪督导中心-1", tmp_path / "a")
     first_request = sync.read_request(first)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import support
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from network import HUB, Network, build_network, table_state
@@ -239,7 +240,7 @@ class Model:
         target = self.folder / f"{party}-{len(self.copies)}.wsdb"
         with self.net.open(party) as ws:
             ws.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy(self.net.path(party), target)
+        support.copy_workspace(self.net.path(party), target)
         self.copies.append((party, target, frozenset(self.seen[party])))
 
     def restore(self, pick: int, with_command: bool) -> None:
@@ -259,7 +260,7 @@ class Model:
         clone = self.folder / f"clone-{uuid.uuid4().hex[:6]}"
         clone.mkdir()
         twin = Network(clone, list(self.net.devices), dict(self.net.ids), {})
-        shutil.copy(self.net.path(device), twin.path(device))
+        support.copy_workspace(self.net.path(device), twin.path(device))
         other = self.zones[DEVICES[(DEVICES.index(device) + 1) % 3]].tracked[0]
         with twin.open(device) as ws:
             ws.conn.execute("PRAGMA foreign_keys = OFF")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from network import HUB, Network
+from support import open_workspace
 
 from wushan_desk.services import records, workspace
 from wushan_desk.store import changes
-from wushan_desk.store.workspace import open_workspace
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 NEW_STUDENTS = 20_000

@@ -38,7 +38,7 @@ def test_checklist_goes_out_and_the_signed_visit_comes_back(net: Network) -> Non
         assert [f["id"] for f in at_hub.findings] == [finding]
         assert {s["role"] for s in at_hub.signatures} == {"督学", "校长（园长）"}
         image = next(s for s in at_hub.signatures if s["attachment_id"])
-        assert attachments.path_of(hub, image["attachment_id"]).read_bytes() == b"\x89PNG-strokes"
+        assert attachments.read(hub, image["attachment_id"]) == b"\x89PNG-strokes"
     with net.open("dev1") as other:  # another centre never sees this school's visit
         assert records.get(other, "visit", visit) is None
         assert records.get(other, "checklist_template", template) is not None

@@ -207,4 +207,4 @@ def test_an_attachment_without_owner_yet_belongs_to_its_device(net: Network) -> 
     (summary,) = net.import_(HUB, *net.export("dev0"))
     assert summary["status"] == "applied", summary
     with net.open(HUB) as hub:
-        assert attachments.path_of(hub, photo).read_bytes() == b"\x89PNG-photo"
+        assert attachments.read(hub, photo) == b"\x89PNG-photo"

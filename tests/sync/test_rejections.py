@@ -123,7 +123,7 @@ def test_a_device_revoked_while_its_package_is_read_is_refused(net: Network, mon
                                                                 capsys) -> None:
     """The revocation is checked again under the write lock: a county officer revoking
     the laptop in the GUI while the import reads its package still keeps it out."""
-    from wushan_desk.store.workspace import open_workspace
+    from support import open_workspace
 
     with net.open("dev0") as ws:
         sid = sorted(r["id"] for r in records.iter_records(ws, "student"))[0]

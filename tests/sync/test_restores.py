@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import support
 from network import HUB, Network, table_state
 
 from wushan_desk.cli import main
@@ -100,7 +101,7 @@ def test_a_device_restored_from_last_weeks_backup_loses_nothing(
     s = students_of(net, "dev0")
     edits: Edits = {"before": edit(net, "dev0", s[0], "备份前")}
     round_trip(net)
-    week_ago = backup.take(net.path("dev0"), "manual")
+    week_ago = backup.take(net.path("dev0"), "manual", support.workspace_key(net.path("dev0")))
     edits["after backup, sent"] = edit(net, "dev0", s[1], "已发出")
     edits["hub, received"] = edit(net, HUB, s[2], "县里改")
     round_trip(net)
@@ -159,7 +160,7 @@ def test_restore_refuses_what_is_not_this_workspaces_backup(net: Network, tmp_pa
                                                             capsys) -> None:
     db = net.path("dev0")
     before = hashlib.sha256(db.read_bytes()).hexdigest()
-    other = backup.take(net.path("dev1"), "manual")
+    other = backup.take(net.path("dev1"), "manual", support.workspace_key(net.path("dev1")))
     junk = tmp_path / "照片.wsdb"
     junk.write_bytes(b"\xff\xd8\xff\xe0JFIF" * 100)
     for target, words in ((str(other), "另一台电脑"), (str(junk), "不是巫山教育督导工作区"),

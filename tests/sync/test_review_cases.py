@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from network import HUB, Network, live_students
+from support import open_workspace
 
 from wushan_desk.services import browse, records, sync
 from wushan_desk.store import changes, sync_state
-from wushan_desk.store.workspace import open_workspace
 
 
 def test_a_township_moved_to_another_centre_brings_its_students(net: Network) -> None:

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from network import HUB, Network, live_students
-from support import make_template
+from support import make_template, open_workspace
 
 from wushan_desk.cli import main
 from wushan_desk.services import browse, inspection, records, sync
-from wushan_desk.store.workspace import open_workspace
 from wushan_desk.sync.scope import device_scope
 
 

@@ -66,7 +66,10 @@ class Session:
                 "两边的修改会互相覆盖，所以不允许。"), block=blocking)
             return EXIT_REFUSED
         try:
-            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
+            ws = self._login(path, parent)
+            if ws is None:
+                lock.unlock()
+                return EXIT_REFUSED
         except Exception as exc:
             from wushan_desk.gui.widgets import dialogs
 
@@ -77,6 +80,36 @@ class Session:
         log.info("opened workspace %s", path)
         return EXIT_OK
 
+    def _login(self, path: Path, parent: QWidget | None) -> Workspace | None:
+        """The workspace opened as a logged-in account (None: the user gave up).
+
+        Already logged in to it in this process (a reopen), or WUSHAN_DESK_USER and
+        WUSHAN_DESK_PASSWORD set (scripts): no dialog. A clear workspace made before
+        accounts existed is offered encryption first.
+        """
+        from wushan_desk.gui import login
+        from wushan_desk.services import accounts
+
+        try:
+            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
+        except accounts.LoginRequired:
+            dialog = login.LoginDialog(path, parent)
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ws is None:
+                return None
+            ws = dialog.ws
+        if ws.user is not None and ws.user.must_change:  # a temporary password: change it
+            change = login.PasswordChangeDialog(ws, parent)
+            if change.exec() != QDialog.DialogCode.Accepted:
+                ws.close()
+                return None
+        if ws.user is None and not accounts.is_encrypted(path) and ws.key is None:
+            ws.close()
+            offer = login.EncryptDialog(path, parent)
+            if offer.exec() == QDialog.DialogCode.Accepted and offer.ws is not None:
+                return offer.ws
+            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
+        return ws
+
     def _install(self, ws: Workspace, lock: QLockFile) -> None:
         """Show `ws` in a new window, then retire the previous window and workspace."""
         old_window, old_ws, old_lock = self.window, self.ws, self.lock
@@ -84,6 +117,10 @@ class Session:
         self.window.openRequested.connect(lambda p: self.open(p, self.window))
         self.window.restoreRequested.connect(self.restore)
         self.window.restore_geometry()
+        if ws.user is not None:
+            from wushan_desk.gui.login import IdleLock, idle_minutes
+
+            self.idle_lock = IdleLock(ws, self.window, idle_minutes(ws))
         if old_window is not None:
             _dispose(old_window)
         if old_ws is not None:

@@ -151,6 +151,33 @@ class TextSizeChooser(QGroupBox):
 
 
 class SettingsPage(QWidget):
+    def _account_box(self, ws: Workspace) -> QGroupBox:
+        """Who is logged in, the password change and the idle lock's time."""
+        from PySide6.QtWidgets import QPushButton, QSpinBox
+
+        from wushan_desk.gui import login
+        from wushan_desk.services import permissions
+
+        box = QGroupBox("账号与安全")
+        form = QFormLayout(box)
+        form.addRow("当前账号", QLabel(f"{ws.user.login}（{ws.user.role_label}）"))
+        change = QPushButton("修改密码…")
+        change.clicked.connect(lambda: login.PasswordChangeDialog(ws, self).exec())
+        form.addRow("", change)
+        idle = QSpinBox(minimum=1, maximum=120, suffix=" 分钟")
+        idle.setValue(int(login.idle_minutes(ws)))
+        idle.valueChanged.connect(lambda v: workspace_service.set_idle_minutes(ws, v))
+        form.addRow("无操作自动锁定", idle)
+        self.idle = idle
+        if permissions.may(ws.user, "read_audit"):
+            from wushan_desk.gui.audit_view import AuditDialog
+
+            trail = QPushButton("审计记录…")
+            trail.clicked.connect(lambda: AuditDialog(ws, self).exec())
+            form.addRow("", trail)
+        return box
+
+
     def __init__(self, ws: Workspace, on_text_size: Callable[[str], None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +198,8 @@ class SettingsPage(QWidget):
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, text)
         layout.addWidget(box)
+        if ws.user is not None:
+            layout.addWidget(self._account_box(ws))
         from wushan_desk.gui.backups import BackupsBox  # loaded with this page only
 
         self.backups = BackupsBox(ws)

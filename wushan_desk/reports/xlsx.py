@@ -332,3 +332,20 @@ def plain_row(sheet: Any, row: int) -> None:
     """`plain_text` for every cell of one row (after `sheet.append`)."""
     for cell in sheet[row]:
         plain_text(cell)
+
+
+def write_table(path: Path, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    """One sheet of plain text cells (never formulas), written atomically to `path`."""
+    from openpyxl import Workbook
+
+    from wushan_desk import files
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        plain_row(sheet, sheet.max_row)
+    sheet.freeze_panes = "A2"
+    files.write_atomic(path, wb.save)

@@ -33,7 +33,7 @@ def add(
     note: str | None = None,
 ) -> str:
     """Store `source` and record it as an attachment; returns the attachment id."""
-    sha256, size = blobs.store_file(ws.files_dir, source, max_bytes(ws))
+    sha256, size = blobs.store_file(ws.files_dir, source, max_bytes(ws), ws.key)
     return _record(ws, sha256, size, source.name, owner_kind, owner_id, note)
 
 
@@ -48,7 +48,7 @@ def add_bytes(
 ) -> str:
     """Store bytes made in the app (a signature drawn on screen) as an attachment."""
     name = files.safe_name(Path(filename).stem, Path(filename).suffix, fallback="附件")
-    sha256, size = blobs.store_bytes(ws.files_dir, data, max_bytes(ws), name)
+    sha256, size = blobs.store_bytes(ws.files_dir, data, max_bytes(ws), name, ws.key)
     return _record(ws, sha256, size, name, owner_kind, owner_id, note)
 
 
@@ -88,7 +88,7 @@ def open_copy(ws: Workspace, attachment_id: str, folder: Path) -> Path:
     user to open in another program: Windows picks the program by the extension, and an
     image editor saving over the copy cannot change the stored evidence. Only pictures,
     PDF, recordings and office documents (VIEWABLE): never a program or a script."""
-    source = path_of(ws, attachment_id)
+    content = read(ws, attachment_id)
     record = records.get(ws, "attachment", attachment_id) or {}
     original = Path(record.get("filename") or "附件")
     suffix = original.suffix or (mimetypes.guess_extension(record.get("mime") or "") or "")
@@ -98,18 +98,19 @@ def open_copy(ws: Workspace, attachment_id: str, folder: Path) -> Path:
             "（可能是程序或脚本）。如确需查看，请联系县教委技术人员。")
     folder.mkdir(parents=True, exist_ok=True)
     target = files.free_path(folder, files.safe_name(original.stem, suffix, fallback="附件"))
-    files.write_atomic(target, lambda fh: fh.write(source.read_bytes()))
+    files.write_atomic(target, lambda fh: fh.write(content))
     target.chmod(0o444)
     return target
 
 
-def path_of(ws: Workspace, attachment_id: str) -> Path:
-    """The stored file of an attachment, checked against its hash."""
+def read(ws: Workspace, attachment_id: str) -> bytes:
+    """The content of an attachment (decrypted), checked against its hash."""
     record = records.get(ws, "attachment", attachment_id)
     if record is None:
         raise WorkspaceError("找不到该附件记录。")
-    if not blobs.verify(ws.files_dir, record["sha256"]):
+    try:
+        return blobs.read_blob(ws.files_dir, record["sha256"], ws.key)
+    except WorkspaceError:
         raise WorkspaceError(
             f"附件文件 {record['filename']} 缺失或已损坏。若在其他电脑上录入，请先同步。"
-        )
-    return blobs.blob_path(ws.files_dir, record["sha256"])
+        ) from None

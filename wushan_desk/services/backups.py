@@ -25,10 +25,11 @@ from wushan_desk.progress import (
     never_cancelled,
     no_progress,
 )
+from wushan_desk.services.accounts import reopen as open_workspace
 from wushan_desk.store import backup, migrations
 from wushan_desk.store.backup import BackupInfo
 from wushan_desk.store.errors import WorkspaceError
-from wushan_desk.store.workspace import Workspace, inspect, open_workspace
+from wushan_desk.store.workspace import Workspace, inspect
 from wushan_desk.sync import identity, receipts
 
 #: Why a backup was taken, as the user reads it.
@@ -53,12 +54,17 @@ def reason_label(info: BackupInfo) -> str:
 
 def list_backups(ws: Workspace) -> list[BackupInfo]:
     """This workspace's backups, newest first."""
-    return backup.list_backups(ws.path)
+    return backup.list_backups(ws.path, ws.key)
 
 
 def back_up_now(ws: Workspace) -> Path:
     """A backup of the workspace as it is now (kept by the same retention rule)."""
-    return backup.take(ws.path, "manual")
+    from wushan_desk.services import audit, permissions
+
+    permissions.require(ws, "backup")
+    made = backup.take(ws.path, "manual", ws.key)
+    audit.record(ws, "backup", detail={"file": made.name})
+    return made
 
 
 def find_backup(workspace_path: Path, name: str) -> Path:
@@ -73,7 +79,8 @@ def find_backup(workspace_path: Path, name: str) -> Path:
         f"找不到备份“{name}”。可以用 `wushan-desk backup list` 查看本工作区的备份。")
 
 
-def check_backup(workspace_path: Path, device_id: str, path: Path) -> BackupInfo:
+def check_backup(workspace_path: Path, device_id: str, path: Path,
+                 key: bytes | None = None) -> BackupInfo:
     """What the backup holds, if it may be restored into this workspace; else BackupRefused
     (not a workspace, damaged, another computer's workspace, a newer program's)."""
     if not files.is_regular_file(path):
@@ -81,14 +88,19 @@ def check_backup(workspace_path: Path, device_id: str, path: Path) -> BackupInfo
     if _same_file(path, workspace_path):
         raise BackupRefused("这就是当前的工作区文件本身，不是备份。请选择备份文件夹里的文件。")
     try:
-        inspect(path)
-        problems = backup.quick_check(path)
+        inspect(path, key=key)
+        problems = backup.quick_check(path, key)
     except WorkspaceError as exc:
+        if exc.code == "wrong-key":  # encrypted with another workspace's key
+            raise BackupRefused(
+                f"{path.name} 不是本工作区的备份（用本工作区的密钥读不出：可能是另一台电脑"
+                "或另一个工作区的数据，也可能根本不是巫山教育督导工作区文件），不能用来恢复。"
+            ) from exc
         raise BackupRefused(f"不能用 {path.name} 恢复：{exc.message}") from exc
     if problems:
         raise BackupRefused(
             f"备份 {path.name} 已损坏（{problems[0]}），不能用来恢复。请选择另一个备份。")
-    info = backup.describe(path)
+    info = backup.describe(path, key)
     if info.device_id != device_id:
         raise BackupRefused(
             f"{path.name} 是另一台电脑（或另一个工作区）的数据，不是本工作区的备份，不能用来恢复。"
@@ -115,14 +127,17 @@ def restore(workspace_path: Path, backup_path: Path, progress: ProgressFn = no_p
     """
     ws = open_workspace(workspace_path, create=False)
     try:
-        info = check_backup(ws.path, ws.device_id, backup_path)
+        from wushan_desk.services import permissions
+
+        permissions.require(ws, "restore")
+        info = check_backup(ws.path, ws.device_id, backup_path, ws.key)
         kept_clock, kept_keys = ws.state("hlc"), identity.keystore(ws).load()
         progress(0, 3, "正在备份当前数据…")
-        safety = backup.take(ws.path, "before-restore")
+        safety = backup.take(ws.path, "before-restore", ws.key)
         if cancelled():  # the last moment to stop: nothing is changed yet
             raise Cancelled()
         progress(1, 3, "正在恢复备份…")
-        backup.restore_into(ws.conn, backup_path)
+        backup.restore_into(ws.conn, backup_path, ws.key)
     finally:
         ws.close()
     progress(2, 3, "正在整理…")

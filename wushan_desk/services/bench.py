@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk.progress import ProgressFn, no_progress
-from wushan_desk.services import browse, demo, records, sync
+from wushan_desk.services import accounts, browse, demo, records, sync
 from wushan_desk.store import baseline, changes, sync_state
 from wushan_desk.store.workspace import open_workspace
+
+#: The administrator of the benchmark's throwaway workspaces (a temporary folder).
+BENCH_ADMIN = accounts.Credentials("bench", "bench-only-" + os.urandom(6).hex())
 
 
 def figure(value: float, unit: str, base: float | None = None, **extra: Any) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def run(scale: float = 1.0, progress: ProgressFn = no_progress) -> dict[str, Any
         figures["raw_sqlite_insert"] = figure(raw_rate, "rows/s", note="executemany, 10 columns")
 
         progress(1, 6, "基准：生成演示县")
-        summary = demo.build_demo(folder / "demo.wsdb", scale=scale, seed=1)
+        summary = demo.build_demo(folder / "demo.wsdb", scale=scale, seed=1, admin=BENCH_ADMIN)
         rows = sum(summary.counts.values())
         figures["demo_build"] = figure(summary.seconds, "s", scale=scale, rows=rows)
         figures["demo_insert_rate"] = figure(
@@ -78,15 +81,82 @@ def run(scale: float = 1.0, progress: ProgressFn = no_progress) -> dict[str, Any
 
         progress(3, 6, "基准：打开工作区与搜索")
         figures |= _workspace_figures(folder / "demo.wsdb")
+        figures |= _encryption_figures(folder, folder / "demo.wsdb", raw_rate)
         progress(4, 6, "基准：界面启动与内存")
         hub_path = folder / "hub.wsdb"
-        sync.hub_init(hub_path, "县级中心库")
+        sync.hub_init(hub_path, "县级中心库", BENCH_ADMIN)
         demo.build_demo(hub_path, scale=scale, seed=1)
         figures |= _gui_figures(hub_path)
         progress(5, 6, "基准：同步包导出与导入")
         figures |= _sync_figures(folder, hub_path, scale, raw_rate)
     progress(6, 6, "完成")
     return figures
+
+
+def _encryption_figures(folder: Path, path: Path, raw_rate: float) -> dict[str, Any]:
+    """What encryption costs: the same workspace opened, listed and searched encrypted
+    and as a clear copy, and raw inserts into an encrypted file, in this run."""
+    from wushan_desk.store import encryption, keyslots
+    from wushan_desk.store.workspace import known_key
+    from wushan_desk.store.workspace import open_workspace as open_file
+
+    key = known_key(path)
+    if key is None:
+        return {}
+    clear = folder / "clear-copy.wsdb"
+    encryption.export_clear(path, clear, key)
+    figures: dict[str, Any] = {}
+    pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+        "open": (lambda: open_file(path, key=key).close(),
+                 lambda: open_file(clear).close())}
+    enc_ws, clear_ws = open_file(path, key=key), open_file(clear)
+    try:
+        query = browse.StudentQuery()
+        search = browse.StudentQuery(text="王")
+        pairs["students_first_page"] = (lambda: browse.fetch_students(enc_ws, query),
+                                        lambda: browse.fetch_students(clear_ws, query))
+        pairs["search_1_char"] = (_search(enc_ws, search), _search(clear_ws, search))
+        for name, (encrypted, plain) in pairs.items():
+            base = median_time(plain)
+            figures[f"encrypted_{name}"] = figure(
+                median_time(encrypted) * 1000, "ms", base * 1000,
+                note="baseline: the same workspace unencrypted, same run")
+    finally:
+        enc_ws.close()
+        clear_ws.close()
+    figures["password_change"] = figure(
+        _password_change_s(path) * 1000, "ms", _password_change_s(_tiny(folder)) * 1000,
+        note="re-wraps one slot: baseline the same on an empty workspace (ratio ~1: "
+             "independent of the workspace's size)")
+    rate = baseline.raw_insert_rate(folder / "raw-encrypted.sqlite", key=keyslots.new_data_key())
+    figures["encrypted_raw_insert"] = figure(rate, "rows/s", raw_rate,
+                                             note="baseline: the same inserts unencrypted")
+    return figures
+
+
+def _tiny(folder: Path) -> Path:
+    from wushan_desk.services import workspace
+
+    path = folder / "tiny.wsdb"
+    workspace.create(path, "demo", "空工作区", admin=BENCH_ADMIN).close()
+    return path
+
+
+def _password_change_s(path: Path) -> float:
+    """Seconds for a password change (there and back, halved), as a logged-in admin."""
+    ws = accounts.reopen(path)
+    try:
+        accounts.attach(ws, next(a for a in accounts.list_accounts(ws)
+                                 if a.login == BENCH_ADMIN.login))
+        other = BENCH_ADMIN.password + "-2"
+
+        def twice() -> None:
+            accounts.change_password(ws, BENCH_ADMIN.password, other)
+            accounts.change_password(ws, other, BENCH_ADMIN.password)
+
+        return median_time(twice, 3) / 2
+    finally:
+        ws.close()
 
 
 def _workspace_figures(path: Path) -> dict[str, Any]:
@@ -130,7 +200,8 @@ def _gui_figures(hub_path: Path) -> dict[str, Any]:
     Qt's offscreen platform; then, on the hub of the whole county, every page and list
     opened: the GUI thread's time for searches and the process's peak memory."""
     probe = [sys.executable, "-m", "wushan_desk.gui.probe"]
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",  # logs in as a script would
+           accounts.ENV_USER: BENCH_ADMIN.login, accounts.ENV_PASSWORD: BENCH_ADMIN.password}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*probe, *args], check=True, capture_output=True, env=env,
@@ -159,7 +230,7 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
     """Export and import of a large package, re-import, and incremental export."""
     dev_path, out = folder / "dev.wsdb", folder / "out"
     schema_rate = baseline.schema_insert_rate(folder / "schema-baseline.wsdb")
-    request = sync.device_init(dev_path, "督导中心笔记本", out)
+    request = sync.device_init(dev_path, "督导中心笔记本", out, BENCH_ADMIN)
     with _opened(hub_path) as hub:
         centre = next(sync_state.rows_of(hub, "centres"))["name"]
         start = time.perf_counter()

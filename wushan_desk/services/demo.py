@@ -35,7 +35,8 @@ from wushan_desk.progress import (
     never_cancelled,
     no_progress,
 )
-from wushan_desk.services import demo_inspections, records, templates, workspace
+from wushan_desk.services import accounts, demo_inspections, records, templates, workspace
+from wushan_desk.services.accounts import reopen as open_workspace
 from wushan_desk.services.demo_people import (
     People,
     School,
@@ -47,7 +48,7 @@ from wushan_desk.services.demo_people import (
 )
 from wushan_desk.store import changes
 from wushan_desk.store.errors import WorkspaceError, WorkspaceExists
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 
 DEMO_NAME = "演示工作区（巫山县）"
 STUDENTS_AT_SCALE_1 = 60_000
@@ -65,6 +66,8 @@ class DemoSummary:
     path: Path
     seconds: float
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: the demo's accounts: login, role label, centre name ("" for the county), password
+    accounts: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def total(self) -> int:
@@ -78,6 +81,7 @@ def build_demo(
     seed: int = 2026,
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
+    admin: accounts.Credentials | None = None,
 ) -> DemoSummary:
     """Build the demo county into the workspace at `path` (created if absent).
 
@@ -94,19 +98,45 @@ def build_demo(
         )
     started = time.perf_counter()
     path = Path(path)
+    admin = admin or accounts.credentials_from_env() or DEMO_ADMIN
     try:
-        ws, created = workspace.create(path, "demo", DEMO_NAME), True
+        ws, created = workspace.create(path, "demo", DEMO_NAME, admin=admin), True
     except WorkspaceExists:
         ws, created = open_workspace(path, create=True), False
     try:
         counts = _Builder(ws, random.Random(seed), progress, cancelled).build(scale)
+        made = demo_accounts(ws) if created else []
     except BaseException as exc:
         ws.close()
         if created and not isinstance(exc, NotEmpty):
             workspace.remove_files(path)
         raise
     ws.close()
-    return DemoSummary(path, time.perf_counter() - started, counts)
+    listed = [(admin.login, accounts.ROLES["county_admin"], "", admin.password), *made]
+    return DemoSummary(path, time.perf_counter() - started, counts, tuple(listed))
+
+
+#: The demo's first administrator when none is given (synthetic data only).
+DEMO_ADMIN = accounts.Credentials("admin", "wushan-demo")
+#: The password of every other demo account (printed by `demo`, listed in the README).
+DEMO_PASSWORD = "wushan-demo"
+
+
+def demo_accounts(ws: Workspace) -> list[tuple[str, str, str, str]]:
+    """One account per role and a supervisor for each centre (duxue-01, -02, …, by the
+    centres' names), all with DEMO_PASSWORD: to try every role's view of the county."""
+    made = []
+    for login, role in (("yewu", "county_staff"), ("chakan", "read_only")):
+        accounts.add_account(ws, accounts.Credentials(login, DEMO_PASSWORD), role,
+                             display_name=accounts.ROLES[role])
+        made.append((login, accounts.ROLES[role], "", DEMO_PASSWORD))
+    centres = sorted(records.iter_records(ws, "centre"), key=lambda c: c["name"])
+    for number, centre in enumerate(centres, 1):
+        login = f"duxue-{number:02d}"
+        accounts.add_account(ws, accounts.Credentials(login, DEMO_PASSWORD), "supervisor",
+                             display_name=f"{centre['name']}督导员", centre_id=centre["id"])
+        made.append((login, accounts.ROLES["supervisor"], centre["name"], DEMO_PASSWORD))
+    return made
 
 
 class NotEmpty(WorkspaceError):

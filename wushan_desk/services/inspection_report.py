@@ -31,7 +31,13 @@ def render(ws: Workspace, visit_id: str, path: Path, kind: str = "inspection") -
         raise ValidationError(f"没有这种报表：{kind}。可选：{'、'.join(KINDS)}")
     d = inspection.detail(ws, visit_id)
     doc = inspection_document(ws, d) if kind == "inspection" else rectification_document(ws, d)
-    return r.render_pdf(doc, path)
+    result = r.render_pdf(doc, path)
+    from wushan_desk.services import audit
+
+    audit.record_or_defer(ws, "print", kind="visit", record_id=visit_id,
+                 detail={"document": KINDS[kind],
+                         "file": Path(path).name})
+    return result
 
 
 def default_file_name(ws: Workspace, visit_id: str, kind: str) -> str:
@@ -149,7 +155,7 @@ def _signer(ws: Workspace, signature: dict[str, Any]) -> r.Signer:
     image = None
     if signature.get("attachment_id"):
         try:
-            image = attachments.path_of(ws, signature["attachment_id"]).read_bytes()
+            image = attachments.read(ws, signature["attachment_id"])
         except WorkspaceError:
             image = None  # the image has not arrived by sync yet: print a line to sign
     day = dt.date.fromisoformat(signature["signed_on"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk import files
-from wushan_desk.domain import entities
+from wushan_desk.domain import entities, text
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.workspace import Workspace
@@ -343,3 +343,60 @@ class BatchInvalid(ValidationError):
         text = "\n".join(f"第 {line} 行：{exc.message}" for line, exc in problems)
         super().__init__(f"{len(problems)} 行有错误，未写入任何记录：\n{text}")
         self.problems = problems
+
+
+def masked(kind_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """`record` as lists show it: ID numbers, phones, addresses and bank cards masked."""
+    from wushan_desk.services.browse import mask_field
+
+    return {f: (mask_field(kind_name, f, v) if isinstance(v, str) and f != "id" else v)
+            for f, v in record.items()}
+
+
+def disclose(ws: Workspace, kind_name: str, purpose: str,
+             record_ids: list[str] | None = None) -> None:
+    """Allow full values of `kind_name` records to be shown for `purpose`: the role must
+    allow it (a supervisor only inside their zone), the purpose is stated, and the view is
+    written to the audit trail. `record_ids` None: the whole list. Raises PermissionDenied
+    or ValidationError; shows nothing itself."""
+    from wushan_desk.services import audit, permissions
+
+    permissions.require(ws, "view_full")
+    purpose = text.clean(purpose or "", multiline=False).strip()
+    if len(purpose) < 2:
+        raise ValidationError("查看完整信息须说明用途（例如“核对资助名单”），请填写用途。",
+                              "purpose")
+    kind = entities.kind(kind_name)
+    if ws.user is not None and ws.user.role == "supervisor" and record_ids:
+        zone = scope.centre_scope(ws, ws.user.centre_id or "")
+        for record_id in record_ids:
+            row = changes.read_row(ws, kind.table, record_id)
+            if row is not None and not scope.in_zone(ws, zone, kind.table, row):
+                raise permissions.PermissionDenied(
+                    "督导员只能查看本督导中心责任区内的完整信息。")
+    audit.record(ws, "view-full", kind=kind_name,
+                 record_id=record_ids[0] if record_ids and len(record_ids) == 1 else None,
+                 detail={"purpose": purpose[:200], "records": len(record_ids or []) or "全部",
+                         "fields": [f.label for f in kind.fields if f.sensitive]})
+
+
+def masked_values(ws: Workspace, kind_name: str, found: Iterable[Mapping[str, Any]]
+                  ) -> Iterator[dict[str, Any]]:
+    """Records as a list shows them to anyone: sensitive fields masked."""
+    for record in found:
+        yield masked(kind_name, record)
+
+
+def full_values(ws: Workspace, kind_name: str, found: Iterable[Mapping[str, Any]]
+                ) -> Iterator[dict[str, Any]]:
+    """Records with full values, after `disclose`: a supervisor sees full values only
+    inside their centre's zone (the rest stays masked)."""
+    actor = ws.user
+    zone = (scope.centre_scope(ws, actor.centre_id or "")
+            if actor is not None and actor.role == "supervisor" else None)
+    table = entities.kind(kind_name).table
+    for record in found:
+        if zone is None or scope.in_zone(ws, zone, table, record):
+            yield dict(record)
+        else:
+            yield masked(kind_name, record)

@@ -18,13 +18,15 @@ from wushan_desk.store.errors import (
     WorkspaceError,
     WorkspaceExists,
 )
-from wushan_desk.store.workspace import DEFAULT_BUSY_MS, Workspace, is_busy
-from wushan_desk.store.workspace import open_workspace as _open
+from wushan_desk.store.keyslots import LoginFailed
+from wushan_desk.store.workspace import DEFAULT_BUSY_MS, LoginRequired, Workspace, is_busy
 
 __all__ = [
     "BUSY_MESSAGE",
     "DEFAULT_BUSY_MS",
     "DatabaseError",
+    "LoginFailed",
+    "LoginRequired",
     "Workspace",
     "WorkspaceBusy",
     "WorkspaceError",
@@ -43,7 +45,9 @@ def open_workspace(
     WorkspaceError, with the file untouched, if it is not a workspace of this app or of
     a schema this build knows; WorkspaceBusy if another program holds it meanwhile.
     """
-    return _open(path, create=create, busy_ms=busy_ms)
+    from wushan_desk.services import accounts
+
+    return accounts.reopen(path, create=create, busy_ms=busy_ms)
 
 
 def latest_schema_version() -> int:

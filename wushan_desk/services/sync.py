@@ -18,6 +18,7 @@ from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
 from wushan_desk.services import records, templates
 from wushan_desk.services import workspace as workspace_service
+from wushan_desk.services.accounts import Credentials
 from wushan_desk.store import backup, changes, sync_state
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace
@@ -30,9 +31,9 @@ REQUEST_SUFFIX = ".wsreq"
 # --- setting up ------------------------------------------------------------------------
 
 
-def hub_init(path: Path, name: str) -> dict[str, str]:
+def hub_init(path: Path, name: str, admin: Credentials | None = None) -> dict[str, str]:
     """Create the county hub workspace with its key pair; returns its id and fingerprint."""
-    ws = workspace_service.create(path, "hub", name)
+    ws = workspace_service.create(path, "hub", name, admin=admin)
     try:
         with ws.transaction():
             templates.ensure_builtin_templates(ws)  # the county's checklists, for devices
@@ -55,9 +56,10 @@ def hub_init(path: Path, name: str) -> dict[str, str]:
     return {"device_id": ws.device_id, "fingerprint": identity.suite().fingerprint(keys.public())}
 
 
-def device_init(path: Path, name: str, out_dir: Path) -> Path:
+def device_init(path: Path, name: str, out_dir: Path,
+                admin: Credentials | None = None) -> Path:
     """Create a centre device workspace awaiting enrolment; writes its request file."""
-    ws = workspace_service.create(path, "centre", name, reference=False)
+    ws = workspace_service.create(path, "centre", name, reference=False, admin=admin)
     try:
         with ws.transaction():
             _new_keys(ws)
@@ -224,6 +226,9 @@ def export(
     cancelled: CancelledFn = never_cancelled,
 ) -> list[exporter.Exported]:
     """A device: one package for the hub. The hub: one per enrolled device (or `to`)."""
+    from wushan_desk.services import audit, permissions
+
+    permissions.require(ws, "sync")
     out_dir.mkdir(parents=True, exist_ok=True)
     if identity.role(ws) == "hub":
         targets = [find_device(ws, to)] if to else enrolled_devices(ws)
@@ -231,9 +236,14 @@ def export(
         if ws.state("enrolled") != "1":
             raise PackageRejected("本机尚未加入县级中心库，不能导出同步包。", "not-enrolled")
         targets = [ws.state("hub_id") or ""]
-    return [
+    written = [
         exporter.export_to(ws, t, out_dir, progress=progress, cancelled=cancelled) for t in targets
     ]
+    for e in written:
+        audit.record_or_defer(ws, "package-export", kind="package", record_id=e.package_id,
+                     detail={"to": identity.device_name(ws, e.recipient), "changes": e.changes,
+                             "file": e.path.name})
+    return written
 
 
 def import_packages(
@@ -247,12 +257,21 @@ def import_packages(
 ) -> list[importer.ImportSummary]:
     """Import each package on its own (one bad file does not stop the others), with one
     backup for the whole batch, taken before the first package that changes anything."""
+    from wushan_desk.services import audit, permissions
+
+    permissions.require(ws, "sync")
     batch = batch or BatchBackup(ws)
-    return [
+    done = [
         importer.import_package(ws, p, dry_run=dry_run, progress=progress, cancelled=cancelled,
                                 backup_once=batch)
         for p in paths
     ]
+    for s in done:  # a refused or previewed package changed nothing: nothing to record
+        if s.status == "applied":
+            audit.record_or_defer(ws, "package-import", kind="package", record_id=s.package_id,
+                         detail={"from": s.sender_name, "added": s.added,
+                                 "changed": s.changed, "file": Path(s.file).name})
+    return done
 
 
 class BatchBackup:
@@ -264,7 +283,7 @@ class BatchBackup:
 
     def __call__(self) -> Path:
         if self.path is None:
-            self.path = backup.take(self._ws.path, "before-import")
+            self.path = backup.take(self._ws.path, "before-import", self._ws.key)
         return self.path
 
 

@@ -18,8 +18,10 @@ from typing import Any
 from wushan_desk.domain import clock
 from wushan_desk.progress import CancelledFn, ProgressFn
 from wushan_desk.services import sync
+from wushan_desk.services.accounts import Credentials
+from wushan_desk.services.accounts import reopen as open_workspace
 from wushan_desk.store import sync_state
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import container, crypto, identity
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.importer import ImportSummary
@@ -239,18 +241,19 @@ def join_job(ws_path: Workspace | Path, package: Path) -> Job:
     return job
 
 
-def hub_create_job(path: Path, name: str) -> Job:
+def hub_create_job(path: Path, name: str, admin: Credentials | None = None) -> Job:
     def job(progress: ProgressFn, _cancelled: CancelledFn) -> str:
         progress(0, 0, "正在创建县级中心库并生成密钥…")
-        return sync.hub_init(path, name)["fingerprint"]
+        return sync.hub_init(path, name, admin)["fingerprint"]
 
     return job
 
 
-def device_create_job(path: Path, name: str, out_dir: Path) -> Job:
+def device_create_job(path: Path, name: str, out_dir: Path,
+                      admin: Credentials | None = None) -> Job:
     def job(progress: ProgressFn, _cancelled: CancelledFn) -> RequestInfo:
         progress(0, 0, "正在生成密钥并写入网申请…")
-        return read_request(sync.device_init(path, name, out_dir))
+        return read_request(sync.device_init(path, name, out_dir, admin))
 
     return job
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from wushan_desk import paths
 from wushan_desk.domain import clock, text
-from wushan_desk.domain.errors import ValidationError
-from wushan_desk.store.workspace import Workspace, open_workspace
+from wushan_desk.domain.errors import UserError, ValidationError
+from wushan_desk.services import accounts
+from wushan_desk.services.accounts import Credentials
+from wushan_desk.store.workspace import Workspace
 
 ROLE_LABELS = {"demo": "演示工作区", "hub": "县教委（中心库）", "centre": "督导中心设备"}
 
@@ -76,15 +78,24 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def create(path: str | Path, role: str, name: str, *, reference: bool = True) -> Workspace:
-    """Make a new workspace file, by default with the county's reference data.
+def create(path: str | Path, role: str, name: str, *, reference: bool = True,
+           admin: Credentials | None = None) -> Workspace:
+    """Make a new, encrypted workspace file, by default with the county's reference data.
 
-    A centre device is created without it: its reference data comes from the hub in
-    the enrolment package. Refuses to overwrite an existing file; a bad name is refused
-    before anything is made, and a failure while making it leaves no file behind.
+    Its first account, a county administrator, is `admin`, else the one named by
+    WUSHAN_DESK_USER / WUSHAN_DESK_PASSWORD (scripts); without either, NeedAdmin. A
+    centre device is created without reference data: it comes from the hub in the
+    enrolment package. Refuses to overwrite an existing file; a bad name or password is
+    refused before anything is made, and a failure while making it leaves no file behind.
     """
     name = clean_name(name)
-    ws = open_workspace(path, new=True)
+    admin = admin or accounts.credentials_from_env()
+    if admin is None:
+        raise NeedAdmin(
+            "新建工作区需要设置首个管理员账号：请在提示时输入用户名和密码，或为脚本设置"
+            "环境变量 WUSHAN_DESK_USER 和 WUSHAN_DESK_PASSWORD。")
+    accounts.check_password(admin.password, accounts.check_login_name(admin.login))
+    ws = accounts.new_encrypted(Path(path), admin)
     try:
         with ws.transaction():
             ws.set_state("role", role)
@@ -97,6 +108,12 @@ def create(path: str | Path, role: str, name: str, *, reference: bool = True) ->
     return ws
 
 
+class NeedAdmin(UserError):
+    """A new workspace needs its first administrator's name and password."""
+
+    code = "need-admin"
+
+
 def discard(ws: Workspace) -> None:
     """Close and delete a workspace this program has just made (creation failed)."""
     ws.close()
@@ -105,7 +122,7 @@ def discard(ws: Workspace) -> None:
 
 def remove_files(path: Path) -> None:
     """A workspace file and its SQLite journals."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".keys"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -157,3 +174,9 @@ def check(ws: Workspace) -> CheckReport:
     from wushan_desk.store.introspect import schema_problems
 
     return CheckReport(*ws.integrity_problems(), schema_problems(ws))
+
+
+def set_idle_minutes(ws: Workspace, minutes: int) -> None:
+    """How long the window waits without input before it locks (1-120 minutes)."""
+    with ws.transaction():
+        ws.set_state("idle_lock_minutes", str(max(1, min(120, int(minutes)))))

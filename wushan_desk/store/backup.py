@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from wushan_desk import files
 from wushan_desk.domain import clock
+from wushan_desk.store import keyslots
+from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.uri import sqlite_uri
 
@@ -26,8 +27,14 @@ def backups_dir(workspace_path: Path) -> Path:
     return workspace_path.parent / "backups"
 
 
-def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str) -> Path:
-    """Copy the open workspace to `backups/<name>-<reason>-<time>.wsdb`; returns the copy."""
+def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str,
+                     key: bytes | None = None) -> Path:
+    """Copy the open workspace to `backups/<name>-<reason>-<time>.wsdb`; returns the copy.
+
+    An encrypted workspace's copy is encrypted with the same data key (pages are copied
+    between two keyed connections), and its key file is copied beside the backups, so
+    a backup is as unreadable as the workspace and can still be opened after a loss.
+    """
     folder = backups_dir(workspace_path)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = clock.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -40,12 +47,13 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
         )
     partial = target.with_suffix(".partial")
     try:
-        dest = sqlite3.connect(partial)
+        dest = connect(partial, key)
         try:
             conn.backup(dest)
         finally:
             dest.close()
         files.replace(partial, target)
+        _copy_key_file(workspace_path, folder)
         files.fsync_dir(folder)
     except (OSError, sqlite3.Error) as exc:
         partial.unlink(missing_ok=True)
@@ -59,12 +67,12 @@ KEEP_MONTHS = 12
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<reason>[a-z0-9-]+?)-(?P<when>\d{8}-\d{6}-\d{6})\.wsdb$")
 
 
-def take(workspace_path: Path, reason: str) -> Path:
+def take(workspace_path: Path, reason: str, key: bytes | None = None) -> Path:
     """A backup of the workspace as committed now, read by a connection of its own (the
     caller may be inside a write transaction that is not committed yet); then prune."""
-    conn = sqlite3.connect(workspace_path)
+    conn = connect(workspace_path, key)
     try:
-        target = backup_workspace(conn, workspace_path, reason)
+        target = backup_workspace(conn, workspace_path, reason, key)
     finally:
         conn.close()
     prune(workspace_path)
@@ -84,26 +92,44 @@ class BackupInfo:
     device_id: str | None = None  # whose workspace this is a copy of
 
 
-def list_backups(workspace_path: Path) -> list[BackupInfo]:
+def list_backups(workspace_path: Path, key: bytes | None = None) -> list[BackupInfo]:
     """This workspace's backups, newest first, each with what it holds."""
     out = []
     for path, reason, taken in _backups(workspace_path):
-        out.append(_info(path, reason, taken))
+        out.append(_info(path, reason, taken, key))
     return sorted(out, key=lambda b: b.taken, reverse=True)
 
 
-def describe(path: Path) -> BackupInfo:
+def describe(path: Path, key: bytes | None = None) -> BackupInfo:
     """What a backup file holds; one not named by `take` counts as copied by hand."""
     match = _NAME.match(path.name)
     if match:
         taken = dt.datetime.strptime(match["when"], "%Y%m%d-%H%M%S-%f")
-        return _info(path, match["reason"], taken)
-    return _info(path, "copy", dt.datetime.fromtimestamp(path.stat().st_mtime))
+        return _info(path, match["reason"], taken, key)
+    return _info(path, "copy", dt.datetime.fromtimestamp(path.stat().st_mtime), key)
 
 
-def quick_check(path: Path) -> list[str]:
+def connect(path: Path, key: bytes | None, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection to a workspace or backup file, keyed when the workspace is encrypted."""
+    if read_only:
+        conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    else:
+        conn = sqlite3.connect(path)
+    if key is not None:
+        conn.execute(keyslots.pragma_key(key))
+    return conn
+
+
+def _copy_key_file(workspace_path: Path, folder: Path) -> None:
+    source = keyslots.keys_path(workspace_path)
+    if source.is_file():
+        data = source.read_bytes()
+        files.write_atomic(folder / source.name, lambda f: f.write(data))
+
+
+def quick_check(path: Path, key: bytes | None = None) -> list[str]:
     """SQLite's quick check of a backup, read-only (empty: sound)."""
-    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    conn = connect(path, key, read_only=True)
     try:
         found = [r[0] for r in conn.execute("PRAGMA quick_check")]
     finally:
@@ -111,8 +137,8 @@ def quick_check(path: Path) -> list[str]:
     return [] if found == ["ok"] else found
 
 
-def _info(path: Path, reason: str, taken: dt.datetime) -> BackupInfo:
-    version, counts, device = _contents(path)
+def _info(path: Path, reason: str, taken: dt.datetime, key: bytes | None) -> BackupInfo:
+    version, counts, device = _contents(path, key)
     return BackupInfo(path, reason, taken, path.stat().st_size, version, counts, device)
 
 
@@ -132,10 +158,10 @@ def prune(
     return removed
 
 
-def restore_into(conn: sqlite3.Connection, backup_path: Path) -> None:
+def restore_into(conn: sqlite3.Connection, backup_path: Path, key: bytes | None = None) -> None:
     """Replace the open workspace's content with a backup's, through SQLite (every other
     connection sees the restored content at its next read)."""
-    source = sqlite3.connect(backup_path)
+    source = connect(backup_path, key)
     try:
         source.backup(conn)
     finally:
@@ -155,10 +181,10 @@ def _backups(workspace_path: Path) -> list[tuple[Path, str, dt.datetime]]:
     return found
 
 
-def _contents(path: Path) -> tuple[int | None, dict[str, int], str | None]:
+def _contents(path: Path, key: bytes | None) -> tuple[int | None, dict[str, int], str | None]:
     """Schema version, live rows per main table and device id of a backup (read-only)."""
     try:
-        conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+        conn = connect(path, key, read_only=True)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             counts = {}

@@ -6,15 +6,21 @@ same amount of work on the same disk says how much the app's own layers cost.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
+from wushan_desk.store.driver import sqlite3
 
-def raw_insert_rate(path: Path, rows: int = 100_000) -> float:
-    """Rows/s of one `executemany` of 10-column rows into a fresh SQLite file (WAL)."""
+
+def raw_insert_rate(path: Path, rows: int = 100_000, key: bytes | None = None) -> float:
+    """Rows/s of one `executemany` of 10-column rows into a fresh SQLite file (WAL);
+    with `key`, an encrypted one (SQLCipher), to measure what encryption costs."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        if key is not None:
+            from wushan_desk.store.keyslots import pragma_key
+
+            conn.execute(pragma_key(key))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(

@@ -12,7 +12,6 @@ column values.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 from wushan_desk.domain import entities
 from wushan_desk.store.derived import derived_columns
+from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.workspace import Workspace
 
 BOOKKEEPING = ("id", "origin_device", "created_hlc", "hlc", "versions", "seq", "deleted")
@@ -34,6 +34,8 @@ class Change:
     op: str  # 'upsert' | 'delete'
     data: dict[str, Any]
     base: dict[str, str] = field(default_factory=dict)
+    #: the login that made it on `device` (None: made before accounts existed)
+    author: str | None = None
 
 
 def synced_tables(ws: Workspace) -> list[str]:
@@ -126,12 +128,15 @@ def _local_change(
         base = {f: versions.get(f, current["created_hlc"]) for f in seen}
     if not changed:
         return None
+    if ws.write_guard is not None:  # the services' permission rules: one door for all
+        ws.write_guard(ws, table, current, changed)
     op = "delete" if changed.get("deleted") else "upsert"
     if current is not None:
         # an edit must sort after the version it replaces, even if this laptop's clock
         # is behind the device that wrote it (HLC receive)
         ws.clock.observe(current["hlc"])
-    return Change(table, row_id, ws.stamp(), ws.device_id, op, changed, base)
+    author = getattr(ws.user, "login", None)
+    return Change(table, row_id, ws.stamp(), ws.device_id, op, changed, base, author)
 
 
 def apply_change(ws: Workspace, change: Change) -> int:
@@ -155,8 +160,8 @@ def log_change(ws: Workspace, change: Change, source: str | None = None) -> int 
     `source` is the peer an incoming change arrived from (NULL for local edits).
     """
     cur = ws.conn.execute(
-        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data, base, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hlc, tbl, row_id) DO NOTHING",
+        "INSERT INTO change_log (tbl, row_id, hlc, device_id, op, data, base, source, author) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hlc, tbl, row_id) DO NOTHING",
         (
             change.table,
             change.row_id,
@@ -166,6 +171,7 @@ def log_change(ws: Workspace, change: Change, source: str | None = None) -> int 
             json.dumps(change.data, ensure_ascii=False, sort_keys=True),
             json.dumps(change.base, sort_keys=True),
             source,
+            change.author,
         ),
     )
     return cur.lastrowid if cur.rowcount else None
@@ -297,12 +303,12 @@ def row_seq(ws: Workspace, table: str, row_id: str) -> int:
 def changes_since(ws: Workspace, after_seq: int, limit: int = 10_000) -> list[tuple[int, Change]]:
     """Log entries with seq > after_seq, oldest first (an index range scan, never a table scan)."""
     rows = ws.conn.execute(
-        "SELECT seq, tbl, row_id, hlc, device_id, op, data, base FROM change_log "
+        "SELECT seq, tbl, row_id, hlc, device_id, op, data, base, author FROM change_log "
         "WHERE seq > ? ORDER BY seq LIMIT ?",
         (after_seq, limit),
     )
     return [
-        (r[0], Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7])))
+        (r[0], Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[8]))
         for r in rows
     ]
 
@@ -338,7 +344,8 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
             seq += 1
             log_rows.append((seq, table, new.row_id, change.stamp, change.device, change.op,
                              json.dumps(change.data, ensure_ascii=False, sort_keys=True),
-                             json.dumps(change.base, sort_keys=True), source))
+                             json.dumps(change.base, sort_keys=True), source,
+                             change.author))
         stamps = [stamp for _, stamp in new.fields.values()]
         versions = {f: stamp for f, (_, stamp) in new.fields.items() if stamp != new.created}
         columns = {f: to_sql(kind, f, new.fields[f][0]) if f in new.fields else None
@@ -350,8 +357,8 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
                          *(columns[n] for n in [*fields, *extra])))
     with ws.transaction():
         ws.conn.executemany(
-            "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data, base, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", log_rows)
+            "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data, base, source, "
+            "author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", log_rows)
         ws.conn.executemany(
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             row_rows)

@@ -34,7 +34,10 @@ BUSY_MESSAGE = (
 
 # SQLite's own errors, re-exported so that code outside store/ can recognise them
 # without importing sqlite3 (the dependency rules keep SQLite inside store/).
-from sqlite3 import DatabaseError, OperationalError  # noqa: E402
+from wushan_desk.store.driver import sqlite3 as _driver  # noqa: E402
+
+DatabaseError = _driver.DatabaseError
+OperationalError = _driver.OperationalError
 
 __all__ = [
     "BUSY_MESSAGE",

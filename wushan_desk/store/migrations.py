@@ -14,13 +14,13 @@ synced table loses its triggers with the old table: the migration recreates them
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from wushan_desk import paths
+from wushan_desk.store.driver import sqlite3
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.(sql|py)$")
 
@@ -66,14 +66,16 @@ def latest_version() -> int:
     return len(available())
 
 
-def migrate(conn: sqlite3.Connection, path: Path, current: int) -> Path | None:
+def migrate(conn: sqlite3.Connection, path: Path, current: int,
+            key: bytes | None = None) -> Path | None:
     """Bring the workspace at `path` from `current` to the latest version.
 
     Returns the backup taken (None for a new, empty workspace).
     """
     from wushan_desk.store.backup import backup_workspace
 
-    backup = backup_workspace(conn, path, f"before-v{latest_version()}") if current else None
+    backup = (backup_workspace(conn, path, f"before-v{latest_version()}", key)
+              if current else None)
     for mig in available()[current:]:
         apply_one(conn, mig)
     return backup

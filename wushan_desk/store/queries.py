@@ -10,12 +10,12 @@ on SQLite 3.40 a 1-2 character LIKE/GLOB on a trigram table silently matches not
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from wushan_desk.domain import codes
+from wushan_desk.store.driver import sqlite3
 
 #: Shortest text the trigram index can MATCH.
 FTS_MIN_CHARS = 3

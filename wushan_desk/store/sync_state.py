@@ -151,13 +151,15 @@ def log_entries(
 ) -> Iterator[tuple[int, Change, str | None]]:
     """Log entries in (after_seq, upto_seq], in order, streamed; skips one source's."""
     cur = ws.conn.execute(
-        "SELECT seq, tbl, row_id, hlc, device_id, op, data, base, source FROM change_log "
+        "SELECT seq, tbl, row_id, hlc, device_id, op, data, base, source, author "
+        "FROM change_log "
         "WHERE seq > ? AND seq <= ? AND (source IS NULL OR source <> ?) AND purged = 0 "
         "ORDER BY seq",
         (after_seq, upto_seq, exclude_source or ""),
     )
     for r in cur:
-        yield r[0], Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7])), r[8]
+        change = Change(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[9])
+        yield r[0], change, r[8]
 
 
 def pending_count(ws: Workspace, after_seq: int, peer_id: str) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import stat
 import tempfile
 import time
@@ -29,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from wushan_desk import files
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
-from wushan_desk.store import migrations
+from wushan_desk.store import keyslots, migrations
+from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.errors import (
     BUSY_MESSAGE,
     WorkspaceBusy,
@@ -60,6 +60,13 @@ class Workspace:
     conn: sqlite3.Connection
     clock: HybridClock
     busy_ms: int = DEFAULT_BUSY_MS
+    #: SQLCipher's data key (None: a workspace not yet encrypted)
+    key: bytes | None = field(default=None, repr=False)
+    #: who is working (services/accounts.Actor); None in a workspace without accounts
+    user: Any = None
+    #: called with (ws, table, row before, changed values) before every local write:
+    #: the services' permission rules, installed at login (services/permissions.py)
+    write_guard: Callable[[Workspace, str, Any, Any], None] | None = None
     _depth: int = field(default=0, init=False)
     _persisted_hlc: str | None = field(default=None, init=False)
     _db: Any = field(default=None, init=False)
@@ -202,8 +209,9 @@ class Workspace:
         the workspace is open, so it is a workspace at the current schema.
         """
         wait = self.busy_ms if busy_ms is None else busy_ms
-        conn = _connect(self.path, wait)
-        return Workspace(self.path, conn, HybridClock(self.device_id, self.clock.last), wait)
+        conn = _connect(self.path, wait, self.key)
+        return Workspace(self.path, conn, HybridClock(self.device_id, self.clock.last), wait,
+                         self.key, self.user, self.write_guard)
 
     @contextmanager
     def worker_session(self, *, busy_ms: int | None = None) -> Iterator[Workspace]:
@@ -246,6 +254,7 @@ def open_workspace(
     wall: Callable[[], int] = wall_clock_ms,
     busy_ms: int = DEFAULT_BUSY_MS,
     new: bool = False,
+    key: bytes | None = None,
 ) -> Workspace:
     """Open (or with `create`, make) the workspace at `path`, migrating it if needed.
 
@@ -254,26 +263,54 @@ def open_workspace(
     Raises WorkspaceError, leaving the file untouched, if it is not a workspace, is
     damaged, or was written by a newer version of the app; WorkspaceBusy if another
     program holds it while it must be migrated.
+
+    An encrypted workspace needs its data `key` (from a login, services/accounts.py);
+    without one, the key this process was given for it earlier (`remember_key`), else
+    LoginRequired. With `new` and a `key`, the new file is encrypted from its first page.
     """
     path = Path(os.path.abspath(path))  # not resolve(): a mapped drive must stay a drive
     if new:
         _claim(path)
-    version = inspect(path, create=create or new)
+    key = key if key is not None else known_key(path)
+    version = inspect(path, create=create or new, key=key, claimed=new)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = _connect(path, busy_ms)
+    conn = _connect(path, busy_ms, key)
     try:
         wipe_stale_scratch(path)
         if version < migrations.latest_version():
             try:
-                migrations.migrate(conn, path, version)
+                migrations.migrate(conn, path, version, key)
             except sqlite3.OperationalError as exc:
                 raise _busy_or(exc) from exc
         clock = _load_clock(conn, wall)
     except BaseException:
         conn.close()
         raise
-    return Workspace(path, conn, clock, busy_ms)
+    return Workspace(path, conn, clock, busy_ms, key)
+
+
+class LoginRequired(WorkspaceError):
+    """The workspace is encrypted and this process holds no key for it: log in first."""
+
+    code = "login-required"
+
+
+_KEYS: dict[str, bytes] = {}
+
+
+def remember_key(path: Path, key: bytes) -> None:
+    """Keep the data key of `path` for this process (after a login), so that workers,
+    backups and a reopen after a restore need no second login."""
+    _KEYS[os.path.realpath(path)] = key
+
+
+def forget_key(path: Path) -> None:
+    _KEYS.pop(os.path.realpath(path), None)
+
+
+def known_key(path: Path) -> bytes | None:
+    return _KEYS.get(os.path.realpath(path))
 
 
 def _claim(path: Path) -> None:
@@ -341,22 +378,31 @@ def _abandoned(folder: Path) -> bool:
         return False
 
 
-def inspect(path: Path, *, create: bool = False) -> int:
+def inspect(path: Path, *, create: bool = False, key: bytes | None = None,
+            claimed: bool = False) -> int:
     """The schema version of the file at `path` (0 = new), read without writing to it.
 
-    Only SQLite reads the file (read-only): see the module docstring for why.
+    Only SQLite reads the file (read-only): see the module docstring for why. A young
+    file without a key file that is empty or unreadable is another program's creation
+    under way (it writes the key file last): WorkspaceBusy, not "damaged".
     """
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         if not create:
             raise WorkspaceError(f"找不到工作区文件：{path}。请检查路径，或先创建工作区。")
+        if not claimed and _being_created(path, key):
+            raise WorkspaceBusy(BUSY_MESSAGE)
         return 0
     if path.is_dir():
         raise WorkspaceError(f"{path} 是文件夹，不是工作区文件。请指定 .wsdb 文件。")
     if not path.is_file():
         raise WorkspaceError(f"{path} 不是普通文件（可能是设备或管道），不能作为工作区打开。")
+    if key is None and keyslots.is_encrypted(path):
+        raise LoginRequired(f"工作区 {path.name} 已加密，请先登录。")
     try:
         conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
         try:
+            if key is not None:
+                conn.execute(keyslots.pragma_key(key))
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -365,10 +411,19 @@ def inspect(path: Path, *, create: bool = False) -> int:
     except sqlite3.DatabaseError as exc:
         if is_busy(exc):
             raise WorkspaceBusy(BUSY_MESSAGE) from exc
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB and key is not None:
+            raise WorkspaceError(
+                f"{path.name} 无法用这个密钥打开：工作区文件与它的 .keys 密钥文件不是一对"
+                "（可能其中一个被换成了别的工作区的）。文件未作任何改动。", "wrong-key"
+            ) from exc
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB \
+                and _being_created(path, key) and _sidecars(path):
+            raise WorkspaceBusy(BUSY_MESSAGE) from exc
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
             raise WorkspaceError(
                 f"{path.name} 不是巫山教育督导工作区文件（也不是 SQLite 数据库），"
-                "可能选错了文件或文件已损坏。文件未作任何改动。"
+                "可能选错了文件或文件已损坏；如果它是加密的工作区，请把同名的 .keys 密钥文件"
+                "放在它旁边。文件未作任何改动。"
             ) from exc
         raise WorkspaceError(
             f"工作区文件 {path.name} 已损坏，无法读取（{exc}）。"
@@ -386,9 +441,21 @@ def inspect(path: Path, *, create: bool = False) -> int:
     return int(version)
 
 
-def _connect(path: Path, busy_ms: int) -> sqlite3.Connection:
+def _being_created(path: Path, key: bytes | None) -> bool:
+    """Is `path` a workspace another program is creating right now (young, no key file)?"""
+    if key is not None or keyslots.is_encrypted(path):
+        return False
+    try:
+        return path.exists() and time.time() - path.stat().st_mtime < CLAIM_STALE_S
+    except OSError:
+        return False
+
+
+def _connect(path: Path, busy_ms: int, key: bytes | None = None) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
+        if key is not None:
+            conn.execute(keyslots.pragma_key(key))  # SQLCipher: before any other statement
         _configure(conn, busy_ms)
     except BaseException as exc:
         conn.close()

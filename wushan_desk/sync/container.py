@@ -53,7 +53,8 @@ MAGIC = b"WUSHANPKG\n"
 FORMAT = 1
 MAX_HEADER_BYTES = 64 * 1024
 KINDS = frozenset({"sync", "enrolment", "enrolment-request"})
-JSON_MEMBERS = frozenset({"manifest.json", "changes.jsonl", "enrolment.json", "receipt.json"})
+JSON_MEMBERS = frozenset({"manifest.json", "changes.jsonl", "enrolment.json", "receipt.json",
+                          "accounts.json", "audit.jsonl"})
 _FILE_MEMBER = re.compile(r"files/[0-9a-f]{64}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: Fields the caller of `write_package` gives (the rest are filled in).
@@ -763,6 +764,12 @@ class OpenedPackage:
     def close(self) -> None:
         """Remove the unpacked plaintext."""
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def has(self, name: str) -> bool:
+        return name in self._names
+
+    def read_bytes(self, name: str) -> bytes:
+        return self._member(name).read_bytes()
 
     def read_json(self, name: str) -> Any:
         """One small JSON member, e.g. "manifest.json"."""

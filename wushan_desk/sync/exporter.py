@@ -23,11 +23,11 @@ from wushan_desk.progress import (
     never_cancelled,
     no_progress,
 )
-from wushan_desk.store import changes, sync_state
+from wushan_desk.store import blobs, changes, sync_state
 from wushan_desk.store.blobs import blob_path
 from wushan_desk.store.errors import WorkspaceBusy
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import container, identity, payload, receipts
+from wushan_desk.sync import accounts_sync, container, identity, payload, receipts
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.merge import now_text
 from wushan_desk.sync.scope import (
@@ -104,13 +104,19 @@ def export_to(
             "changes": count,
             "files": sorted(files),
             **lifetime,
+            **accounts_sync.manifest_fields(ws, peer_id),
             "full": full,
         }
         members: list[tuple[str, Path | bytes]] = [
             ("manifest.json", payload.dumps(manifest).encode()),
             ("changes.jsonl", lines_path),
         ]
-        members += [(f"files/{h}", blob_path(ws.files_dir, h)) for h in sorted(files)]
+        for name, body in ((accounts_sync.ACCOUNTS_MEMBER, accounts_sync.accounts_member(
+                ws, peer_id)), (accounts_sync.AUDIT_MEMBER, accounts_sync.audit_member(
+                ws, peer_id))):
+            if body is not None:
+                members.append((name, body))
+        members += [(f"files/{h}", _clear_file(ws, h, Path(tmp))) for h in sorted(files)]
         if enrolment:
             members.append(
                 ("enrolment.json", payload.dumps(identity.enrolment_info(ws, peer_id)).encode())
@@ -149,6 +155,17 @@ def export_to(
     return Exported(
         path, written.package_id, peer_id, count, len(files), after + 1, upto, recorded
     )
+
+
+def _clear_file(ws: Workspace, sha256: str, tmp: Path) -> Path:
+    """An attachment's content for the package (which is encrypted for its recipient):
+    decrypted into this job's private scratch folder, never beside the stick."""
+    if ws.key is None:
+        return blob_path(ws.files_dir, sha256)
+    target = tmp / "files" / sha256
+    target.parent.mkdir(exist_ok=True)
+    target.write_bytes(blobs.read_blob(ws.files_dir, sha256, ws.key))
+    return target
 
 
 def _record(

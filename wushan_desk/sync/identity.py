@@ -108,3 +108,9 @@ def package_file_name(ws: Workspace, peer_id: str, package_id: str, enrolment: b
         f"{sender}-{kind}-至{recipient}-{when}-{package_id[:8]}", ".wspkg", fallback="同步包",
         max_len=120,
     )
+
+
+def centre_of(ws: Workspace, device_id: str) -> str | None:
+    """The centre a device belongs to (None: the hub, or not known here)."""
+    row = device_row(ws, device_id)
+    return row["centre_id"] if row else None

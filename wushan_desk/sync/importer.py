@@ -26,7 +26,15 @@ from wushan_desk.progress import (
 )
 from wushan_desk.store import backup, blobs, changes, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import bulk, container, identity, payload, receipts, zone_purge
+from wushan_desk.sync import (
+    accounts_sync,
+    bulk,
+    container,
+    identity,
+    payload,
+    receipts,
+    zone_purge,
+)
 from wushan_desk.sync.bulk import CreationBatch
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.judge import Conflicted, Judge, Restate, line_record
@@ -64,6 +72,8 @@ class ImportSummary:
     files: int = 0
     tables: dict[str, int] = field(default_factory=dict)
     purged: int = 0  # rows that left this device's zone, removed here (never synced)
+    accounts: int = 0  # the hub's accounts of this centre taken (a laptop)
+    audit: int = 0  # a laptop's audit entries stored (the hub)
     rejected: str | None = None
     code: str | None = None
     backup: str | None = None
@@ -219,7 +229,7 @@ def _screened_lines(
 
 
 def _own_backup(ws: Workspace) -> Callable[[], Path]:
-    return lambda: backup.take(ws.path, "before-import")
+    return lambda: backup.take(ws.path, "before-import", ws.key)
 
 
 def _upgraded(line: str, steps: range) -> str:
@@ -251,6 +261,7 @@ def _apply(
 ) -> None:
     header = opened.header
     stats = MergeStats()
+    new_slots: list[Any] = []
     try:
         with ws.transaction():
             if header.kind != "enrolment" and identity.is_revoked(ws, header.sender):
@@ -275,6 +286,7 @@ def _apply(
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,
                                        header.package_id, stats)
             summary.files = _store_files(ws, opened, manifest, dry_run)
+            new_slots = _accounts_and_audit(ws, opened, manifest, summary)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
             summary.purged = zone_purge.after_import(
                 ws, peer.acked_seq, {(line.entry.table, line.entry.row_id) for line in lines},
@@ -306,6 +318,8 @@ def _apply(
             ws.set_state("last_sync", now_text())
             # the state before this import, from the committed file, just before commit
             summary.backup = str(backup_once())
+        for keys in new_slots:  # committed: the accounts' slots may now be written
+            keys.save_slots()
     except _DryRun:
         pass
 
@@ -367,6 +381,25 @@ def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Chang
     _observe(ws, entry)
 
 
+def _accounts_and_audit(ws: Workspace, opened: container.OpenedPackage,
+                        manifest: dict[str, Any], summary: ImportSummary) -> list[Any]:
+    """The hub's accounts for this laptop, a laptop's audit entries for the hub, and
+    the hub's receipt for ours (sync/accounts_sync.py)."""
+    header = opened.header
+    from_hub = header.kind == "enrolment" or header.sender == ws.state("hub_id")
+    keys = None
+    if opened.has(accounts_sync.ACCOUNTS_MEMBER):
+        counts, keys = accounts_sync.apply_accounts(
+            ws, from_hub, opened.read_bytes(accounts_sync.ACCOUNTS_MEMBER))
+        summary.accounts = counts["accounts"]
+    if opened.has(accounts_sync.AUDIT_MEMBER):
+        summary.audit = accounts_sync.apply_audit(
+            ws, header.sender, opened.read_bytes(accounts_sync.AUDIT_MEMBER))
+    if from_hub:
+        accounts_sync.note_receipt(ws, header.sender, manifest)
+    return [keys] if keys is not None else []
+
+
 def _fill(summary: ImportSummary, stats: MergeStats) -> None:
     summary.added, summary.changed = stats.added, stats.changed
     summary.unchanged, summary.conflicts, summary.tables = (
@@ -383,7 +416,8 @@ def _store_files(
     hashes = [h for h in manifest.get("files", []) if isinstance(h, str)]
     if not dry_run:
         for sha in hashes:
-            blobs.store_file(ws.files_dir, opened.file_path(sha), max_bytes=1 << 40)
+            blobs.store_file(ws.files_dir, opened.file_path(sha), max_bytes=1 << 40,
+                             key=ws.key)
     return len(hashes)
 
 

@@ -80,6 +80,8 @@ def change_entry(change: Change, seq: int | None = None) -> dict[str, Any]:
     }
     if seq is not None:
         entry["seq"] = seq
+    if change.author:
+        entry["by"] = change.author
     return entry
 
 
@@ -159,7 +161,7 @@ def _entry(obj: Any, tables: frozenset[str]) -> Change | Snapshot:
             raise PayloadError("变更类型不对")
         if Stamp.parse(stamp).device != obj.get("dev"):
             raise PayloadError("变更的设备与版本不符")
-        return Change(table, row_id, stamp, obj["dev"], op, data, base)
+        return Change(table, row_id, stamp, obj["dev"], op, data, base, _author(obj.get("by")))
     raw = obj.get("fields")
     if not isinstance(raw, dict) or not all(
         isinstance(v, list) and len(v) == 2 for v in raw.values()
@@ -171,6 +173,15 @@ def _entry(obj: Any, tables: frozenset[str]) -> Change | Snapshot:
     if not isinstance(origin, str) or set(values) != {*kind.field_names, "deleted"}:
         raise PayloadError("快照不完整")
     return Snapshot(table, row_id, origin, created, fields)
+
+
+def _author(value: Any) -> str | None:
+    """The login a change names as its maker (optional; older packages have none)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= 40 or not value.isprintable():
+        raise PayloadError("变更的操作人格式不对")
+    return value
 
 
 def _stamp(value: Any) -> str:

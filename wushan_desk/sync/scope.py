@@ -174,5 +174,12 @@ def device_scope(ws: Workspace, device_id: str) -> Scope:
     return Scope(device_id, centre, townships)
 
 
+def centre_scope(ws: Workspace, centre_id: str) -> Scope:
+    """The zone of a centre (its townships): what a supervisor of it may change."""
+    townships = frozenset(
+        r["township_id"] for r in _live_rows(ws, "centre_townships", "centre_id", centre_id))
+    return Scope(ws.device_id, centre_id, townships)
+
+
 def _live_rows(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:
     return [r for r in sync_state.rows_where(ws, table, column, value) if not r["deleted"]]

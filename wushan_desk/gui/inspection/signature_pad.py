@@ -225,7 +225,8 @@ class SignaturePanel(QGroupBox):
         label.setFixedSize(height * 3, height + 4)  # 3:1 like the pad; rows keep their place
         if found and found.get("attachment_id"):
             try:
-                pixmap = QPixmap(str(attachments.path_of(self.ws, found["attachment_id"])))
+                pixmap = QPixmap()
+                pixmap.loadFromData(attachments.read(self.ws, found["attachment_id"]))
             except WorkspaceError:
                 pixmap = QPixmap()
             if not pixmap.isNull():

@@ -121,6 +121,12 @@ class RecordForm(QDialog):
         self.setObjectName("recordForm")
         self._fit_to_screen()
 
+    def show_history(self) -> None:
+        from wushan_desk.gui.audit_view import HistoryDialog
+
+        assert self.record_id is not None
+        HistoryDialog(self.ws, self.kind.name, self.record_id, self).exec()
+
     # -- building --------------------------------------------------------------------
 
     def _build(self) -> None:
@@ -152,6 +158,10 @@ class RecordForm(QDialog):
         self.save_button.setToolTip("保存（Ctrl+S）")
         cancel = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.setToolTip("关闭（Esc）")
+        if self.record_id:
+            history = self.buttons.addButton("修改记录", QDialogButtonBox.ButtonRole.HelpRole)
+            history.setAutoDefault(False)
+            history.clicked.connect(self.show_history)
         for button in (self.save_button, cancel):
             button.setAutoDefault(False)  # Enter moves to the next field, never saves by surprise
         self.save_button.clicked.connect(self.save)

@@ -40,7 +40,7 @@ from wushan_desk.gui.sync.dialogs import (
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.progress import CancelledFn, ProgressFn
-from wushan_desk.services import sync_view
+from wushan_desk.services import accounts, sync_view
 from wushan_desk.services.session import Workspace
 
 HUB_NAME = "巫山县教委督导室"
@@ -122,6 +122,29 @@ class SetupDialog(QDialog):
         self.error.setText(f"▲ {text}")
         self.error.show()
 
+    def add_admin_fields(self, form: QFormLayout) -> None:
+        """The first administrator of the workspace being made (it is encrypted: without
+        a login nobody can read it)."""
+        self.admin_login = QLineEdit("admin")
+        self.admin_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.admin_again = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        form.addRow("管理员用户名(&U)：", self.admin_login)
+        form.addRow("管理员密码(&P)：", self.admin_password)
+        form.addRow("再次输入密码：", self.admin_again)
+
+    def admin_credentials(self) -> accounts.Credentials | None:
+        """The administrator typed, checked; None (with the reason shown) if not usable."""
+        if self.admin_password.text() != self.admin_again.text():
+            self.fail("两次输入的管理员密码不一致。")
+            return None
+        creds = accounts.Credentials(self.admin_login.text().strip(), self.admin_password.text())
+        try:
+            accounts.check_password(creds.password, accounts.check_login_name(creds.login))
+        except accounts.ValidationError as exc:
+            self.fail(exc.message)
+            return None
+        return creds
+
     def busy(self) -> bool:
         return self.task is not None and not self.task.done
 
@@ -173,6 +196,7 @@ class HubSetupDialog(SetupDialog):
         form = QFormLayout()
         form.addRow("名称(&N)：", self.name)
         form.addRow("文件位置(&W)：", self.where)
+        self.add_admin_fields(form)
         form.addRow("", self.demo)
         box, (self.create_button, cancel) = _buttons(("创建", ACCEPT), ("取消", REJECT))
         self.create_button.setDefault(True)
@@ -198,9 +222,9 @@ class HubSetupDialog(SetupDialog):
             self.fail("请填写中心库名称，例如“巫山县教委督导室”。")
         elif path.exists():
             self.fail(f"{path} 已存在，不会覆盖。请换一个文件名。")
-        else:
-            self.start("正在创建县级中心库", sync_view.hub_create_job(path, name), self._created,
-                       "县级中心库没有建成")
+        elif (admin := self.admin_credentials()) is not None:
+            self.start("正在创建县级中心库", sync_view.hub_create_job(path, name, admin),
+                       self._created, "县级中心库没有建成")
 
     def _created(self, fingerprint: str) -> None:
         self.chosen = self.where.path()
@@ -284,6 +308,7 @@ class DeviceSetupDialog(SetupDialog):
         form.addRow("设备名称(&N)：", self.name)
         form.addRow("文件位置(&W)：", self.where)
         form.addRow("申请保存到(&D)：", self.out)
+        self.add_admin_fields(form)
         box, (self.write_button, cancel) = _buttons(("写入网申请", ACCEPT), ("取消", REJECT))
         self.write_button.setDefault(True)
         self.write_button.clicked.connect(self.write_request)
@@ -313,8 +338,8 @@ class DeviceSetupDialog(SetupDialog):
             self.fail(f"{path} 已存在，不会覆盖。请换一个文件名。")
         elif out is None:
             self.fail("请选择入网申请的保存位置（插入 U 盘后按 F5，或点 浏览…）。")
-        else:
-            self.start("正在写入网申请", sync_view.device_create_job(path, name, out),
+        elif (admin := self.admin_credentials()) is not None:
+            self.start("正在写入网申请", sync_view.device_create_job(path, name, out, admin),
                        self._written, "入网申请没有写成")
 
     def _written(self, request: sync_view.RequestInfo) -> None:

@@ -1,0 +1,107 @@
+"""Login, the idle lock, the password change, 修改记录 and the audit trail in the GUI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+from wushan_desk.gui import login
+from wushan_desk.gui.audit_view import AuditDialog, HistoryDialog
+from wushan_desk.services import accounts, audit, records
+from wushan_desk.services.session import Workspace
+
+ADMIN = accounts.credentials_from_env()
+
+
+def test_login_dialog_explains_a_wrong_password_and_opens_with_the_right_one(
+        qtbot, styled_app, demo_copy: Path) -> None:
+    accounts.forget(demo_copy)
+    dialog = login.LoginDialog(demo_copy)
+    qtbot.addWidget(dialog)
+    dialog.login.setText(ADMIN.login)
+    dialog.password.setText("wrong-password")
+    dialog.submit()
+    assert dialog.ws is None and "不正确" in dialog.error.text()
+    assert dialog.error.isVisibleTo(dialog)
+    assert dialog.password.text() == ""  # cleared for the next try
+    dialog.password.setText(ADMIN.password)
+    dialog.submit()
+    assert dialog.ws is not None and dialog.ws.user.login == ADMIN.login
+    try:
+        assert any(e.action == "login" for e in audit.entries(dialog.ws))
+    finally:
+        dialog.ws.close()
+
+
+def test_idle_lock_keeps_what_was_on_screen(qtbot, styled_app, demo_ws: Workspace) -> None:
+    accounts.attach(demo_ws, accounts.current_actor(demo_ws.path)
+                    or _admin_actor(demo_ws))
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    typing = QLineEdit()
+    layout.addWidget(typing)
+    qtbot.addWidget(window)
+    window.show()
+    typing.setText("家访记录写到一半")
+    seen: list[str] = []
+
+    def unlock() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, login.LockDialog)
+        dialog.password.setText("wrong-password")
+        dialog.submit()
+        seen.append(dialog.error.text())
+        dialog.password.setText(ADMIN.password)
+        dialog.submit()
+
+    lock = login.IdleLock(demo_ws, window, minutes=0.001)  # 60 ms without input
+    QTimer.singleShot(400, unlock)
+    qtbot.waitUntil(lambda: bool(seen) and not lock.locked, timeout=5000)
+    lock.stop()
+    assert "不正确" in seen[0]
+    assert typing.text() == "家访记录写到一半"
+    actions = [e.action for e in audit.entries(demo_ws)]
+    assert "lock" in actions and "unlock" in actions
+
+
+def _admin_actor(ws: Workspace) -> accounts.Actor:
+    return next(a for a in accounts.list_accounts(ws) if a.login == ADMIN.login)
+
+
+def test_password_change_dialog(qtbot, styled_app, demo_ws: Workspace) -> None:
+    accounts.attach(demo_ws, _admin_actor(demo_ws))
+    dialog = login.PasswordChangeDialog(demo_ws)
+    qtbot.addWidget(dialog)
+    dialog.old.setText(ADMIN.password)
+    dialog.new.setText("short")
+    dialog.again.setText("short")
+    dialog.submit()
+    assert "至少" in dialog.error.text()
+    dialog.new.setText("a-longer-password")
+    dialog.again.setText("a-longer-password")
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    accounts.forget(demo_ws.path)
+    accounts.login(demo_ws.path, accounts.Credentials(ADMIN.login, "a-longer-password")).close()
+
+
+def test_history_and_audit_dialogs(qtbot, styled_app, demo_ws: Workspace,
+                                   tmp_path: Path) -> None:
+    accounts.attach(demo_ws, _admin_actor(demo_ws))
+    student = next(records.iter_records(demo_ws, "student"))
+    records.put(demo_ws, "student", student | {"class_name": "3班"})
+    history = HistoryDialog(demo_ws, "student", student["id"])
+    qtbot.addWidget(history)
+    assert history.table.rowCount() >= 2
+    assert history.table.item(0, 1).text() == ADMIN.login  # newest first, with its author
+    assert "班级" in history.table.item(0, 4).text()
+    records.disclose(demo_ws, "student", "核对名单", [student["id"]])
+    trail = AuditDialog(demo_ws)
+    qtbot.addWidget(trail)
+    trail.action.setCurrentIndex(trail.action.findData("view-full"))
+    trail.refresh()
+    assert trail.table.rowCount() == 1 and "核对名单" in trail.table.item(0, 5).text()
+    out = trail.export(tmp_path / "审计.xlsx")
+    assert out is not None and out.stat().st_size > 0

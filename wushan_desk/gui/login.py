@@ -1,0 +1,234 @@
+"""Logging in, locking after idle time, changing the password.
+
+The login dialog opens the encrypted workspace (services/accounts.login); a workspace
+made before accounts existed is offered encryption first (`EncryptDialog`). The idle
+lock covers the main window with a modal password prompt: nothing on screen is closed
+or reset, so half-typed work is there after unlocking.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wushan_desk.services import accounts, audit
+from wushan_desk.services.session import Workspace
+
+#: Minutes without keyboard or mouse before the window locks (setting: 设置 page).
+DEFAULT_IDLE_MINUTES = 10
+
+
+class _PasswordForm(QDialog):
+    """A small form with an inline error line (never a second dialog for a typo)."""
+
+    def __init__(self, title: str, intro: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(title, objectName="pageTitle"))
+        layout.addWidget(QLabel(intro, wordWrap=True, objectName="hint"))
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.error = QLabel("", objectName="formError", wordWrap=True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def field(self, label: str, *, secret: bool = False, text: str = "") -> QLineEdit:
+        edit = QLineEdit(text)
+        if secret:
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.form.addRow(label, edit)
+        return edit
+
+    def fail(self, message: str) -> None:
+        self.error.setText(f"▲ {message}")
+        self.error.show()
+
+    def submit(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class LoginDialog(_PasswordForm):
+    """User name and password for an encrypted workspace; `ws` is set when accepted."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__("登录", f"工作区“{path.name}”已加密，请输入您的用户名和密码。", parent)
+        self.path = path
+        self.ws: Workspace | None = None
+        self.login = self.field("用户名")
+        self.password = self.field("密码", secret=True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        self.password.returnPressed.connect(self.submit)
+
+    def submit(self) -> None:
+        QApplication.setOverrideCursor(_wait_cursor())
+        try:  # argon2id: about a tenth of a second here, on purpose
+            self.ws = accounts.login(self.path, accounts.Credentials(
+                self.login.text().strip(), self.password.text()), busy_ms=100)
+        except accounts.LoginFailed as exc:
+            self.password.clear()
+            self.password.setFocus()
+            self.fail(exc.message)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        try:  # the login itself into the audit trail now (else with the next action)
+            audit.flush_pending(self.ws)
+        except accounts.UserError:
+            pass
+        self.accept()
+
+
+class EncryptDialog(_PasswordForm):
+    """Offer to encrypt a workspace made before accounts existed (with its first admin)."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "加密工作区",
+            f"工作区“{path.name}”还没有加密：拿到这个文件的人可以读出全部学生信息。"
+            "建议现在加密，并设置管理员账号。加密前原文件保持不变，加密成功后删除未加密的原文件，"
+            "以前的备份也一并加密。以后打开需要输入密码，忘记密码只能由县教委重置。", parent)
+        self.path = path
+        self.ws: Workspace | None = None
+        self.login = self.field("管理员用户名", text="admin")
+        self.password = self.field("密码（至少 8 位）", secret=True)
+        self.again = self.field("再次输入密码", secret=True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("加密")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("暂不加密")
+
+    def submit(self) -> None:
+        if self.password.text() != self.again.text():
+            self.fail("两次输入的密码不一致。")
+            return
+        QApplication.setOverrideCursor(_wait_cursor())
+        try:
+            self.ws = accounts.encrypt_existing(self.path, accounts.Credentials(
+                self.login.text().strip(), self.password.text()))
+        except accounts.UserError as exc:
+            self.fail(exc.message)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.accept()
+
+
+class PasswordChangeDialog(_PasswordForm):
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__("修改密码", "新密码至少 8 位。修改后，下次登录和解锁都用新密码。", parent)
+        self.ws = ws
+        self.old = self.field("原密码", secret=True)
+        self.new = self.field("新密码", secret=True)
+        self.again = self.field("再次输入新密码", secret=True)
+
+    def submit(self) -> None:
+        if self.new.text() != self.again.text():
+            self.fail("两次输入的新密码不一致。")
+            return
+        try:
+            accounts.change_password(self.ws, self.old.text(), self.new.text())
+        except accounts.UserError as exc:
+            self.fail(exc.message)
+            return
+        self.accept()
+
+
+class LockDialog(_PasswordForm):
+    """The idle lock: only the password of the logged-in account opens it again."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        actor = ws.user
+        super().__init__("已锁定", f"离开时间较长，窗口已锁定。请输入“{actor.login}”的密码解锁，"
+                         "屏幕上的内容都还在。", parent)
+        self.ws = ws
+        self.password = self.field("密码", secret=True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("解锁")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).hide()
+        self.password.returnPressed.connect(self.submit)
+
+    def submit(self) -> None:
+        try:
+            ok = accounts.verify_password(self.ws, self.password.text())
+        except accounts.LoginFailed as exc:
+            self.password.clear()
+            self.fail(exc.message)
+            return
+        if not ok:
+            self.password.clear()
+            self.fail("密码不正确。")
+            return
+        audit.record(self.ws, "unlock")
+        self.accept()
+
+    def reject(self) -> None:  # Esc does not unlock
+        pass
+
+
+class IdleLock(QObject):
+    """Watches the application's input; after `minutes` without any, locks `window`."""
+
+    def __init__(self, ws: Workspace, window: QWidget, minutes: float) -> None:
+        super().__init__(window)
+        self.ws, self.window = ws, window
+        self.locked = False
+        self.timer = QTimer(self, singleShot=True)
+        self.timer.setInterval(max(1, int(minutes * 60_000)))
+        self.timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.timer.start()
+
+    _INPUT = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                        QEvent.Type.MouseMove, QEvent.Type.Wheel})
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.locked and event.type() in self._INPUT:
+            self.timer.start()
+        return False
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def lock(self) -> None:
+        if self.locked or self.ws.user is None or not self.window.isVisible():
+            return
+        self.locked = True
+        audit.record(self.ws, "lock")
+        dialog = LockDialog(self.ws, self.window)
+        dialog.exec()
+        self.locked = False
+        self.timer.start()
+
+
+def idle_minutes(ws: Workspace) -> float:
+    """The configured idle time before locking (local setting, minutes)."""
+    try:
+        return float(ws.state("idle_lock_minutes") or DEFAULT_IDLE_MINUTES)
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+
+
+def _wait_cursor():  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    return Qt.CursorShape.WaitCursor
