@@ -30,17 +30,34 @@ def main(out: Path) -> int:
 
     db = home / "demo.wsdb"
     build_demo(db, scale=0.05)
-    from wushan_desk.store import backup
+    from wushan_desk.services import accounts, backups
 
-    backup.take(db, "manual")  # so that 设置 shows a backup
     qapp = gui_app.create_app()
+    out.mkdir(parents=True, exist_ok=True)
+    accounts.forget(db)  # the login dialog as a supervisor sees it at start
+    from wushan_desk.gui.login import LoginDialog
+
+    dialog = LoginDialog(db)
+    dialog.login.setText("duxue-01")
+    dialog.password.setText("wrong-password")
+    dialog.submit()  # shows the inline message for a wrong password
+    dialog.show()
+    for _ in range(30):
+        qapp.processEvents()
+    dialog.grab().save(str(out / "login.png"))
+    print(out / "login.png")
+    dialog.close()
+    from wushan_desk.services.demo import DEMO_ADMIN
+
+    ws = accounts.login(db, accounts.credentials_from_env() or DEMO_ADMIN)
+    backups.back_up_now(ws)  # so that 设置 shows a backup
+    ws.close()
     session = gui_app.Session()
     if session.open(db) != 0 or session.window is None:
         return 1
     window = session.window
     window.showNormal()
     window.resize(1366, 728)
-    out.mkdir(parents=True, exist_ok=True)
 
     def settle() -> None:
         for _ in range(30):
@@ -65,6 +82,15 @@ def main(out: Path) -> int:
     settle()
     window.grab().save(str(out / "inspection-editor.png"))
     print(out / "inspection-editor.png")
+    from wushan_desk.gui.audit_view import AuditDialog
+
+    trail = AuditDialog(session.ws, window)
+    trail.resize(1200, 600)
+    trail.show()
+    settle()
+    trail.grab().save(str(out / "audit.png"))
+    print(out / "audit.png")
+    trail.close()
     session.close()
     QApplication.processEvents()
     return 0

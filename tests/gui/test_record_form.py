@@ -43,21 +43,45 @@ def text_editor(form: RecordForm, name: str) -> TextEditor:
     return editor
 
 
-def test_form_shows_sensitive_fields_in_full(qtbot, styled_app, demo_ws: Workspace) -> None:
+def test_form_masks_sensitive_fields_until_asked_with_a_purpose(
+        qtbot, styled_app, demo_ws: Workspace) -> None:
+    from wushan_desk.services import audit
+
     sid = a_student(demo_ws)
     form = open_form(qtbot, demo_ws, sid)
     record = records.get(demo_ws, "student", sid)
     assert record is not None
-    assert text_editor(form, "resident_id").edit.text() == record["resident_id"]
-    assert "*" not in text_editor(form, "resident_id").edit.text()
+    rid = text_editor(form, "resident_id")
+    assert "*" in rid.edit.text() and not rid.edit.isEnabled()
     assert form.windowTitle() == f"学生 · {record['name']}"
     assert not form.is_dirty()
+    assert form.reveal("核对学籍")
+    assert rid.edit.text() == record["resident_id"] and rid.edit.isEnabled()
+    assert not form.is_dirty()
+    viewed = [e for e in audit.entries(demo_ws, action="view-full") if e.record_id == sid]
+    assert viewed and viewed[0].detail["purpose"] == "核对学籍"
+
+
+def test_read_only_users_see_masked_values_and_cannot_save(
+        qtbot, styled_app, demo_ws: Workspace, monkeypatch) -> None:
+    from wushan_desk.gui.widgets import dialogs
+    from wushan_desk.services import accounts
+
+    reader = next(a for a in accounts.list_accounts(demo_ws) if a.role == "read_only")
+    accounts.attach(demo_ws, reader)
+    form = open_form(qtbot, demo_ws, a_student(demo_ws))
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, exc, _t: shown.append(exc.message))
+    assert not form.save_button.isEnabled()
+    assert not form.reveal("看看") and "无权" in shown[0]
+    assert "*" in text_editor(form, "resident_id").edit.text()
 
 
 def test_bad_id_number_is_refused_beside_its_field(qtbot, styled_app, demo_ws: Workspace) -> None:
     sid = a_student(demo_ws)
     before, stored = log_size(demo_ws), records.get(demo_ws, "student", sid)
     form = open_form(qtbot, demo_ws, sid)
+    assert form.reveal("更正身份证号")
     rid = text_editor(form, "resident_id")
     rid.edit.setText(rid.edit.text()[:-1] + ("0" if rid.edit.text()[-1] != "0" else "1"))
     form.activateWindow()
@@ -79,6 +103,7 @@ def test_good_edit_is_saved(qtbot, styled_app, demo_ws: Workspace) -> None:
     form = open_form(qtbot, demo_ws, sid)
     saved: list[str] = []
     form.saved.connect(saved.append)
+    assert form.reveal("更新监护人电话")
     text_editor(form, "guardian_name").edit.setText("向大山")
     text_editor(form, "guardian_phone").edit.setText("138 1234 5678")
     assert form.is_dirty()

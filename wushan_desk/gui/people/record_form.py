@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain import entities
-from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.errors import UserError, ValidationError
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.form_fields import ChoiceEditor, Editor, labelled, make_editor
-from wushan_desk.services import browse, records
+from wushan_desk.services import browse, permissions, records
 from wushan_desk.services.session import Workspace
 
 #: Groups of fields per kind, in the order of the paper forms; other kinds get one group.
@@ -113,6 +113,7 @@ class RecordForm(QDialog):
             if name in values:
                 editor.set_value(values[name])
         self._couple_fields()
+        self._masked = self._mask_sensitive(record) if record else {}
         self._initial = self.values()
         # the versions shown: saving writes only the fields changed here, against these
         self._seen = records.versions(ws, kind_name, record_id) if record_id else None
@@ -120,6 +121,44 @@ class RecordForm(QDialog):
         self.setWindowTitle(f"{self.kind.label} · {title}" if title else f"新建{self.kind.label}")
         self.setObjectName("recordForm")
         self._fit_to_screen()
+
+    def _mask_sensitive(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """ID numbers, phones and addresses shown masked and locked until the user asks
+        for them with a purpose (records.disclose: role checked, view audited)."""
+        hidden = {}
+        for spec in self.kind.fields:
+            value = record.get(spec.name)
+            if spec.sensitive and isinstance(value, str) and value:
+                hidden[spec.name] = value
+                self.editors[spec.name].set_value(records.masked(self.kind.name,
+                                                                 {spec.name: value})[spec.name])
+                for widget in self.editors[spec.name].inputs():
+                    widget.setEnabled(False)
+        return hidden
+
+    def reveal(self, purpose: str | None = None) -> bool:
+        """Show the full values for a stated purpose (asked for when not given)."""
+        if purpose is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            purpose, ok = QInputDialog.getText(
+                self, "查看完整信息", "查看完整的身份证号、电话、地址须说明用途（记入审计）：")
+            if not ok:
+                return False
+        try:
+            records.disclose(self.ws, self.kind.name, purpose, [self.record_id or ""])
+        except UserError as exc:
+            dialogs.show_error(self, exc, "不能查看完整信息")
+            return False
+        for name, value in self._masked.items():
+            self.editors[name].set_value(value)
+            for widget in self.editors[name].inputs():
+                widget.setEnabled(True)
+            self._initial[name] = value
+        self._masked = {}
+        if self.reveal_button is not None:
+            self.reveal_button.hide()
+        return True
 
     def show_history(self) -> None:
         from wushan_desk.gui.audit_view import HistoryDialog
@@ -158,6 +197,15 @@ class RecordForm(QDialog):
         self.save_button.setToolTip("保存（Ctrl+S）")
         cancel = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.setToolTip("关闭（Esc）")
+        self.reveal_button = None
+        if self.record_id and any(s.sensitive for s in self.kind.fields):
+            self.reveal_button = self.buttons.addButton(
+                "显示完整信息…", QDialogButtonBox.ButtonRole.HelpRole)
+            self.reveal_button.setAutoDefault(False)
+            self.reveal_button.clicked.connect(lambda: self.reveal())
+        if not permissions.may(self.ws.user, "write"):
+            self.save_button.setEnabled(False)
+            self.save_button.setToolTip("只读账号不能修改数据")
         if self.record_id:
             history = self.buttons.addButton("修改记录", QDialogButtonBox.ButtonRole.HelpRole)
             history.setAutoDefault(False)
