@@ -109,10 +109,8 @@ class AuditDialog(QDialog):
 
     def refresh(self) -> None:
         found = audit.entries(self.ws, **self.filters())
-        rows = [[clock.minutes(e.at), e.login or "—", e.role or "", e.action_label,
-                 f"{e.kind or ''} {e.record_id or ''}".strip(),
-                 "；".join(f"{k}: {v}" for k, v in e.detail.items()), e.device_id[:8]]
-                for e in found]
+        rows = [[clock.minutes(e.at), e.login or "—", e.role_label, e.action_label,
+                 e.object_label, e.detail_text, e.device_id[:8]] for e in found]
         self.table.setRowCount(0)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):

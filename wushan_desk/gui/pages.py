@@ -153,7 +153,7 @@ class TextSizeChooser(QGroupBox):
 class SettingsPage(QWidget):
     def _account_box(self, ws: Workspace) -> QGroupBox:
         """Who is logged in, the password change and the idle lock's time."""
-        from PySide6.QtWidgets import QPushButton, QSpinBox
+        from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox
 
         from wushan_desk.gui import login
         from wushan_desk.services import permissions
@@ -163,10 +163,12 @@ class SettingsPage(QWidget):
         form.addRow("当前账号", QLabel(f"{ws.user.login}（{ws.user.role_label}）"))
         change = QPushButton("修改密码…")
         change.clicked.connect(lambda: login.PasswordChangeDialog(ws, self).exec())
-        form.addRow("", change)
+        buttons = QHBoxLayout()
+        buttons.addWidget(change)
         idle = QSpinBox(minimum=1, maximum=120, suffix=" 分钟")
         idle.setValue(int(login.idle_minutes(ws)))
         idle.valueChanged.connect(lambda v: workspace_service.set_idle_minutes(ws, v))
+        idle.setMaximumWidth(idle.sizeHint().width() * 2)
         form.addRow("无操作自动锁定", idle)
         self.idle = idle
         if permissions.may(ws.user, "read_audit"):
@@ -174,7 +176,9 @@ class SettingsPage(QWidget):
 
             trail = QPushButton("审计记录…")
             trail.clicked.connect(lambda: AuditDialog(ws, self).exec())
-            form.addRow("", trail)
+            buttons.addWidget(trail)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
         return box
 
 

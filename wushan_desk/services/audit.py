@@ -119,6 +119,16 @@ def _moment(epoch: Any) -> str:
         return clock.now_iso()
 
 
+#: How the screens and the XLSX name the kinds of objects and the detail fields.
+KIND_LABELS = {"account": "账号", "visit": "督导记录", "package": "同步包", "audit": "审计记录",
+               "student": "学生", "school": "学校", "staff": "人员"}
+DETAIL_LABELS = {"login": "用户名", "role": "角色", "purpose": "用途", "records": "记录数",
+                 "fields": "字段", "file": "文件", "count": "连续失败次数", "to": "发给",
+                 "from": "来自", "added": "新增", "changed": "修改", "changes": "修改条数",
+                 "document": "文书", "rows": "行数", "first": "首个管理员", "backups": "加密的备份"}
+_HIDDEN_DETAILS = {"centre_id"}
+
+
 @dataclass(frozen=True)
 class Entry:
     at: str
@@ -133,6 +143,34 @@ class Entry:
     @property
     def action_label(self) -> str:
         return ACTIONS.get(self.action, self.action)
+
+    @property
+    def role_label(self) -> str:
+        from wushan_desk.services.accounts import ROLES
+
+        return ROLES.get(self.role or "", self.role or "")
+
+    @property
+    def object_label(self) -> str:
+        kind = KIND_LABELS.get(self.kind or "", self.kind or "")
+        return f"{kind} {self.record_id[:8]}" if self.record_id else kind
+
+    @property
+    def detail_text(self) -> str:
+        from wushan_desk.services.accounts import ROLES
+
+        parts = []
+        for key, value in self.detail.items():
+            if key in _HIDDEN_DETAILS:
+                continue
+            if key == "role":
+                value = ROLES.get(str(value), value)
+            elif isinstance(value, list):
+                value = "、".join(map(str, value))
+            elif isinstance(value, bool):
+                value = "是" if value else "否"
+            parts.append(f"{DETAIL_LABELS.get(key, key)}：{value}")
+        return "；".join(parts)
 
 
 def entries(ws: Workspace, **filters: Any) -> list[Entry]:
@@ -155,17 +193,13 @@ def export_xlsx(ws: Workspace, out: Path, **filters: Any) -> int:
     from wushan_desk.reports.xlsx import write_table
 
     found = entries(ws, **filters)
-    rows = [[clock.minutes(e.at), e.login or "—", e.role or "", e.action_label,
-             e.kind or "", e.record_id or "", _detail_text(e.detail), e.device_id[:8]]
-            for e in found]
+    rows = [[clock.minutes(e.at), e.login or "—", e.role_label, e.action_label,
+             KIND_LABELS.get(e.kind or "", e.kind or ""), e.record_id or "", e.detail_text,
+             e.device_id[:8]] for e in found]
     write_table(out, "审计记录", ["时间", "用户", "角色", "操作", "对象类型", "对象编号",
                                "说明", "设备"], rows)
     record(ws, "export", kind="audit", detail={"rows": len(rows), "file": out.name})
     return len(rows)
-
-
-def _detail_text(detail: Mapping[str, Any]) -> str:
-    return "；".join(f"{k}: {v}" for k, v in detail.items())
 
 
 def history(ws: Workspace, kind_name: str, record_id: str) -> list[dict[str, Any]]:
