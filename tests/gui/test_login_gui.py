@@ -96,7 +96,7 @@ def test_history_and_audit_dialogs(qtbot, styled_app, demo_ws: Workspace,
     qtbot.addWidget(history)
     assert history.table.rowCount() >= 2
     assert history.table.item(0, 1).text() == ADMIN.login  # newest first, with its author
-    assert "班级" in history.table.item(0, 4).text()
+    assert f"班级：{student['class_name'] or '（空）'} → 3班" in history.table.item(0, 4).text()
     records.disclose(demo_ws, "student", "核对名单", [student["id"]])
     trail = AuditDialog(demo_ws)
     qtbot.addWidget(trail)

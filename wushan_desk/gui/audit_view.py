@@ -48,11 +48,13 @@ class HistoryDialog(QDialog):
         rows = [[clock.minutes(_stamp_time(e["stamp"])), e["author"] or "（未记录）",
                  e["device_id"][:8] + ("（同步收到）" if e["received"] else ""),
                  "删除" if e["op"] == "delete" else "修改",
-                 "已清除（移出责任区）" if e["purged"] else "、".join(e["fields"])]
+                 "已清除（移出责任区）" if e["purged"] else "；".join(
+                     f"{label}：{old or '（空）'} → {new or '（空）'}"
+                     for label, old, new in e["changes"])]
                 for e in reversed(audit.history(ws, kind_name, record_id))]
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"共 {len(rows)} 次修改，最新的在上面。", objectName="hint"))
-        self.table = _table(["时间", "修改人", "设备", "操作", "字段"], rows)
+        self.table = _table(["时间", "修改人", "设备", "操作", "改动（原值 → 新值）"], rows)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -203,14 +203,37 @@ def export_xlsx(ws: Workspace, out: Path, **filters: Any) -> int:
 
 
 def history(ws: Workspace, kind_name: str, record_id: str) -> list[dict[str, Any]]:
-    """A record's 修改记录: each logged change with when, who, on which device, what."""
+    """A record's 修改记录, oldest first: each logged change with when, who, on which
+    device, and each field's value before and after (ID numbers, phones and addresses
+    masked, as in lists)."""
     from wushan_desk.domain import entities
+    from wushan_desk.services.records import masked
 
     kind = entities.kind(kind_name)
     out = []
+    state: dict[str, Any] = {}
     for entry in store.row_history(ws, kind.table, record_id):
-        fields = [kind.field(f).label if f in kind.field_names else f for f in entry["data"]]
+        changes = []
+        for name, new in entry["data"].items():
+            label = kind.field(name).label if name in kind.field_names else name
+            before, after = _text(state.get(name)), _text(new)
+            if name in kind.field_names:
+                before = masked(kind_name, {name: before})[name]
+                after = masked(kind_name, {name: after})[name]
+            changes.append((label, before, after))
+            state[name] = new
         out.append({"seq": entry["seq"], "stamp": entry["hlc"], "device_id": entry["device_id"],
-                    "author": entry["author"], "op": entry["op"], "fields": fields,
+                    "author": entry["author"], "op": entry["op"],
+                    "fields": [c[0] for c in changes], "changes": changes,
                     "received": entry["source"] is not None, "purged": bool(entry["purged"])})
     return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)
