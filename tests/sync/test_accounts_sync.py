@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+import support
 from network import HUB, Network
 
 from wushan_desk import cli
-from wushan_desk.services import accounts, audit, sync
+from wushan_desk.services import accounts, audit, records, sync
 from wushan_desk.store import keyslots
 
 TEMP = "temp-pass-123"
@@ -128,8 +129,6 @@ def test_cli_reset_needs_an_administrator(net: Network, capsys, monkeypatch) -> 
 def test_accounts_come_with_the_enrolment_package(net: Network, tmp_path: Path) -> None:
     """A new laptop for a centre gets the centre's supervisors when it joins."""
     with net.open(HUB) as hub:
-        from wushan_desk.services import records
-
         centre = next(c for c in records.iter_records(hub, "centre")
                       if c["name"] == net.centres["dev1"])
         accounts.add_account(hub, accounts.Credentials("duxue-new", TEMP), "supervisor",
@@ -149,3 +148,28 @@ def test_accounts_come_with_the_enrolment_package(net: Network, tmp_path: Path) 
         assert ws.user.role == "supervisor" and ws.user.centre_id == centre["id"]
     finally:
         ws.close()
+
+
+def test_a_laptop_not_yet_encrypted_still_syncs_with_an_encrypted_hub(net: Network) -> None:
+    """The upgrade path: a laptop whose workspace is still clear (made before accounts)
+    exchanges packages with the encrypted hub both ways; accounts arrive without slots."""
+    from wushan_desk.store import encryption
+
+    path = net.path("dev0")
+    clear = path.with_name("clear.wsdb")
+    encryption.export_clear(path, clear, support.workspace_key(path))
+    accounts.forget(path)
+    clear.replace(path)
+    Path(f"{path}.keys").unlink()
+    for sidecar in ("-wal", "-shm"):
+        Path(f"{path}{sidecar}").unlink(missing_ok=True)
+    with net.open("dev0") as dev:
+        assert dev.key is None and dev.user is None
+        student = next(r for r in records.iter_records(dev, "student"))
+        records.put(dev, "student", student | {"class_name": "明文班"})
+    add_supervisor(net, "dev0")
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        assert records.get(hub, "student", student["id"])["class_name"] == "明文班"
+    with net.open("dev0") as dev:
+        assert any(a.login == "duxue-x" for a in accounts.list_accounts(dev))
