@@ -336,3 +336,16 @@ def _a_school(path: Path) -> str:
         return next(records.iter_records(ws, "school"))["id"]
     finally:
         ws.close()
+
+
+def test_a_disabled_account_cannot_log_in(demo: Path, capsys, monkeypatch) -> None:
+    as_user(monkeypatch, "yewu")
+    code, _, err = run(capsys, "account", "disable", "chakan", "--db", str(demo))
+    assert code == cli.EXIT_FORBIDDEN
+    as_user(monkeypatch, ADMIN.login, ADMIN.password)
+    code, _, err = run(capsys, "account", "disable", ADMIN.login, "--db", str(demo))
+    assert code == 3 and "自己" in err
+    assert run(capsys, "account", "disable", "yewu", "--db", str(demo))[0] == 0
+    as_user(monkeypatch, "yewu")
+    code, _, err = run(capsys, "records", "list", "school", "--db", str(demo))
+    assert code == cli.EXIT_LOGIN

@@ -187,6 +187,9 @@ def _account_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                         "督导中心账号随下一个同步包生效，只生效一次")
     p.add_argument("login", metavar="LOGIN")
     p.set_defaults(func=cmd_account_reset)
+    p = asub.add_parser("disable", parents=[common], help="停用账号（县级管理员）")
+    p.add_argument("login", metavar="LOGIN")
+    p.set_defaults(func=cmd_account_disable)
     p = asub.add_parser("audit", parents=[common], help="审计记录（可筛选，可导出 XLSX）")
     p.add_argument("--action", default=None)
     p.add_argument("--user", default=None)
@@ -878,6 +881,15 @@ def cmd_account_reset(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         actor = accounts.reset_password(ws, args.login, _new_password("临时密码："))
     print(json.dumps({"reset": actor.login, "must_change": True}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_account_disable(args: argparse.Namespace) -> int:
+    from wushan_desk.services import accounts
+
+    with _workspace(args) as ws:
+        accounts.disable_account(ws, args.login)
+    print(json.dumps({"disabled": args.login}, ensure_ascii=False))
     return EXIT_OK
 
 

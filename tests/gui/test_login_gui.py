@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
@@ -105,3 +106,40 @@ def test_history_and_audit_dialogs(qtbot, styled_app, demo_ws: Workspace,
     assert trail.table.rowCount() == 1 and "核对名单" in trail.table.item(0, 5).text()
     out = trail.export(tmp_path / "审计.xlsx")
     assert out is not None and out.stat().st_size > 0
+
+
+def test_account_management_adds_resets_and_disables(qtbot, styled_app, demo_ws: Workspace,
+                                                     monkeypatch) -> None:
+    from wushan_desk.gui.accounts_view import AccountsDialog, NewAccountDialog, ResetDialog
+    from wushan_desk.gui.widgets import dialogs
+
+    accounts.attach(demo_ws, _admin_actor(demo_ws))
+    manage = AccountsDialog(demo_ws)
+    qtbot.addWidget(manage)
+    before = manage.table.rowCount()
+    new = NewAccountDialog(demo_ws, manage.centres)
+    qtbot.addWidget(new)
+    new.login.setText("xiang")
+    new.role.setCurrentIndex(new.role.findData("county_staff"))
+    new.password.setText("first-password")
+    new.again.setText("first-password")
+    new.submit()
+    assert new.result() == new.DialogCode.Accepted
+    manage.refresh()
+    assert manage.table.rowCount() == before + 1
+    reset = ResetDialog(demo_ws, "xiang")
+    qtbot.addWidget(reset)
+    reset.password.setText("temporary-pass")
+    reset.again.setText("temporary-pass")
+    reset.submit()
+    accounts.forget(demo_ws.path)
+    ws = accounts.login(demo_ws.path, accounts.Credentials("xiang", "temporary-pass"))
+    assert ws.user.must_change
+    ws.close()
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
+    manage.table.selectRow(next(r for r in range(manage.table.rowCount())
+                                if manage.table.item(r, 0).text() == "xiang"))
+    manage.disable()
+    assert manage.table.rowCount() == before
+    with pytest.raises(accounts.LoginFailed):
+        accounts.login(demo_ws.path, accounts.Credentials("xiang", "temporary-pass"))

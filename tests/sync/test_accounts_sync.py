@@ -173,3 +173,21 @@ def test_a_laptop_not_yet_encrypted_still_syncs_with_an_encrypted_hub(net: Netwo
         assert records.get(hub, "student", student["id"])["class_name"] == "明文班"
     with net.open("dev0") as dev:
         assert any(a.login == "duxue-x" for a in accounts.list_accounts(dev))
+
+
+def test_a_package_cannot_rewrite_an_audit_entry(net: Network) -> None:
+    from wushan_desk.store import accounts as audit_store
+    from wushan_desk.sync import accounts_sync
+
+    with net.open("dev0") as dev:
+        audit.record(dev, "print", kind="visit", record_id="v-2")
+    net.import_(HUB, *net.export("dev0"))
+    with net.open(HUB) as hub:
+        (entry,) = audit_store.audit_entries(hub, record_id="v-2")
+        forged = json.dumps({**{k: entry[k] for k in ("id", "at", "device_id", "login")},
+                             "action": "view-full", "seq": 1, "record_id": "v-2",
+                             "detail": {"purpose": "改写"}})
+        with hub.transaction():
+            accounts_sync.apply_audit(hub, net.ids["dev0"], forged.encode())
+        (again,) = audit_store.audit_entries(hub, record_id="v-2")
+    assert again["action"] == "print" and again["detail"] == entry["detail"]

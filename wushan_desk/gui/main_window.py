@@ -207,8 +207,12 @@ class MainWindow(QMainWindow):
             "sync": QLabel(f"上次同步：{info.last_sync or '尚未同步'}",
                            objectName="statusSync"),
         }
+        user = self.ws.user
+        self.status_labels["user"] = QLabel(
+            f"用户：{user.login}（{user.role_label}）" if user else "用户：未加密，无账号",
+            objectName="statusUser")
         status.addWidget(place, 1)
-        for key in ("role", "device", "sync"):
+        for key in ("user", "role", "device", "sync"):
             status.addPermanentWidget(self.status_labels[key])
 
     def status_text(self) -> str:

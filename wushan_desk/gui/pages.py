@@ -177,6 +177,12 @@ class SettingsPage(QWidget):
             trail = QPushButton("审计记录…")
             trail.clicked.connect(lambda: AuditDialog(ws, self).exec())
             buttons.addWidget(trail)
+        if permissions.may(ws.user, "manage_accounts"):
+            from wushan_desk.gui.accounts_view import AccountsDialog
+
+            manage = QPushButton("账号管理…")
+            manage.clicked.connect(lambda: AccountsDialog(ws, self).exec())
+            buttons.addWidget(manage)
         buttons.addStretch(1)
         form.addRow("", buttons)
         return box

@@ -307,6 +307,30 @@ def reset_password(ws: Workspace, login_name: str, temporary: str) -> Actor:
     return actor_of(store.account_by_id(ws, row["id"]) or row)
 
 
+def disable_account(ws: Workspace, login_name: str) -> None:
+    """Stop an account (county administrators only): its slot is removed here, and at the
+    hub its centre's laptops remove theirs with the next package. Never one's own."""
+    from wushan_desk.services import audit, permissions
+
+    permissions.require(ws, "manage_accounts")
+    row = store.account_by_login(ws, login_name)
+    if row is None or not row["active"]:
+        raise ValidationError(f"没有名为“{login_name}”的有效账号。", "login")
+    if ws.user is not None and row["id"] == ws.user.id:
+        raise ValidationError("不能停用自己正在使用的账号。", "login")
+    admins = [a for a in list_accounts(ws) if a.role == "county_admin"]
+    if row["role"] == "county_admin" and len(admins) <= 1:
+        raise ValidationError("这是最后一个县级管理员账号，停用后就没有人能管理账号了。", "login")
+    keys = _key_file(ws)
+    with ws.transaction():
+        store.update_account(ws, row["id"], {"active": 0, "changed_at": clock.now_iso()})
+        audit.record(ws, "account-disabled", kind="account", record_id=row["id"],
+                     detail={"login": row["login"]})
+        if keys is not None:
+            keys.remove(row["login"])
+            keys.save_slots()
+
+
 def _issue(ws: Workspace, row: Mapping[str, Any], password: str) -> None:
     import json
 
