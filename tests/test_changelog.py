@@ -196,7 +196,15 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
                                "centre_id": made["centre"]})
     made["template"] = support.make_template(ws)
     templates.new_version(ws, made["template"])
-    records.put(ws, "student", student_record(made["school"]))
+    student = records.put(ws, "student", student_record(made["school"])).id
+    from wushan_desk.services import dropout
+
+    dropout.record_enrolment_change(ws, student, "休学", clock.today(), until="2099-01-01")
+    case = dropout.open_case(ws, {"student_id": student, "status": "疑似辍学",
+                                  "opened_on": clock.today().isoformat()})
+    dropout.change_status(ws, case, "劝返中", clock.today(), note="家访")
+    dropout.add_duty(ws, case, "班主任", "谭老师", "13812345678")
+    dropout.add_visit(ws, case, clock.today(), "家访", "谭老师、村主任", "家长同意返校")
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

@@ -163,7 +163,30 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--purpose", default="", help="查看完整信息的用途")
         p.set_defaults(func=func)
     _account_parsers(sub, common)
+    _dropout_parsers(sub, common)
     return parser
+
+
+def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    drop = sub.add_parser("dropout", help="控辍保学：案件状态、各乡镇台账汇总")
+    dsub = drop.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = dsub.add_parser("status", parents=[common], help="案件在某日的状态（JSON）")
+    p.add_argument("case", metavar="CASE_ID")
+    p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
+    p.set_defaults(func=cmd_dropout_status)
+    p = dsub.add_parser("board", parents=[common], help="各乡镇在某日的案件数与动态清零情况")
+    p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dropout_board)
+
+
+def _date_arg(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，例如 2026-11-30：{text}") from None
 
 
 def _account_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -814,6 +837,39 @@ def _utf8_streams() -> None:
             reconfigure(encoding="utf-8", errors="replace")
 
 
+
+
+def cmd_dropout_status(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import dropout
+
+    day = args.as_of or clock.today()
+    with _workspace(args) as ws:
+        found = dropout.status(ws, args.case, day)
+    print(json.dumps({"case_id": found.case_id, "as_of": day.isoformat(),
+                      "status": found.status, "since": found.since}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_dropout_board(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import dropout
+
+    day = args.as_of or clock.today()
+    with _workspace(args) as ws:
+        lines = dropout.board(ws, day)
+    rows = [{"township_id": t.township_id, "township": t.township, "as_of": day.isoformat(),
+             "open": t.open, "placed": t.placed, "closed": t.closed,
+             "oldest_open": t.oldest_open, "overdue": t.overdue,
+             "dynamic_zero": t.dynamic_zero} for t in lines]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            zero = "动态清零" if r["dynamic_zero"] else f"未清零（最早 {r['oldest_open']}）"
+            print(f"{r['township']:<10} 在册未安置 {r['open']:>3}  已安置 {r['placed']:>3}  "
+                  f"已销号 {r['closed']:>3}  逾期 {r['overdue']:>3}  {zero}")
+    return EXIT_OK
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:

@@ -245,9 +245,13 @@ def _school_joined(ws: Workspace, scope: Scope, change: Any, row: dict[str, Any]
 
 
 def _township_rows(ws: Workspace, scope: Scope, township_id: str) -> Iterator[dict[str, Any]]:
-    """Every row tied to a township's schools, as snapshots with their dependents."""
+    """Every row tied to a township's schools, as snapshots with their dependents, and
+    the cases of its children who have no school."""
     for school in sync_state.rows_where(ws, "schools", "township_id", township_id):
         yield from _school_rows(ws, scope, school["id"])
+    for case in sync_state.rows_where(ws, "dropout_cases", "township_id", township_id):
+        if not case["school_id"]:
+            yield from _row_with_dependents(ws, scope, "dropout_cases", case)
 
 
 def _school_rows(ws: Workspace, scope: Scope, school_id: str) -> Iterator[dict[str, Any]]:
@@ -256,7 +260,7 @@ def _school_rows(ws: Workspace, scope: Scope, school_id: str) -> Iterator[dict[s
     before children, table by table (a re-check refers to another visit of the school)."""
     entries = [
         entry
-        for table in (*sorted(BY_SCHOOL), "staff")
+        for table in (*sorted(BY_SCHOOL), "staff", "dropout_cases")
         for row in sync_state.rows_where(ws, table, "school_id", school_id)
         for entry in _row_with_dependents(ws, scope, table, row)
     ]

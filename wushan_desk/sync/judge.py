@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import entities, schema
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
@@ -314,7 +315,21 @@ class Judge:
             c for c in _live(self.ws, "finding_checks", "finding_id", after.get("id") or "")
         ):
             found.append(rules.CHECKING)
+        if kind.name == "dropout_case" and before is not None \
+                and before.get("status") != after.get("status") \
+                and self._status_event(str(after.get("id")), before.get("status"),
+                                       after.get("status")):
+            found.append(dropout_rules.STATUS_CHANGE)
         return list(dict.fromkeys(found))
+
+    def _status_event(self, case_id: str, before: Any, after: Any) -> bool:
+        """Is there a status event of this case moving it from `before` to `after` (the
+        evidence that the status-change use case made the edit, as on its laptop)?"""
+        events = [*_live(self.ws, "dropout_statuses", "case_id", case_id),
+                  *(r for (table, _), r in self.staged.items()
+                    if table == "dropout_statuses" and r.get("case_id") == case_id)]
+        return any(e.get("from_status") == before and e.get("status") == after
+                   for e in events)
 
     def _signed(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
         """Is this a finalized visit, or part of one?"""

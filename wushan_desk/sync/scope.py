@@ -43,6 +43,10 @@ PARENTS: dict[str, tuple[str, str]] = {
     "visit_signatures": ("visit_id", "visits"),
     "visit_amendments": ("visit_id", "visits"),
     "finding_checks": ("finding_id", "findings"),
+    "enrolment_changes": ("student_id", "students"),
+    "dropout_statuses": ("case_id", "dropout_cases"),
+    "dropout_duties": ("case_id", "dropout_cases"),
+    "dropout_visits": ("case_id", "dropout_cases"),
 }
 
 #: Fields whose change can move a row into or out of a device's scope.
@@ -51,11 +55,14 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "visits": ("school_id",),
     "staff": ("centre_id", "school_id"),
     "attachments": ("owner_kind", "owner_id"),
+    "dropout_cases": ("school_id", "township_id"),
 }
 
 #: Rows that follow another row when it changes scope: (table, column holding its id).
 DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "students": (("attachments", "owner_id"),),
+    "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id")),
+    "dropout_cases": (("dropout_statuses", "case_id"), ("dropout_duties", "case_id"),
+                      ("dropout_visits", "case_id"), ("attachments", "owner_id")),
     "staff": (("attachments", "owner_id"),),
     "visits": (
         ("visit_answers", "visit_id"),
@@ -95,6 +102,10 @@ class Scope:
             return centre == self.centre_id or self._school_in(ws, school)
         if table == "attachments":
             return self._attachment_in(ws, row)
+        if table == "dropout_cases":  # the child's school, else where the child lives
+            if row.get("school_id"):
+                return self._school_in(ws, row.get("school_id"))
+            return self.township_in(row.get("township_id"))
         return False
 
     def forget_schools(self) -> None:

@@ -1,0 +1,49 @@
+"""A dropout case travels with its events, duties, visits and photos; zones hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from network import HUB, Network
+
+from wushan_desk.services import attachments, dropout, records
+from wushan_desk.sync import scope
+
+
+def zone_student(net: Network, device: str, inside: bool = True) -> dict:
+    with net.open(HUB) as hub:
+        zone = scope.device_scope(hub, net.ids[device])
+        return next(s for s in records.iter_records(hub, "student")
+                    if scope.in_zone(hub, zone, "students", s) == inside)
+
+
+def test_a_case_with_visits_and_a_photo_reaches_the_hub_and_back(net: Network) -> None:
+    student = zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        case = dropout.open_case(dev, {"student_id": student["id"], "status": "疑似辍学",
+                                       "opened_on": "2026-10-08"})
+        dropout.add_duty(dev, case, "班主任", "谭老师", "13812345678")
+        photo = attachments.add_bytes(dev, b"\x89PNG-visit", "家访.png",
+                                      owner_kind="dropout_case", owner_id=case)
+        dropout.add_visit(dev, case, dt.date(2026, 10, 9), "家访", "谭老师、村主任",
+                          "家长答应送回", attachment_ids=[photo])
+        dropout.change_status(dev, case, "劝返中", dt.date(2026, 10, 9))
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        assert records.get(hub, "dropout_case", case)["status"] == "劝返中"
+        assert dropout.status(hub, case, dt.date(2026, 10, 8)).status == "疑似辍学"
+        assert attachments.read(hub, photo) == b"\x89PNG-visit"
+        dropout.change_status(hub, case, "已复学", dt.date(2026, 10, 20), placement="插班")
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        assert dropout.status(dev, case, dt.date(2026, 10, 31)).status == "已复学"
+    with net.open("dev1") as other:  # another centre never holds the child's case
+        assert records.get(other, "dropout_case", case) is None
+
+
+def test_a_laptop_cannot_open_a_case_outside_its_zone(net: Network) -> None:
+    student = zone_student(net, "dev0", inside=False)
+    with net.open("dev0") as dev, pytest.raises(Exception, match="学籍名单上找不到"):
+        dropout.open_case(dev, {"student_id": student["id"], "status": "辍学",
+                                "opened_on": "2026-10-08"})

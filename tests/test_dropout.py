@@ -1,0 +1,192 @@
+"""控辍保学: transitions, status on a past date, duplicates, locks, the board, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import support
+from support import add_school, new_workspace, student_record, township
+
+from wushan_desk import cli
+from wushan_desk.domain import dropout as rules
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import dropout, records
+
+D = dt.date
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    ws = new_workspace(tmp_path / "w.wsdb")
+    yield ws
+    ws.close()
+
+
+_SEQ = iter(range(2, 998, 2))
+
+
+def a_student(ws, **extra) -> str:
+    """A student of its own (a distinct ID number each), at a school of 骡坪镇."""
+    from wushan_desk.domain import ids
+
+    first17 = f"50023720150301{next(_SEQ):03d}"
+    rid = first17 + ids.resident_id_check_char(first17)
+    return records.put(ws, "student", student_record(
+        add_school(ws), birth_date="2015-03-01", resident_id=rid, sex="女", **extra)).id
+
+
+def test_allowed_and_refused_transitions() -> None:
+    assert rules.allowed("疑似辍学", "辍学") and rules.allowed("劝返中", "已复学")
+    assert rules.allowed("已复学", "已销号") and rules.allowed("已复学", "疑似辍学")
+    assert not rules.allowed("辍学", "已销号")  # closed only once placed
+    assert not rules.allowed("失学", "疑似辍学")
+    assert "已销号" in rules.transition_problem("已销号", "劝返中", None)
+    assert "安置方式" in rules.transition_problem("劝返中", "已复学", None)
+    assert rules.transition_problem("劝返中", "已复学", "插班") is None
+    for status, targets in rules.TRANSITIONS.items():
+        assert status in rules.STATUSES and set(targets) <= set(rules.STATUSES)
+
+
+def test_status_on_a_past_date_comes_from_the_events(ws) -> None:
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "疑似辍学",
+                                  "opened_on": "2026-09-10"})
+    dropout.change_status(ws, case, "辍学", D(2026, 10, 12), note="一个月未返校")
+    dropout.change_status(ws, case, "劝返中", D(2026, 10, 20))
+    dropout.change_status(ws, case, "已复学", D(2026, 11, 5), placement="插班")
+    assert dropout.status(ws, case, D(2026, 9, 1)).status is None  # not yet a case
+    assert dropout.status(ws, case, D(2026, 9, 30)).status == "疑似辍学"
+    on_oct = dropout.status(ws, case, D(2026, 10, 31))
+    assert (on_oct.status, on_oct.since) == ("劝返中", "2026-10-20")
+    assert dropout.status(ws, case, D(2026, 11, 30)).status == "已复学"
+    assert records.get(ws, "dropout_case", case)["status"] == "已复学"
+
+
+def test_a_refused_transition_changes_nothing(ws) -> None:
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "辍学",
+                                  "opened_on": "2026-10-01"})
+    before = ws.conn.execute("SELECT max(seq) FROM change_log").fetchone()[0]
+    with pytest.raises(ValidationError, match="不能从“辍学”改为“已销号”"):
+        dropout.change_status(ws, case, "已销号", D(2026, 10, 5))
+    with pytest.raises(ValidationError, match="不能早于"):
+        dropout.change_status(ws, case, "劝返中", D(2026, 9, 5))
+    assert ws.conn.execute("SELECT max(seq) FROM change_log").fetchone()[0] == before
+    # nor can the status be typed into the case directly
+    with pytest.raises(ValidationError, match="变更状态"):
+        records.put(ws, "dropout_case", records.get(ws, "dropout_case", case)
+                    | {"status": "已复学", "placement": "插班"})
+
+
+def test_a_closed_case_is_locked(ws) -> None:
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "劝返中",
+                                  "opened_on": "2026-10-01"})
+    dropout.change_status(ws, case, "送教上门", D(2026, 10, 8))
+    dropout.change_status(ws, case, "已销号", D(2026, 11, 1))
+    with pytest.raises(ValidationError, match="已销号"):
+        records.put(ws, "dropout_case", records.get(ws, "dropout_case", case) | {"plan": "改"})
+    with pytest.raises(ValidationError, match="已销号"):
+        dropout.add_visit(ws, case, D(2026, 11, 2), "家访", "谭老师", "补记")
+    with pytest.raises(ValidationError, match="已销号"):
+        dropout.change_status(ws, case, "疑似辍学", D(2026, 11, 20))
+
+
+def test_a_second_open_case_for_one_child_is_refused(ws) -> None:
+    student = a_student(ws)
+    dropout.open_case(ws, {"student_id": student, "status": "疑似辍学",
+                           "opened_on": "2026-10-01"})
+    with pytest.raises(dropout.DuplicateCase, match="已有未销号的案件"):
+        dropout.open_case(ws, {"student_id": student, "status": "辍学",
+                               "opened_on": "2026-10-02"})
+    stored = records.get(ws, "student", student)
+    with pytest.raises(dropout.DuplicateCase):  # same ID number, typed in by hand
+        dropout.open_case(ws, {"name": stored["name"], "sex": stored["sex"],
+                               "birth_date": stored["birth_date"],
+                               "resident_id": stored["resident_id"],
+                               "township_id": township(), "status": "失学",
+                               "opened_on": "2026-10-03"})
+
+
+def test_a_child_not_on_the_roster_needs_a_valid_id(ws, valid_id) -> None:
+    base = {"name": "冉小花", "sex": "女", "birth_date": "2016-05-04", "township_id": township(),
+            "status": "失学", "opened_on": "2026-10-01"}
+    with pytest.raises(ValidationError, match="身份证号"):
+        dropout.open_case(ws, base)
+    with pytest.raises(ValidationError):
+        dropout.open_case(ws, base | {"resident_id": "500237201605040001"})
+    case = dropout.open_case(ws, base | {"resident_id": valid_id("2016-05-04", 2)})
+    assert records.get(ws, "dropout_case", case)["status"] == "失学"
+
+
+def test_overdue_detection() -> None:
+    day = D(2026, 11, 30)
+    assert rules.is_overdue("2026-11-29", "2026-11-20", day)  # next step past due
+    assert not rules.is_overdue("2026-11-30", "2026-11-20", day)
+    assert rules.is_overdue(None, "2026-11-01", day)  # no visit for 29 days
+    assert not rules.is_overdue(None, "2026-11-20", day)
+
+
+def test_board_on_a_hand_checked_data_set(ws) -> None:
+    place = lambda n: a_student(ws, name=f"学生{n}")  # noqa: E731
+    a = dropout.open_case(ws, {"student_id": place(1), "status": "疑似辍学",
+                               "opened_on": "2026-09-01"})
+    b = dropout.open_case(ws, {"student_id": place(2), "status": "辍学",
+                               "opened_on": "2026-09-15"})
+    c = dropout.open_case(ws, {"student_id": place(3), "status": "劝返中",
+                               "opened_on": "2026-10-01"})
+    dropout.change_status(ws, a, "已复学", D(2026, 10, 10), placement="插班")
+    dropout.change_status(ws, a, "已销号", D(2026, 11, 1))
+    dropout.change_status(ws, b, "特殊教育学校", D(2026, 11, 10))
+    dropout.add_visit(ws, c, D(2026, 11, 25), "家访", "谭老师", "家长答应下周送回",
+                      next_due=D(2026, 12, 1))
+    line = {t.township: t for t in dropout.board(ws, D(2026, 9, 30))}["骡坪镇"]
+    assert (line.open, line.placed, line.closed, line.oldest_open) == (2, 0, 0, "2026-09-01")
+    assert not line.dynamic_zero and line.overdue == 2  # no visit for a month
+    line = {t.township: t for t in dropout.board(ws, D(2026, 11, 30))}["骡坪镇"]
+    assert (line.open, line.placed, line.closed) == (1, 1, 1)
+    assert line.oldest_open == "2026-10-01" and line.overdue == 0
+    dropout.change_status(ws, c, "已复学", D(2026, 12, 1), placement="单独编班")
+    line = {t.township: t for t in dropout.board(ws, D(2026, 12, 1))}["骡坪镇"]
+    assert line.dynamic_zero and line.open == 0
+    others = [t for t in dropout.board(ws, D(2026, 12, 1)) if t.township != "骡坪镇"]
+    assert len(others) == 25 and all(t.dynamic_zero for t in others)
+
+
+def test_enrolment_changes_give_the_status_on_a_date(ws) -> None:
+    student = a_student(ws)
+    dropout.record_enrolment_change(ws, student, "休学", D(2026, 3, 1), until="2026-09-01")
+    dropout.record_enrolment_change(ws, student, "复学", D(2026, 9, 1))
+    found = [r for r in records.iter_records(ws, "enrolment_change")]
+    assert rules.enrolment_status_on(found, D(2026, 5, 1)) == "休学"
+    assert rules.enrolment_status_on(found, D(2026, 10, 1)) == "在读"
+    with pytest.raises(ValidationError, match="截止日期"):
+        dropout.record_enrolment_change(ws, student, "休学", D(2026, 10, 1))
+
+
+def test_cli_status_and_board(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.wsdb"
+    ws = new_workspace(db)
+    try:
+        case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "辍学",
+                                      "opened_on": "2026-10-01"})
+        dropout.change_status(ws, case, "劝返中", D(2026, 10, 9))
+    finally:
+        ws.close()
+    assert cli.main(["dropout", "status", case, "--as-of", "2026-10-05", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "case_id": case, "as_of": "2026-10-05", "status": "辍学", "since": "2026-10-01"}
+    assert cli.main(["dropout", "board", "--as-of", "2026-10-10", "--json",
+                     "--db", str(db)]) == 0
+    rows = {r["township"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["骡坪镇"]["open"] == 1 and not rows["骡坪镇"]["dynamic_zero"]
+    code = cli.main(["dropout", "status", "no-such-case", "--db", str(db)])
+    assert code == 3 and "找不到" in capsys.readouterr().err
+    # a refused transition through `records put` is exit 3, nothing written
+    line = tmp_path / "s.jsonl"
+    line.write_text(json.dumps({"case_id": case, "date": "2026-10-20", "from_status": "劝返中",
+                                "status": "已销号"}, ensure_ascii=False) + "\n")
+    before = support.file_digest(db)
+    assert cli.main(["records", "put", "dropout_status", str(line), "--db", str(db)]) == 3
+    assert "不能从“劝返中”改为“已销号”" in capsys.readouterr().err
+    assert support.file_digest(db) == before

@@ -1,0 +1,194 @@
+"""控辍保学 use cases: enrolment changes, cases, status changes, duties, visits, the board.
+
+Each use case validates and writes inside one transaction; the rules are in
+domain/dropout.py. Figures "as of" a date are computed from the dated status events,
+never from a case's current status, so a past month's report stays what it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wushan_desk.domain import dropout as rules
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import records
+from wushan_desk.store import dropout_queries as q
+from wushan_desk.store.workspace import Workspace
+
+
+class DuplicateCase(ValidationError):
+    """A second open case for one child."""
+
+    code = "duplicate-case"
+
+
+def record_enrolment_change(ws: Workspace, student_id: str, change: str, day: dt.date,
+                            **extra: Any) -> str:
+    """A dated enrolment event (转入, 转出, 休学, …); the student's status follows it."""
+    record = {"student_id": student_id, "change": change, "date": day.isoformat(), **extra}
+    return records.put(ws, "enrolment_change", record).id
+
+
+def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = None) -> str:
+    """A new case with its first status event (dated `opened_on`). A child on the roster
+    is named by `student_id` (name, sex, birth date and school come from the roster);
+    one not on it needs an ID number. A second open case for the same child is refused
+    (DuplicateCase), naming the case that exists."""
+    with ws.transaction():
+        record = _from_roster(ws, dict(case))
+        others = [c for c in q.same_child(
+            ws, student_id=record.get("student_id"), resident_id=record.get("resident_id"),
+            name=record.get("name"), birth_date=record.get("birth_date"))
+            if c["status"] != rules.CLOSED]
+        if others:
+            raise DuplicateCase(
+                f"{record.get('name')}（{record.get('birth_date')}）已有未销号的案件"
+                f"（状态：{others[0]['status']}），不能重复登记；请在原案件中继续记录。",
+                "name")
+        case_id = records.put(ws, "dropout_case", record).id
+        records.put(ws, "dropout_status", {
+            "case_id": case_id, "date": record["opened_on"], "status": record["status"],
+            "placement": record.get("placement"), "note": "登记",
+            "made_by": made_by or _who(ws)})
+    return case_id
+
+
+def _from_roster(ws: Workspace, record: dict[str, Any]) -> dict[str, Any]:
+    student_id = record.get("student_id")
+    if not student_id:
+        return record
+    student = records.get(ws, "student", student_id)
+    if student is None:
+        raise ValidationError("学籍名单上找不到这个学生", "student_id")
+    school = records.get(ws, "school", student["school_id"]) or {}
+    roster = {"name": student["name"], "sex": student["sex"],
+              "birth_date": student["birth_date"], "resident_id": student.get("resident_id"),
+              "school_id": student["school_id"], "township_id": school.get("township_id"),
+              "grade": student.get("grade"), "guardian_name": student.get("guardian_name"),
+              "guardian_phone": student.get("guardian_phone")}
+    return {**{k: v for k, v in roster.items() if v}, **{k: v for k, v in record.items()
+                                                        if v not in (None, "")}}
+
+
+def change_status(ws: Workspace, case_id: str, status: str, day: dt.date, *,
+                  placement: str | None = None, note: str = "",
+                  made_by: str | None = None) -> str:
+    """Move a case to `status` on `day` (a dated event with a note and who made it).
+    A transition the rules refuse raises ValidationError naming what is allowed."""
+    with ws.transaction():
+        case = records.get(ws, "dropout_case", case_id)
+        if case is None:
+            raise ValidationError("找不到这个案件", "case_id")
+        latest = max((e["date"] for e in q.status_events(ws, case_id)), default="")
+        if day.isoformat() < latest:
+            raise ValidationError(
+                f"状态变更的日期不能早于上一次变更（{latest}）：请按时间顺序登记。", "date")
+        problem = rules.transition_problem(case["status"], status, placement)
+        if problem:
+            raise ValidationError(problem + "。", "status")
+        event = records.put(ws, "dropout_status", {
+            "case_id": case_id, "date": day.isoformat(), "from_status": case["status"],
+            "status": status, "placement": placement, "note": note,
+            "made_by": made_by or _who(ws)}).id
+        token = rules.STATUS_CHANGE.set(True)
+        try:
+            records.put(ws, "dropout_case", case | {"status": status, "placement": placement})
+        finally:
+            rules.STATUS_CHANGE.reset(token)
+    return event
+
+
+def add_duty(ws: Workspace, case_id: str, role: str, name: str, phone: str | None = None
+             ) -> str:
+    return records.put(ws, "dropout_duty", {"case_id": case_id, "role": role, "name": name,
+                                            "phone": phone}).id
+
+
+def add_visit(ws: Workspace, case_id: str, day: dt.date, method: str, participants: str,
+              result: str, *, next_step: str | None = None, next_due: dt.date | None = None,
+              attachment_ids: list[str] | None = None) -> str:
+    """A persuasion visit (劝返记录)."""
+    return records.put(ws, "dropout_visit", {
+        "case_id": case_id, "date": day.isoformat(), "method": method,
+        "participants": participants, "result": result, "next_step": next_step,
+        "next_due": next_due.isoformat() if next_due else None,
+        "attachment_ids": attachment_ids or []}).id
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    case_id: str
+    status: str | None  # None: the case did not exist on that day
+    since: str | None
+
+
+def status(ws: Workspace, case_id: str, as_of: dt.date) -> CaseStatus:
+    """A case's status on a date, from its events (and since when it has had it)."""
+    if records.get(ws, "dropout_case", case_id) is None:
+        raise ValidationError(f"找不到编号为 {case_id} 的案件。", "case_id")
+    events = _events(q.status_events(ws, case_id))
+    return CaseStatus(case_id, rules.status_on(events, as_of), rules.since_on(events, as_of))
+
+
+def _events(rows: list[dict[str, Any]]) -> list[rules.StatusEvent]:
+    return [rules.StatusEvent(r["date"], r["status"], r["created_hlc"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class TownshipFigures:
+    """One township's line of the board (动态清零 when nothing is open)."""
+
+    township_id: str
+    township: str
+    open: int
+    placed: int
+    closed: int
+    oldest_open: str | None  # opened_on of the oldest case still open
+    overdue: int
+
+    @property
+    def dynamic_zero(self) -> bool:
+        return self.open == 0
+
+
+def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
+    """Per township: cases open, placed and closed on `as_of`, the oldest open case and
+    how many open cases are overdue for a visit; every township, zero or not."""
+    by_case: dict[str, list[rules.StatusEvent]] = {}
+    for row in q.status_events(ws):
+        by_case.setdefault(row["case_id"], []).append(
+            rules.StatusEvent(row["date"], row["status"], row["created_hlc"]))
+    visits = q.last_visits(ws)
+    figures: dict[str, dict[str, Any]] = {
+        tid: {"township": name, "open": 0, "placed": 0, "closed": 0, "oldest": None,
+              "overdue": 0} for tid, name in q.townships(ws)}
+    for case in q.cases(ws):
+        now = rules.status_on(by_case.get(case["id"], []), as_of)
+        line = figures.get(case["township_id"])
+        if now is None or line is None:
+            continue
+        if now in rules.OPEN_STATUSES:
+            line["open"] += 1
+            if line["oldest"] is None or case["opened_on"] < line["oldest"]:
+                line["oldest"] = case["opened_on"]
+            last, due = visits.get(case["id"], (None, None))
+            if rules.is_overdue(due, last or case["opened_on"], as_of):
+                line["overdue"] += 1
+        elif now == rules.CLOSED:
+            line["closed"] += 1
+        else:
+            line["placed"] += 1
+    return [TownshipFigures(tid, f["township"], f["open"], f["placed"], f["closed"],
+                            f["oldest"], f["overdue"]) for tid, f in figures.items()]
+
+
+def _who(ws: Workspace) -> str | None:
+    user = ws.user
+    return getattr(user, "display_name", None) or getattr(user, "login", None)
+
+
+__all__ = ["DuplicateCase", "add_duty", "add_visit", "board", "change_status", "open_case",
+           "record_enrolment_change", "status"]

@@ -1,0 +1,56 @@
+"""Reads of the 控辍保学 tables (db/0006): cases, their status events and visits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wushan_desk.store.changes import dict_rows
+from wushan_desk.store.workspace import Workspace
+
+
+def status_events(ws: Workspace, case_id: str | None = None) -> list[dict[str, Any]]:
+    """Live status events (of one case, or all), in date order then creation order."""
+    sql = ("SELECT id, case_id, date, from_status, status, placement, note, made_by, "
+           "created_hlc FROM dropout_statuses WHERE deleted = 0")
+    args: tuple[Any, ...] = ()
+    if case_id is not None:
+        sql += " AND case_id = ?"
+        args = (case_id,)
+    return list(dict_rows(ws.conn.execute(sql + " ORDER BY date, created_hlc", args)))
+
+
+def cases(ws: Workspace) -> list[dict[str, Any]]:
+    """Live cases with their township's name, oldest first."""
+    cur = ws.conn.execute(
+        "SELECT c.*, t.name AS township_name FROM dropout_cases c "
+        "LEFT JOIN townships t ON t.id = c.township_id "
+        "WHERE c.deleted = 0 ORDER BY c.opened_on, c.created_hlc")
+    return [r | {"reasons": json.loads(r["reasons"] or "[]"),
+                 "groups": json.loads(r["groups"] or "[]")} for r in dict_rows(cur)]
+
+
+def same_child(ws: Workspace, *, student_id: str | None, resident_id: str | None,
+               name: str | None, birth_date: str | None) -> list[dict[str, Any]]:
+    """Live cases that may be about the same child: same student, same ID number, or
+    same name and birth date."""
+    cur = ws.conn.execute(
+        "SELECT id, name, birth_date, status, township_id, student_id FROM dropout_cases "
+        "WHERE deleted = 0 AND ((? IS NOT NULL AND student_id = ?) "
+        "OR (? IS NOT NULL AND resident_id = ?) OR (name = ? AND birth_date = ?))",
+        (student_id, student_id, resident_id, resident_id, name, birth_date))
+    return list(dict_rows(cur))
+
+
+def last_visits(ws: Workspace) -> dict[str, tuple[str, str | None]]:
+    """Per case: the date of its newest persuasion visit and that visit's next due date."""
+    cur = ws.conn.execute(
+        "SELECT case_id, date, next_due FROM dropout_visits v WHERE deleted = 0 AND date = "
+        "(SELECT max(date) FROM dropout_visits w WHERE w.case_id = v.case_id "
+        "AND w.deleted = 0)")
+    return {r[0]: (r[1], r[2]) for r in cur}
+
+
+def townships(ws: Workspace) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in ws.conn.execute(
+        "SELECT id, name FROM townships WHERE deleted = 0 ORDER BY name")]
