@@ -25,6 +25,9 @@ CREATE TABLE accounts (
     -- own data key with it (the password itself never travels); on a laptop: the
     -- serial of the last issue applied, so that a package applies a reset only once
     issue        TEXT,
+    -- the hub's stamp of the account's last change that laptops must follow (state,
+    -- issue): a laptop applies an account line only if it is newer than what it holds
+    hub_version  TEXT,
     CHECK (role NOT IN ('supervisor') OR centre_id IS NOT NULL)
 );
 

@@ -215,6 +215,11 @@ def test_county_staff_cannot_manage_accounts(demo: Path, capsys, monkeypatch) ->
                        "--db", str(demo))
     assert code == 0, err
     as_user(monkeypatch, "newbie", "another-password")
+    code, _, err = run(capsys, "records", "list", "school", "--db", str(demo))
+    assert code == cli.EXIT_LOGIN and "临时密码" in err  # set by the county: change it first
+    monkeypatch.setenv("WUSHAN_DESK_NEW_PASSWORD", "newbies-own-password")
+    assert run(capsys, "account", "passwd", "--db", str(demo))[0] == 0
+    as_user(monkeypatch, "newbie", "newbies-own-password")
     assert run(capsys, "records", "list", "school", "--db", str(demo))[0] == 0
 
 
@@ -349,3 +354,82 @@ def test_a_disabled_account_cannot_log_in(demo: Path, capsys, monkeypatch) -> No
     as_user(monkeypatch, "yewu")
     code, _, err = run(capsys, "records", "list", "school", "--db", str(demo))
     assert code == cli.EXIT_LOGIN
+
+
+def test_two_programs_adding_accounts_at_once_both_keep_their_slots(demo: Path) -> None:
+    """The key file is read again under the write lock: no slot is lost."""
+    import os
+    import subprocess
+
+    env = os.environ | {"WUSHAN_DESK_USER": ADMIN.login,
+                        "WUSHAN_DESK_PASSWORD": ADMIN.password,
+                        "WUSHAN_DESK_NEW_PASSWORD": "parallel-pass-1"}
+    runs = [subprocess.Popen([sys.executable, "-m", "wushan_desk", "account", "add", login,
+                              "--role", "county_staff", "--db", str(demo)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for login in ("staffa", "staffb")]
+    assert [p.wait(60) for p in runs] == [0, 0]
+    keys = keyslots.KeyFile.load(demo)
+    assert keys.has("staffa") and keys.has("staffb")
+
+
+def test_a_clock_set_back_never_locks_an_account_for_long(tmp_path: Path) -> None:
+    keys = keyslots.KeyFile.new(tmp_path / "w.wsdb")
+    keys.wrap("zhang", "right-password", keyslots.new_data_key())
+    year_ahead = 1_000_000.0 + 365 * 86400
+    for _ in range(keyslots.FREE_ATTEMPTS):
+        with pytest.raises(keyslots.LoginFailed):
+            keys.unwrap("zhang", "wrong", now=year_ahead)
+    assert keys.wait_s("zhang", 1_000_000.0) <= keyslots.FIRST_WAIT_S
+
+
+def test_a_restore_keeps_the_audit_trail_and_is_audited(demo: Path, capsys,
+                                                       monkeypatch) -> None:
+    assert run(capsys, "backup", "now", "--db", str(demo))[0] == 0
+    (taken,) = (demo.parent / "backups").glob("demo-manual-*.wsdb")
+    student = a_student(demo)
+    assert run(capsys, "records", "get", "student", student["id"], "--full", "--purpose",
+               "核对", "--db", str(demo))[0] == 0
+    assert run(capsys, "restore", taken.name, "--db", str(demo))[0] == 0
+    _, out, _ = run(capsys, "account", "audit", "--json", "--db", str(demo))
+    actions = [e["action"] for e in json.loads(out)]
+    assert "view-full" in actions and "restore" in actions
+
+
+#: the file moves of an encryption, in order: the waiting key file written, the clear
+#: file set aside, the encrypted copy moved in, the key file put in place
+@pytest.mark.parametrize("crash_at", [1, 2, 3, 4])
+def test_an_interrupted_encryption_is_finished_or_undone(tmp_path: Path, capsys,
+                                                         monkeypatch, crash_at: int) -> None:
+    from wushan_desk import files
+
+    path = tmp_path / "old.wsdb"
+    path.write_bytes((Path(__file__).parent / "fixtures" / "workspace-v1.wsdb").read_bytes())
+    monkeypatch.setenv("WUSHAN_DESK_USER", "laowang")
+    monkeypatch.setenv("WUSHAN_DESK_PASSWORD", "laowang-password")
+    real_replace = files.replace
+    calls: list[Path] = []
+
+    def crashing_replace(source: Path, target: Path) -> None:
+        calls.append(source)
+        if len(calls) == crash_at:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(files, "replace", crashing_replace)
+    code, _, err = run(capsys, "account", "encrypt", "--db", str(path))
+    assert code != 0
+    monkeypatch.setattr(files, "replace", real_replace)
+    accounts._ACTORS.clear()
+    # whatever the moment, the next start recovers: either still clear (encrypt again)
+    # or encrypted with the administrator's password
+    code, out, err = run(capsys, "account", "encrypt", "--db", str(path))
+    if code == 3:
+        assert "已经加密" in err
+    else:
+        assert code == 0, err
+    accounts._ACTORS.clear()
+    code, out, err = run(capsys, "records", "list", "township", "--db", str(path))
+    assert code == 0 and len(out.splitlines()) == 26, err
+    assert plain_sqlite_reads(path) == "refused: file is not a database"
+    assert not list(tmp_path.glob("old.wsdb.clear*"))

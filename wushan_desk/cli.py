@@ -925,7 +925,7 @@ def cmd_account_add(args: argparse.Namespace) -> int:
             centre_id = matches[0]
         actor = accounts.add_account(
             ws, accounts.Credentials(args.login, _new_password("新账号的密码：")), args.role,
-            display_name=args.name, centre_id=centre_id)
+            display_name=args.name, centre_id=centre_id, must_change=True)
     print(json.dumps({"login": actor.login, "role": actor.role, "centre_id": actor.centre_id},
                      ensure_ascii=False))
     return EXIT_OK

@@ -51,6 +51,7 @@ def test_idle_lock_keeps_what_was_on_screen(qtbot, styled_app, demo_ws: Workspac
     def unlock() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, login.LockDialog)
+        seen.append("hidden" if not typing.isVisible() else "shown")  # nothing readable
         dialog.password.setText("wrong-password")
         dialog.submit()
         seen.append(dialog.error.text())
@@ -61,8 +62,8 @@ def test_idle_lock_keeps_what_was_on_screen(qtbot, styled_app, demo_ws: Workspac
     QTimer.singleShot(400, unlock)
     qtbot.waitUntil(lambda: bool(seen) and not lock.locked, timeout=5000)
     lock.stop()
-    assert "不正确" in seen[0]
-    assert typing.text() == "家访记录写到一半"
+    assert seen[0] == "hidden" and "不正确" in seen[1]
+    assert typing.text() == "家访记录写到一半" and typing.isVisible()
     actions = [e.action for e in audit.entries(demo_ws)]
     assert "lock" in actions and "unlock" in actions
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -173,7 +173,7 @@ class LockDialog(_PasswordForm):
             self.password.clear()
             self.fail("密码不正确。")
             return
-        audit.record(self.ws, "unlock")
+        audit.record_or_defer(self.ws, "unlock")
         self.accept()
 
     def reject(self) -> None:  # Esc does not unlock
@@ -210,14 +210,37 @@ class IdleLock(QObject):
             app.removeEventFilter(self)
 
     def lock(self) -> None:
+        """Cover what is on screen and ask for the password; whatever happens (a busy
+        workspace, an error), the lock is armed again afterwards."""
         if self.locked or self.ws.user is None or not self.window.isVisible():
             return
         self.locked = True
-        audit.record(self.ws, "lock")
-        dialog = LockDialog(self.ws, self.window)
-        dialog.exec()
-        self.locked = False
-        self.timer.start()
+        hidden = _hide_contents(self.window)
+        try:
+            audit.record_or_defer(self.ws, "lock")
+            LockDialog(self.ws, self.window).exec()
+        finally:
+            for widget in hidden:
+                widget.show()
+            self.locked = False
+            self.timer.start()
+
+
+def _hide_contents(window: QWidget) -> list[QWidget]:
+    """Hide the window's content and every other open window while locked (children's
+    names and ID numbers must not stay readable on an unattended screen); they come
+    back as they were."""
+    hidden: list[QWidget] = []
+    central = getattr(window, "centralWidget", None)
+    targets = [central()] if callable(central) and central() is not None else list(
+        window.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly))
+    targets += [w for w in QApplication.topLevelWidgets()
+                if w is not window and w.isVisible() and isinstance(w, QDialog)]
+    for widget in targets:
+        if widget.isVisible():
+            widget.hide()
+            hidden.append(widget)
+    return hidden
 
 
 def idle_minutes(ws: Workspace) -> float:
@@ -228,7 +251,5 @@ def idle_minutes(ws: Workspace) -> float:
         return DEFAULT_IDLE_MINUTES
 
 
-def _wait_cursor():  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
+def _wait_cursor() -> Qt.CursorShape:
     return Qt.CursorShape.WaitCursor

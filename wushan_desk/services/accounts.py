@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,7 @@ def login(path: str | Path, credentials: Credentials, *, busy_ms: int = DEFAULT_
     name or password, during the back-off, or for a disabled account.
     """
     path = Path(os.path.abspath(path))
+    recover_interrupted_encryption(path)
     keys = keyslots.KeyFile.load(path)
     try:
         key = keys.unwrap(credentials.login, credentials.password)
@@ -138,6 +139,8 @@ def login(path: str | Path, credentials: Credentials, *, busy_ms: int = DEFAULT_
         remember_key(path, key)
         _ACTORS[os.path.realpath(path)] = actor
         _log_login(ws, keys)
+        if ws.state(UNFINISHED) == "1":  # a crash cut an encryption short: finish it
+            finish_encryption(ws)
     except BaseException:
         ws.close()
         raise
@@ -268,7 +271,6 @@ def add_account(ws: Workspace, credentials: Credentials, role: str, *,
     check_password(credentials.password, login_name)
     if centre_id is not None:
         _check_centre(ws, centre_id)
-    keys = _key_file(ws)
     with ws.transaction():
         row = _insert(ws, login_name, display_name, role, centre_id,
                       created_by=getattr(ws.user, "login", None), must_change=must_change)
@@ -276,10 +278,8 @@ def add_account(ws: Workspace, credentials: Credentials, role: str, *,
             _issue(ws, row, credentials.password)
         audit.record(ws, "account-created", kind="account", record_id=row["id"],
                      detail={"login": login_name, "role": role, "centre_id": centre_id})
-        if keys is not None:
-            assert ws.key is not None
-            keys.wrap(login_name, credentials.password, ws.key)
-            keys.save_slots()  # inside the transaction: no account without its slot
+        # inside the transaction: no account without its slot
+        _update_slots(ws, lambda keys, key: keys.wrap(login_name, credentials.password, key))
     return actor_of(row)
 
 
@@ -294,16 +294,13 @@ def reset_password(ws: Workspace, login_name: str, temporary: str) -> Actor:
     if row is None or not row["active"]:
         raise ValidationError(f"没有名为“{login_name}”的有效账号。", "login")
     check_password(temporary, row["login"])
-    keys = _key_file(ws)
     with ws.transaction():
         store.update_account(ws, row["id"], {"must_change": 1, "changed_at": clock.now_iso()})
         if row["centre_id"] and _is_hub(ws):
             _issue(ws, row, temporary)
         audit.record(ws, "password-reset", kind="account", record_id=row["id"],
                      detail={"login": row["login"]})
-        if keys is not None and ws.key is not None:
-            keys.wrap(row["login"], temporary, ws.key)
-            keys.save_slots()
+        _update_slots(ws, lambda keys, key: keys.wrap(row["login"], temporary, key))
     return actor_of(store.account_by_id(ws, row["id"]) or row)
 
 
@@ -321,21 +318,22 @@ def disable_account(ws: Workspace, login_name: str) -> None:
     admins = [a for a in list_accounts(ws) if a.role == "county_admin"]
     if row["role"] == "county_admin" and len(admins) <= 1:
         raise ValidationError("这是最后一个县级管理员账号，停用后就没有人能管理账号了。", "login")
-    keys = _key_file(ws)
     with ws.transaction():
         store.update_account(ws, row["id"], {"active": 0, "changed_at": clock.now_iso()})
+        if row["centre_id"] and _is_hub(ws):
+            store.update_account(ws, row["id"], {"hub_version": ws.stamp()})
         audit.record(ws, "account-disabled", kind="account", record_id=row["id"],
                      detail={"login": row["login"]})
-        if keys is not None:
-            keys.remove(row["login"])
-            keys.save_slots()
+        _update_slots(ws, lambda keys, _key: keys.remove(row["login"]))
 
 
 def _issue(ws: Workspace, row: Mapping[str, Any], password: str) -> None:
+    """A temporary password for a centre's laptops, with the hub's stamp: a laptop takes
+    an account's state only from a package newer than what it has."""
     import json
 
     issue = keyslots.new_issue(password)
-    store.update_account(ws, row["id"], {"issue": json.dumps(issue)})
+    store.update_account(ws, row["id"], {"issue": json.dumps(issue), "hub_version": ws.stamp()})
 
 
 def _is_hub(ws: Workspace) -> bool:
@@ -350,15 +348,15 @@ def change_password(ws: Workspace, old: str, new: str) -> None:
     if actor is None:
         raise PermissionDenied("这个工作区还没有账号，请先加密并创建管理员账号。")
     check_password(new, actor.login)
-    keys = keyslots.KeyFile.load(ws.path)
-    try:
-        key = keys.unwrap(actor.login, old)
-    except LoginFailed:
-        keys.save()
-        raise LoginFailed("原密码不正确，密码没有修改。") from None
-    if key != ws.key:
-        raise LoginFailed("原密码不正确，密码没有修改。")
-    with ws.transaction():
+    with ws.transaction():  # the key file is read and written under the write lock
+        keys = keyslots.KeyFile.load(ws.path)
+        try:
+            key = keys.unwrap(actor.login, old)
+        except LoginFailed:
+            keys.save()
+            raise LoginFailed("原密码不正确，密码没有修改。") from None
+        if key != ws.key:
+            raise LoginFailed("原密码不正确，密码没有修改。")
         store.update_account(ws, actor.id, {"must_change": 0, "changed_at": clock.now_iso()})
         audit.record(ws, "password-changed", kind="account", record_id=actor.id)
         keys.wrap(actor.login, new, key)
@@ -380,8 +378,16 @@ def verify_password(ws: Workspace, password: str) -> bool:
         raise
 
 
-def _key_file(ws: Workspace) -> keyslots.KeyFile | None:
-    return keyslots.KeyFile.load(ws.path) if ws.key is not None else None
+def _update_slots(ws: Workspace, change: Callable[[keyslots.KeyFile, bytes], None]) -> None:
+    """Change the key file's slots under the workspace's write lock (call inside
+    `ws.transaction()`): it is read again first, so two programs adding accounts at
+    once never overwrite each other's slots. A workspace without a key: nothing to do."""
+    assert ws.in_transaction
+    if ws.key is None or not keyslots.is_encrypted(ws.path):
+        return
+    keys = keyslots.KeyFile.load(ws.path)
+    change(keys, ws.key)
+    keys.save_slots()
 
 
 def _check_centre(ws: Workspace, centre_id: str) -> None:
@@ -398,15 +404,18 @@ def encrypt_existing(path: str | Path, admin: Credentials) -> Workspace:
     """Encrypt a workspace made before accounts existed, with `admin` as its first
     administrator; returns it open and logged in.
 
-    The clear file stays untouched until the encrypted copy has been written and checked;
-    then the copy takes its place and the clear file is deleted, and the workspace's
-    earlier (clear) backups are encrypted with the same key. A failure before the swap
-    leaves everything as it was.
+    Nothing else may have the workspace open (WorkspaceBusy). The encrypted copy is
+    written, checked and given its administrator while the clear file stays untouched;
+    the key file waits as `.keys.pending`; then three renames swap them in and the clear
+    file is deleted. A crash anywhere is finished or undone on the next open
+    (`recover_interrupted_encryption`). Earlier backups and attachments are then
+    encrypted with the same key (again at each login until none is left clear).
     """
     from wushan_desk import files
-    from wushan_desk.store import backup, encryption
+    from wushan_desk.store import encryption
 
     path = Path(os.path.abspath(path))
+    recover_interrupted_encryption(path)
     if keyslots.is_encrypted(path):
         raise UserError("这个工作区已经加密，不需要再加密。", "already-encrypted")
     login_name = check_login_name(admin.login)
@@ -418,41 +427,103 @@ def encrypt_existing(path: str | Path, admin: Credentials) -> Workspace:
     finally:
         ws.close()
     key = keyslots.new_data_key()
-    staged = Path(f"{path}.encrypting")
-    staged.unlink(missing_ok=True)
+    staged, pending, clear = _encryption_files(path)
+    held = encryption.hold_exclusive(path)
     try:
-        encryption.export_encrypted(path, staged, key)
-    except BaseException:
         staged.unlink(missing_ok=True)
+        encryption.export_encrypted(path, staged, key, held)
+        row = _first_admin_in(staged, key, login_name)
+        keys = keyslots.KeyFile.new(path)
+        keys.wrap(login_name, admin.password, key)
+        keys.path = pending
+        keys.save_slots()
+    except BaseException:
+        held.close()
+        staged.unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
         raise
-    keys = keyslots.KeyFile.new(path)
-    keys.wrap(login_name, admin.password, key)
-    clear = Path(f"{path}.clear")
-    files.replace(path, clear)
-    files.replace(staged, path)
-    keys.save_slots()
+    held.close()  # nothing else has it open, and its journal was checkpointed away
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    clear.unlink()
-    encrypted_backups = _encrypt_backups(path, key, backup.backups_dir(path))
-    from wushan_desk.store import blobs
-
-    blobs.seal_all(path.with_name(path.stem + ".files"), key)
+    files.replace(path, clear)
+    files.replace(staged, path)
+    files.replace(pending, keyslots.keys_path(path))
+    recover_interrupted_encryption(path)  # removes the clear file and its journals
     ws = open_workspace(path, key=key)
     try:
-        with ws.transaction():
-            row = _insert(ws, login_name, login_name, "county_admin", None, created_by=None)
         actor = actor_of(row)
         attach(ws, actor)
         remember_key(path, key)
         _ACTORS[os.path.realpath(path)] = actor
+        done = finish_encryption(ws)
         from wushan_desk.services import audit
 
-        audit.record(ws, "encrypt", detail={"backups": encrypted_backups})
+        audit.record(ws, "encrypt", detail={"backups": done})
     except BaseException:
         ws.close()
         raise
     return ws
+
+
+def _encryption_files(path: Path) -> tuple[Path, Path, Path]:
+    """(encrypted copy being made, its key file waiting, the clear file set aside)."""
+    return Path(f"{path}.encrypting"), Path(f"{path}.keys.pending"), Path(f"{path}.clear")
+
+
+def _first_admin_in(staged: Path, key: bytes, login_name: str) -> dict[str, Any]:
+    from wushan_desk.store.workspace import open_workspace as open_file
+
+    ws = open_file(staged, key=key, create=False)
+    try:
+        with ws.transaction():
+            ws.set_state(UNFINISHED, "1")  # backups and attachments still to encrypt
+            return _insert(ws, login_name, login_name, "county_admin", None, created_by=None)
+    finally:
+        ws.close()
+
+
+#: Set in an encrypted workspace whose earlier backups and attachments may still be clear.
+UNFINISHED = "encryption_unfinished"
+
+
+def recover_interrupted_encryption(path: Path) -> None:
+    """Finish or undo an encryption a crash interrupted, from the files it left: the
+    key file still `.pending` means the swap was not finished."""
+    from wushan_desk import files
+
+    staged, pending, clear = _encryption_files(path)
+    keys = keyslots.keys_path(path)
+    if pending.exists():
+        if clear.exists() and path.exists():  # the encrypted copy is in place
+            files.replace(pending, keys)
+        elif clear.exists() and staged.exists():  # between the two renames
+            files.replace(staged, path)
+            files.replace(pending, keys)
+        elif clear.exists():  # nothing to swap in: put the clear file back
+            files.replace(clear, path)
+            pending.unlink()
+        else:  # the swap never started
+            pending.unlink()
+            staged.unlink(missing_ok=True)
+    elif staged.exists() and not clear.exists():
+        staged.unlink()  # the copy was never finished
+    if clear.exists() and keys.exists() and path.exists():
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{clear}{suffix}").unlink(missing_ok=True)
+
+
+def finish_encryption(ws: Workspace) -> int:
+    """Encrypt what is still clear beside an encrypted workspace (backups, attachment
+    files), after its encryption or a crash during it; returns backups encrypted."""
+    from wushan_desk.store import backup, blobs
+
+    if ws.key is None or ws.state(UNFINISHED) != "1":
+        return 0
+    done = _encrypt_backups(ws.path, ws.key, backup.backups_dir(ws.path))
+    blobs.seal_all(ws.files_dir, ws.key)
+    with ws.transaction():
+        ws.clear_state(UNFINISHED)
+    return done
 
 
 def _encrypt_backups(path: Path, key: bytes, folder: Path) -> int:
@@ -461,7 +532,9 @@ def _encrypt_backups(path: Path, key: bytes, folder: Path) -> int:
     from wushan_desk.store import encryption
 
     done = 0
-    for old in sorted(folder.glob(f"{path.stem}-*.wsdb")) if folder.is_dir() else []:
+    from wushan_desk.store.backup import backup_files
+
+    for old in sorted(backup_files(path)):
         staged = Path(f"{old}.encrypting")
         try:
             encryption.export_encrypted(old, staged, key)

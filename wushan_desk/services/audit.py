@@ -53,6 +53,12 @@ def record(ws: Workspace, action: str, *, kind: str | None = None,
         store.append_audit(ws, entry)
 
 
+#: What may wait beside the key file for the audit trail (anything else found there was
+#: not written by this program and is dropped).
+DEFERRABLE = frozenset({"login", "login-failed", "lock", "unlock", "print",
+                        "package-import", "package-export"})
+
+
 def record_or_defer(ws: Workspace, action: str, **kw: Any) -> None:
     """`record`, or, while another program holds the workspace, the entry kept beside
     the key file until the next audited action (what was done is already done: a
@@ -89,19 +95,29 @@ def flush_pending(ws: Workspace) -> int:
     written = []
     with ws.transaction():
         for event in keys.events:
+            if event.get("action") not in DEFERRABLE:  # the file is not trusted further
+                written.append(event.get("id") or _event_id(event))
+                continue
             event_id = event.get("id") or _event_id(event)
             entry = {"id": event_id, "at": _moment(event.get("at")), "device_id": ws.device_id,
                      "user_id": event.get("user_id"), "login": event.get("login"),
                      "role": event.get("role"), "action": str(event.get("action"))[:40],
                      "kind": event.get("kind"), "record_id": event.get("record_id"),
-                     "detail": event.get("detail") or {k: v for k, v in event.items()
-                                                       if k in ("count",)}}
+                     "detail": _pending_detail(event)}
             store.append_audit(ws, entry, ignore_existing=True)
             written.append(event_id)
     keys = keyslots.KeyFile.load(ws.path)  # again: another program may have added some
     keys.events = [e for e in keys.events if (e.get("id") or _event_id(e)) not in written]
     keys.save()
     return len(written)
+
+
+def _pending_detail(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What an event waiting beside the key file tells, marked as written afterwards."""
+    detail = event.get("detail")
+    found = dict(detail) if isinstance(detail, dict) else {
+        k: v for k, v in event.items() if k == "count"}
+    return found | {"deferred": True}
 
 
 def _event_id(event: Mapping[str, Any]) -> str:
@@ -125,7 +141,8 @@ KIND_LABELS = {"account": "账号", "visit": "督导记录", "package": "同步�
 DETAIL_LABELS = {"login": "用户名", "role": "角色", "purpose": "用途", "records": "记录数",
                  "fields": "字段", "file": "文件", "count": "连续失败次数", "to": "发给",
                  "from": "来自", "added": "新增", "changed": "修改", "changes": "修改条数",
-                 "document": "文书", "rows": "行数", "first": "首个管理员", "backups": "加密的备份"}
+                 "document": "文书", "rows": "行数", "first": "首个管理员", "backups": "加密的备份",
+                 "deferred": "事后补记", "safety_copy": "恢复前的备份"}
 _HIDDEN_DETAILS = {"centre_id"}
 
 

@@ -26,6 +26,7 @@ from wushan_desk.progress import (
     no_progress,
 )
 from wushan_desk.services.accounts import reopen as open_workspace
+from wushan_desk.store import accounts as accounts_store
 from wushan_desk.store import backup, migrations
 from wushan_desk.store.backup import BackupInfo
 from wushan_desk.store.errors import WorkspaceError
@@ -132,6 +133,9 @@ def restore(workspace_path: Path, backup_path: Path, progress: ProgressFn = no_p
         permissions.require(ws, "restore")
         info = check_backup(ws.path, ws.device_id, backup_path, ws.key)
         kept_clock, kept_keys = ws.state("hlc"), identity.keystore(ws).load()
+        # the audit trail is append-only: a restore must not take entries away
+        kept_trail = accounts_store.all_audit_rows(ws)
+        kept_accounts = accounts_store.all_accounts(ws)
         progress(0, 3, "正在备份当前数据…")
         safety = backup.take(ws.path, "before-restore", ws.key)
         if cancelled():  # the last moment to stop: nothing is changed yet
@@ -151,6 +155,12 @@ def restore(workspace_path: Path, backup_path: Path, progress: ProgressFn = no_p
             lifetime = receipts.begin_new_lifetime(ws)
             ws.set_state("restored_from", backup_path.name)
             ws.set_state("restored_at", clock.now_iso())
+            accounts_store.keep_audit_rows(ws, kept_trail)
+            accounts_store.keep_accounts(ws, kept_accounts)  # they match the key file
+            from wushan_desk.services import audit
+
+            audit.record(ws, "restore", detail={"file": backup_path.name,
+                                               "safety_copy": safety.name})
         assert ws.schema_version == migrations.latest_version()
     finally:
         ws.close()

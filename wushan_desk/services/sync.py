@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -347,13 +347,21 @@ def peers(ws: Workspace) -> list[PeerStatus]:
 
 
 def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
-    """Conflicts with who and when, for `sync conflicts` and the review screen."""
+    """Conflicts with who and when, for `sync conflicts` and the review screen. Values
+    of ID numbers, phones and addresses are masked, as in every list."""
+    from wushan_desk.services import permissions
+
+    permissions.require(ws, "sync")
     out = []
     for c in sync_state.conflicts(ws, open_only=open_only):
         kind = changes.table_kind(c.table)
         row = changes.read_row(ws, c.table, c.row_id) or {}
         label = "是否删除" if c.field == "deleted" else kind.field(c.field).label
         known, original = _original(ws, c)
+        if c.field != "deleted" and kind.field(c.field).sensitive:
+            c = replace(c, local_value=_masked(kind.name, c.field, c.local_value),
+                        incoming_value=_masked(kind.name, c.field, c.incoming_value))
+            original = _masked(kind.name, c.field, original)
         out.append(
             {
                 "id": c.id,
@@ -378,6 +386,10 @@ def conflicts(ws: Workspace, *, open_only: bool = True) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _masked(kind_name: str, field: str, value: Any) -> Any:
+    return records.masked(kind_name, {field: value})[field] if isinstance(value, str) else value
 
 
 def _original(ws: Workspace, c: sync_state.Conflict) -> tuple[bool, Any]:

@@ -11,7 +11,8 @@ from wushan_desk.store.changes import dict_rows
 from wushan_desk.store.workspace import Workspace
 
 ACCOUNT_COLUMNS = ("id", "login", "display_name", "role", "centre_id", "active",
-                   "must_change", "created_at", "created_by", "changed_at", "issue")
+                   "must_change", "created_at", "created_by", "changed_at", "issue",
+                   "hub_version")
 
 
 def insert_account(ws: Workspace, row: Mapping[str, Any]) -> None:
@@ -121,3 +122,42 @@ def row_history(ws: Workspace, table: str, row_id: str) -> list[dict[str, Any]]:
         "SELECT seq, hlc, device_id, op, data, author, source, purged FROM change_log "
         "WHERE tbl = ? AND row_id = ? ORDER BY seq", (table, row_id))
     return [r | {"data": json.loads(r["data"])} for r in dict_rows(cur)]
+
+
+def raise_audit_numbers(ws: Workspace, at_least: int) -> None:
+    """Number new audit entries above `at_least` (a laptop restored from a backup must
+    not reuse numbers the hub already confirmed: those entries would never be sent)."""
+    current = ws.conn.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    if current is None:
+        ws.conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_log', ?)",
+                        (at_least,))
+    elif current[0] < at_least:
+        ws.conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit_log'",
+                        (at_least,))
+
+
+def all_audit_rows(ws: Workspace) -> list[dict[str, Any]]:
+    """Every audit entry as stored (kept across a restore)."""
+    return list(dict_rows(ws.conn.execute("SELECT * FROM audit_log ORDER BY seq")))
+
+
+def keep_audit_rows(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Put back audit entries a restore took away (by id; with their numbers where free)."""
+    have = {r[0] for r in ws.conn.execute("SELECT id FROM audit_log")}
+    taken = {r[0] for r in ws.conn.execute("SELECT seq FROM audit_log")}
+    columns = [c for c in rows[0] if c != "seq"] if rows else []
+    for row in rows:
+        if row["id"] in have:
+            continue
+        names = columns if row["seq"] in taken else ["seq", *columns]
+        ws.conn.execute(
+            f"INSERT INTO audit_log ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            tuple(row[n] for n in names))
+
+
+def keep_accounts(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """The accounts as they were before a restore (the key file was not restored)."""
+    ws.conn.execute("DELETE FROM accounts")
+    for row in rows:
+        insert_account(ws, row)

@@ -64,7 +64,11 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
 #: Retention: the newest this many copies, and the newest copy of each of this many months.
 KEEP_LAST = 10
 KEEP_MONTHS = 12
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<reason>[a-z0-9-]+?)-(?P<when>\d{8}-\d{6}-\d{6})\.wsdb$")
+#: `<stem>-<reason>-<when>.wsdb`; the stem may hold hyphens, so the reason is one of
+#: the reasons this program writes (a hyphen in both made "hub-before-import-…" read as
+#: the stem "hub-before": such backups were neither listed nor pruned).
+_NAME = re.compile(r"^(?P<stem>.+?)-(?P<reason>manual|before-import|before-restore|"
+                   r"before-encrypt|before-v\d+|[a-z0-9]+)-(?P<when>\d{8}-\d{6}-\d{6})\.wsdb$")
 
 
 def take(workspace_path: Path, reason: str, key: bytes | None = None) -> Path:
@@ -168,14 +172,20 @@ def restore_into(conn: sqlite3.Connection, backup_path: Path, key: bytes | None 
         source.close()
 
 
+def backup_files(workspace_path: Path) -> list[Path]:
+    """The backup files of this workspace (and of no other with a similar name)."""
+    return [path for path, _, _ in _backups(workspace_path)]
+
+
 def _backups(workspace_path: Path) -> list[tuple[Path, str, dt.datetime]]:
     folder = backups_dir(workspace_path)
     if not folder.is_dir():
         return []
     found = []
+    prefix = f"{workspace_path.stem}-"
     for path in folder.glob(f"{workspace_path.stem}-*.wsdb"):
-        match = _NAME.match(path.name)
-        if match and match["stem"] == workspace_path.stem:
+        match = _NAME.match("x-" + path.name[len(prefix):])  # the stem is known: skip it
+        if match and match["stem"] == "x":
             found.append((path, match["reason"],
                           dt.datetime.strptime(match["when"], "%Y%m%d-%H%M%S-%f")))
     return found

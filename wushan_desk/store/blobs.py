@@ -177,8 +177,11 @@ def seal_all(files_dir: Path, key: bytes) -> int:
     """Seal the clear files of a workspace being encrypted; returns how many."""
     done = 0
     for path in sorted(files_dir.glob("??/*")) if files_dir.is_dir() else []:
+        with path.open("rb") as fh:
+            if fh.read(len(SEALED)) == SEALED:
+                continue
         raw = path.read_bytes()
-        if raw.startswith(SEALED) or hashlib.sha256(raw).hexdigest() != path.name:
+        if hashlib.sha256(raw).hexdigest() != path.name:
             continue
         path.chmod(stat.S_IREAD | stat.S_IWRITE)
         files.write_atomic(path, _writer(seal(raw, path.name, key)))

@@ -8,11 +8,34 @@ from wushan_desk.store import keyslots
 from wushan_desk.store.driver import sqlite3
 
 
-def export_encrypted(source: Path, target: Path, key: bytes) -> None:
+def hold_exclusive(source: Path) -> sqlite3.Connection:
+    """A connection holding `source` exclusively until closed; WorkspaceBusy if any other
+    connection (another window, a county script) has it open: its later writes would
+    go to the clear file after it is replaced."""
+    from wushan_desk.store.errors import WorkspaceBusy
+
+    conn = sqlite3.connect(source, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        conn.close()
+        raise WorkspaceBusy(
+            "工作区正在被另一个程序或窗口使用，现在不能加密。请先关闭其他打开这个工作区的"
+            "程序（包括县教委的脚本），再重试。工作区未作改动。") from None
+    return conn
+
+
+def export_encrypted(source: Path, target: Path, key: bytes,
+                     conn: sqlite3.Connection | None = None) -> None:
     """Write an encrypted copy of the clear database `source` to the new file `target`
     (SQLCipher's sqlcipher_export: schema, rows, triggers; the version numbers by hand),
-    then check the copy opens with `key` and is sound. The source is not changed."""
-    conn = sqlite3.connect(source, isolation_level=None)
+    then check the copy opens with `key` and is sound. The source is not changed.
+    `conn`: a connection to `source` already held (see `hold_exclusive`)."""
+    own = conn is None
+    conn = conn or sqlite3.connect(source, isolation_level=None)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -23,7 +46,8 @@ def export_encrypted(source: Path, target: Path, key: bytes) -> None:
         conn.execute(f"PRAGMA enc.application_id = {int(app_id)}")
         conn.execute("DETACH DATABASE enc")
     finally:
-        conn.close()
+        if own:
+            conn.close()
     check = sqlite3.connect(target)
     try:
         check.execute(keyslots.pragma_key(key))

@@ -108,10 +108,14 @@ class KeyFile:
 
     def save_slots(self) -> None:
         """Write the slots (call inside the workspace's write transaction, which keeps
-        two programs from changing slots at once)."""
+        two programs from changing slots at once), and the copy kept with the backups,
+        so that a removed slot or an old password does not live on there."""
         body = {"format": FORMAT, "version": 1, "workspace": self.workspace,
                 "slots": self.slots}
         _write_private(self.path, body)
+        copy = self.path.parent / "backups" / self.path.name
+        if copy.exists():
+            _write_private(copy, body)
 
     def save(self) -> None:
         """Write the failure counters and pending events (the `.logins` file)."""
@@ -158,6 +162,8 @@ class KeyFile:
         key = None
         if slot is not None:
             key = _open_slot(slot, password, self._aad(slot["login"]))
+        else:  # the same argon2id work: no quick answer to "does this user exist?"
+            derive(password, b"\0" * 16, KDF)
         if key is None:
             self._failed(login, now)
             raise LoginFailed("用户名或密码不正确，请重新输入。（注意区分大小写和输入法状态）")
@@ -179,7 +185,10 @@ class KeyFile:
             return 0.0
         extra = int(entry["count"]) - FREE_ATTEMPTS
         wait = min(FIRST_WAIT_S * 2 ** min(extra, 10), LONGEST_WAIT_S)
-        return max(0.0, entry["last"] + wait - now)
+        # a clock set back (or a failure stamped by a clock running ahead) never makes
+        # the wait longer than the longest one
+        last = min(float(entry["last"]), now)
+        return max(0.0, last + wait - now)
 
     def _failed(self, login: str, now: float) -> None:
         entry = self.failures.setdefault(_norm(login), {"count": 0, "last": 0.0})

@@ -202,6 +202,9 @@ class Workspace:
             (key, value),
         )
 
+    def clear_state(self, key: str) -> None:
+        self.conn.execute("DELETE FROM local_state WHERE key = ?", (key,))
+
     def worker(self, *, busy_ms: int | None = None) -> Workspace:
         """Another connection to this open workspace, for another thread.
 

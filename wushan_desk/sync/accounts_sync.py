@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from wushan_desk.domain import text
+from wushan_desk.domain.hlc import Stamp
 from wushan_desk.store import accounts as store
 from wushan_desk.store import keyslots
 from wushan_desk.store.workspace import Workspace
@@ -48,7 +49,8 @@ def accounts_member(ws: Workspace, peer_id: str) -> bytes | None:
         return None
     rows = [{"id": r["id"], "login": r["login"], "display_name": r["display_name"],
              "role": r["role"], "centre_id": r["centre_id"], "active": bool(r["active"]),
-             "issue": json.loads(r["issue"]) if r["issue"] else None}
+             "issue": json.loads(r["issue"]) if r["issue"] else None,
+             "version": r["hub_version"]}
             for r in store.centre_accounts(ws, centre)]
     return json.dumps(rows, ensure_ascii=False).encode()
 
@@ -76,43 +78,73 @@ def manifest_fields(ws: Workspace, peer_id: str) -> dict[str, Any]:
 # -- reading ------------------------------------------------------------------------
 
 
-def apply_accounts(ws: Workspace, from_hub: bool, raw: Any
-                   ) -> tuple[dict[str, int], keyslots.KeyFile | None]:
+SlotOp = tuple[str, str, dict[str, Any] | None]  # ("wrap" | "remove", login, issue)
+
+
+def apply_accounts(ws: Workspace, from_hub: bool, raw: Any) -> tuple[dict[str, int], list[SlotOp]]:
     """Take the hub's accounts of this laptop's centre (inside the import transaction).
-    Returns counts and the key file with the new slots, which the caller saves once the
-    transaction has committed (a preview or a failed import must not leave slots);
-    raises PackageRejected for anything malformed or not from the hub."""
+
+    An account's line is taken only if it is newer (the hub's stamp) than what this
+    laptop holds: an old package carried in late never brings back a reset password or a
+    disabled account. Returns counts and the key-file changes, which the caller makes
+    with `apply_slot_ops` just before the transaction commits (not in a preview).
+    Raises PackageRejected for anything malformed or not from the hub."""
     if identity.role(ws) == "hub" or not from_hub:
         raise PackageRejected("只有县级中心库可以下发账号，这个同步包里带有账号，已拒收。",
                               "rule-broken")
     entries = _checked_accounts(raw, identity.centre_of(ws, ws.device_id))
-    keys = keyslots.KeyFile.load(ws.path) if ws.key is not None else None
     counts = {"accounts": 0, "issued": 0, "skipped": 0}
+    ops: list[SlotOp] = []
     for entry in entries:
         local = store.account_by_login(ws, entry["login"])
         if local is not None and local["id"] != entry["id"]:
             counts["skipped"] += 1  # a laptop's own account of that name stays
             continue
+        if local is not None and not _newer(entry.get("version"), local.get("hub_version")):
+            continue  # what this laptop holds is as new or newer
         issue = entry["issue"]
-        applied = (local or {}).get("issue")
         row = {"id": entry["id"], "login": entry["login"],
                "display_name": entry["display_name"], "role": entry["role"],
                "centre_id": entry["centre_id"], "active": int(entry["active"]),
-               "must_change": (local or {}).get("must_change", 0),
-               "changed_at": _now(), "issue": applied}
-        fresh = issue is not None and issue["serial"] != applied
-        if fresh and entry["active"] and keys is not None and ws.key is not None:
-            keys.wrap_issued(entry["login"], issue, ws.key)
+               "must_change": (local or {}).get("must_change", 0), "changed_at": _now(),
+               "issue": (local or {}).get("issue"), "hub_version": entry.get("version")}
+        if issue is not None and issue["serial"] != row["issue"] and entry["active"]:
+            ops.append(("wrap", entry["login"], issue))
             row |= {"must_change": 1, "issue": issue["serial"]}
             counts["issued"] += 1
-        if not entry["active"] and keys is not None:
-            keys.remove(entry["login"])
+        if not entry["active"]:
+            ops.append(("remove", entry["login"], None))
         if local is None:
             store.insert_account(ws, row | {"created_at": _now(), "created_by": "县教委"})
         else:
             store.update_account(ws, entry["id"], row)
         counts["accounts"] += 1
-    return counts, keys
+    return counts, ops
+
+
+def apply_slot_ops(ws: Workspace, ops: list[SlotOp]) -> None:
+    """Make the key-file changes of `apply_accounts` (inside the import's transaction,
+    under the write lock: the file is read again, so no other program's slot is lost)."""
+    if not ops or ws.key is None or not keyslots.is_encrypted(ws.path):
+        return
+    keys = keyslots.KeyFile.load(ws.path)
+    for op, login, issue in ops:
+        if op == "wrap" and issue is not None:
+            keys.wrap_issued(login, issue, ws.key)
+        else:
+            keys.remove(login)
+    keys.save_slots()
+
+
+def _newer(version: Any, held: Any) -> bool:
+    if not version:
+        return held is None
+    if not held:
+        return True
+    try:
+        return Stamp.parse(str(version)) > Stamp.parse(str(held))
+    except ValueError:
+        return False
 
 
 def _checked_accounts(raw: Any, centre: str | None) -> list[dict[str, Any]]:
@@ -130,6 +162,8 @@ def _checked_accounts(raw: Any, centre: str | None) -> list[dict[str, Any]]:
                 text.clean(e[name], multiline=False)
             if e.get("issue") is not None:
                 keyslots.check_issue(e["issue"])
+            if e.get("version") is not None:
+                Stamp.parse(str(e["version"]))
         return entries
     except (ValueError, TypeError, KeyError) as exc:
         raise PackageRejected(f"同步包里的账号信息格式不对（{exc}），已拒收。",
@@ -178,9 +212,16 @@ def note_receipt(ws: Workspace, sender: str, manifest: dict[str, Any]) -> None:
     received = manifest.get("audit_received")
     if isinstance(received, int) and not isinstance(received, bool) and received >= 0:
         ws.set_state(_acked_key(sender), str(received))
+        store.raise_audit_numbers(ws, received)
 
 
 def _now() -> str:
     from wushan_desk.domain import clock
 
     return clock.now_iso()
+
+
+def resend_audit(ws: Workspace, peer: str) -> None:
+    """This workspace went back (restored): send the peer every audit entry again (it
+    keeps each once, by id), since numbers may have been reused meanwhile."""
+    ws.set_state(_acked_key(peer), "0")

@@ -261,7 +261,7 @@ def _apply(
 ) -> None:
     header = opened.header
     stats = MergeStats()
-    new_slots: list[Any] = []
+    slot_ops: list[Any] = []
     try:
         with ws.transaction():
             if header.kind != "enrolment" and identity.is_revoked(ws, header.sender):
@@ -286,13 +286,14 @@ def _apply(
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,
                                        header.package_id, stats)
             summary.files = _store_files(ws, opened, manifest, dry_run)
-            new_slots = _accounts_and_audit(ws, opened, manifest, summary)
+            slot_ops = _accounts_and_audit(ws, opened, manifest, summary)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
             summary.purged = zone_purge.after_import(
                 ws, peer.acked_seq, {(line.entry.table, line.entry.row_id) for line in lines},
                 full=bool(manifest.get("full")) and not judge.from_device)
             if arrival.we_went_back:  # this workspace was restored: everything goes out again
                 receipts.begin_new_lifetime(ws)
+                accounts_sync.resend_audit(ws, header.sender)
             _fill(summary, stats)
             summary.status = "preview" if dry_run else "applied"
             sync_state.record_package(
@@ -318,8 +319,7 @@ def _apply(
             ws.set_state("last_sync", now_text())
             # the state before this import, from the committed file, just before commit
             summary.backup = str(backup_once())
-        for keys in new_slots:  # committed: the accounts' slots may now be written
-            keys.save_slots()
+            accounts_sync.apply_slot_ops(ws, slot_ops)  # last: the accounts' slots
     except _DryRun:
         pass
 
@@ -387,9 +387,9 @@ def _accounts_and_audit(ws: Workspace, opened: container.OpenedPackage,
     the hub's receipt for ours (sync/accounts_sync.py)."""
     header = opened.header
     from_hub = header.kind == "enrolment" or header.sender == ws.state("hub_id")
-    keys = None
+    ops: list[Any] = []
     if opened.has(accounts_sync.ACCOUNTS_MEMBER):
-        counts, keys = accounts_sync.apply_accounts(
+        counts, ops = accounts_sync.apply_accounts(
             ws, from_hub, opened.read_bytes(accounts_sync.ACCOUNTS_MEMBER))
         summary.accounts = counts["accounts"]
     if opened.has(accounts_sync.AUDIT_MEMBER):
@@ -397,7 +397,7 @@ def _accounts_and_audit(ws: Workspace, opened: container.OpenedPackage,
             ws, header.sender, opened.read_bytes(accounts_sync.AUDIT_MEMBER))
     if from_hub:
         accounts_sync.note_receipt(ws, header.sender, manifest)
-    return [keys] if keys is not None else []
+    return ops
 
 
 def _fill(summary: ImportSummary, stats: MergeStats) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import html
+import os
 import shutil
 import tempfile
 import uuid
@@ -43,12 +44,18 @@ def open_file(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def viewing_folder() -> Path:
-    """Where attachments are copied to be opened in other programs (this process's own
-    temporary folder, removed at exit)."""
+def viewing_folder(ws: Workspace | None = None) -> Path:
+    """Where attachments are copied (decrypted) to be opened in other programs: the
+    workspace's private scratch folder (mode 0700; what a crash leaves there is wiped
+    when the workspace is next opened), else this process's temporary folder; removed
+    at exit."""
     global _VIEWING
     if _VIEWING is None:
-        _VIEWING = Path(tempfile.mkdtemp(prefix="wushan-view-"))
+        root = None
+        if ws is not None:
+            ws.scratch_dir.mkdir(mode=0o700, exist_ok=True)
+            root = ws.scratch_dir
+        _VIEWING = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-view-", dir=root))
         atexit.register(shutil.rmtree, _VIEWING, True)
     return _VIEWING
 
@@ -149,7 +156,7 @@ class VisitFiles:
 
     def _view_photo(self, photo_id: str) -> None:
         with dialogs.reported(self._widget(), "照片打不开"):
-            open_file(attachments.open_copy(self.ws, photo_id, viewing_folder()))
+            open_file(attachments.open_copy(self.ws, photo_id, viewing_folder(self.ws)))
 
     def _remove_photo(self, row: Row, photo_id: str) -> None:
         row.photo_ids = [p for p in row.photo_ids if p != photo_id]
