@@ -18,6 +18,18 @@ CREATE TABLE enrolment_changes (
 );
 CREATE INDEX enrolment_changes_student_id ON enrolment_changes (student_id);
 
+CREATE TABLE dropout_dismissals (
+    id TEXT PRIMARY KEY, origin_device TEXT NOT NULL, created_hlc TEXT NOT NULL,
+    hlc TEXT NOT NULL, versions TEXT NOT NULL DEFAULT '{}', seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    student_id TEXT NOT NULL REFERENCES students (id) DEFERRABLE INITIALLY DEFERRED,
+    rule TEXT NOT NULL,
+    event_id TEXT NOT NULL REFERENCES enrolment_changes (id) DEFERRABLE INITIALLY DEFERRED,
+    reason TEXT NOT NULL,
+    date TEXT NOT NULL
+);
+CREATE INDEX dropout_dismissals_student_id ON dropout_dismissals (student_id);
+
 CREATE TABLE dropout_cases (
     id TEXT PRIMARY KEY, origin_device TEXT NOT NULL, created_hlc TEXT NOT NULL,
     hlc TEXT NOT NULL, versions TEXT NOT NULL DEFAULT '{}', seq INTEGER NOT NULL,
@@ -87,6 +99,7 @@ CREATE INDEX dropout_visits_case_id ON dropout_visits (case_id);
 
 INSERT INTO sync_tables (name, kind, position) VALUES
     ('enrolment_changes', 'enrolment_change', 200),
+    ('dropout_dismissals', 'dropout_dismissal', 205),
     ('dropout_cases', 'dropout_case', 210),
     ('dropout_statuses', 'dropout_status', 220),
     ('dropout_duties', 'dropout_duty', 230),
@@ -142,3 +155,13 @@ BEGIN SELECT RAISE(ABORT, 'write to dropout_visits outside the change log'); END
 CREATE TRIGGER dropout_visits_guard_delete BEFORE DELETE ON dropout_visits
 WHEN NOT EXISTS (SELECT 1 FROM purging WHERE tbl = 'dropout_visits')
 BEGIN SELECT RAISE(ABORT, 'rows of dropout_visits are tombstoned, never deleted'); END;
+CREATE TRIGGER dropout_dismissals_guard_insert BEFORE INSERT ON dropout_dismissals
+WHEN NOT EXISTS (SELECT 1 FROM change_log WHERE seq = NEW.seq AND tbl = 'dropout_dismissals' AND row_id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'write to dropout_dismissals outside the change log'); END;
+CREATE TRIGGER dropout_dismissals_guard_update BEFORE UPDATE ON dropout_dismissals
+WHEN NEW.seq <= OLD.seq OR NEW.id <> OLD.id
+  OR NOT EXISTS (SELECT 1 FROM change_log WHERE seq = NEW.seq AND tbl = 'dropout_dismissals' AND row_id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'write to dropout_dismissals outside the change log'); END;
+CREATE TRIGGER dropout_dismissals_guard_delete BEFORE DELETE ON dropout_dismissals
+WHEN NOT EXISTS (SELECT 1 FROM purging WHERE tbl = 'dropout_dismissals')
+BEGIN SELECT RAISE(ABORT, 'rows of dropout_dismissals are tombstoned, never deleted'); END;

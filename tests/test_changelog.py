@@ -199,7 +199,10 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     student = records.put(ws, "student", student_record(made["school"])).id
     from wushan_desk.services import dropout
 
-    dropout.record_enrolment_change(ws, student, "休学", clock.today(), until="2099-01-01")
+    leave = dropout.record_enrolment_change(ws, student, "休学", clock.today(),
+                                            until="2099-01-01")
+    dropout.dismiss(ws, dropout.Candidate(student, "", "", "", "休学逾期", leave, ""),
+                    "电话核实：已在外地就读", clock.today())
     case = dropout.open_case(ws, {"student_id": student, "status": "疑似辍学",
                                   "opened_on": clock.today().isoformat()})
     dropout.change_status(ws, case, "劝返中", clock.today(), note="家访")

@@ -190,3 +190,62 @@ def test_cli_status_and_board(tmp_path: Path, capsys) -> None:
     assert cli.main(["records", "put", "dropout_status", str(line), "--db", str(db)]) == 3
     assert "不能从“劝返中”改为“已销号”" in capsys.readouterr().err
     assert support.file_digest(db) == before
+
+
+def test_candidate_rules_on_a_hand_made_roster(ws) -> None:
+    gone = a_student(ws, name="去向不明")
+    moved_ok = a_student(ws, name="已转入")
+    on_leave = a_student(ws, name="休学逾期")
+    recent = a_student(ws, name="刚转出")
+    dropout.record_enrolment_change(ws, gone, "转出", D(2026, 9, 1), other_school="广州某校")
+    dropout.record_enrolment_change(ws, moved_ok, "转出", D(2026, 9, 1))
+    dropout.record_enrolment_change(ws, moved_ok, "转入", D(2026, 9, 10),
+                                    other_school="县内另一所学校")
+    dropout.record_enrolment_change(ws, on_leave, "休学", D(2026, 3, 1), until="2026-09-01")
+    dropout.record_enrolment_change(ws, recent, "转出", D(2026, 11, 20))
+    found = {c.name: c for c in dropout.candidates(ws, D(2026, 11, 30))}
+    assert set(found) == {"去向不明", "休学逾期"}
+    assert found["去向不明"].rule == "转出未接收" and "90 天" in found["去向不明"].text
+    assert found["休学逾期"].rule == "休学逾期" and "2026-09-01" in found["休学逾期"].text
+    assert {c.name for c in dropout.candidates(ws, D(2026, 12, 25))} == {
+        "去向不明", "休学逾期", "刚转出"}  # 35 days on
+
+
+def test_dismissed_candidates_stay_away_until_something_new_happens(ws) -> None:
+    student = a_student(ws, name="外出就读")
+    dropout.record_enrolment_change(ws, student, "转出", D(2026, 9, 1))
+    (flag,) = dropout.candidates(ws, D(2026, 11, 30))
+    with pytest.raises(ValidationError, match="理由"):
+        dropout.dismiss(ws, flag, " ", D(2026, 11, 30))
+    dropout.dismiss(ws, flag, "电话核实：已在重庆市区就读", D(2026, 11, 30))
+    assert dropout.candidates(ws, D(2026, 11, 30)) == []
+    # back, then out again: a new event, a new flag
+    dropout.record_enrolment_change(ws, student, "转入", D(2026, 12, 1), other_school="市区学校")
+    dropout.record_enrolment_change(ws, student, "转出", D(2026, 12, 2))
+    (again,) = dropout.candidates(ws, D(2027, 1, 15))
+    assert again.event_id != flag.event_id
+
+
+def test_a_confirmed_candidate_becomes_a_case_and_leaves_the_list(ws, tmp_path: Path,
+                                                                   capsys) -> None:
+    student = a_student(ws, name="确认对象")
+    dropout.record_enrolment_change(ws, student, "休学", D(2026, 3, 1), until="2026-06-30")
+    (flag,) = dropout.candidates(ws, D(2026, 11, 30))
+    case = dropout.confirm(ws, flag, "疑似辍学", D(2026, 11, 30), reasons=["学习困难/厌学"])
+    assert records.get(ws, "dropout_case", case)["student_id"] == student
+    assert dropout.candidates(ws, D(2026, 11, 30)) == []
+
+
+def test_cli_candidates(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.wsdb"
+    ws = new_workspace(db)
+    try:
+        student = a_student(ws, name="命令行对象")
+        dropout.record_enrolment_change(ws, student, "转出", D(2026, 9, 1))
+    finally:
+        ws.close()
+    assert cli.main(["dropout", "candidates", "--as-of", "2026-11-30", "--json",
+                     "--db", str(db)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["student_id"] == student and row["rule"] == "转出未接收"
+    assert row["township"] == "骡坪镇"

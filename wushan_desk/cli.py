@@ -174,6 +174,10 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("case", metavar="CASE_ID")
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.set_defaults(func=cmd_dropout_status)
+    p = dsub.add_parser("candidates", parents=[common], help="疑似失学辍学对象（发现）及原因")
+    p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dropout_candidates)
     p = dsub.add_parser("board", parents=[common], help="各乡镇在某日的案件数与动态清零情况")
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
@@ -848,6 +852,24 @@ def cmd_dropout_status(args: argparse.Namespace) -> int:
         found = dropout.status(ws, args.case, day)
     print(json.dumps({"case_id": found.case_id, "as_of": day.isoformat(),
                       "status": found.status, "since": found.since}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_dropout_candidates(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import dropout
+
+    day = args.as_of or clock.today()
+    with _workspace(args) as ws:
+        found = dropout.candidates(ws, day)
+    rows = [{"student_id": c.student_id, "name": c.name, "school": c.school,
+             "township": c.township, "rule": c.rule, "event_id": c.event_id,
+             "reason": c.text} for c in found]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            print(f"{r['name']:<6} {r['school']:<16} {r['rule']:<6} {r['reason']}")
     return EXIT_OK
 
 

@@ -126,6 +126,44 @@ def is_overdue(next_due: str | None, last_visit: str | None, day: dt.date,
     return (day - dt.date.fromisoformat(last_visit)).days > every_days
 
 
+# -- candidates (发现) -------------------------------------------------------------------
+
+#: Days a transferred-out child may go without a receiving school before raising a flag.
+TRANSFER_GRACE_DAYS = 30
+TRANSFERRED_NOWHERE, LEAVE_OVER = "转出未接收", "休学逾期"
+CANDIDATE_RULES = (TRANSFERRED_NOWHERE, LEAVE_OVER)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a child may be out of school, and the event that raised it (a dismissal
+    names that event: a new event raises a new flag)."""
+
+    rule: str
+    event_id: str
+    text: str
+
+
+def flags(changes: Iterable[Mapping[str, Any]], day: dt.date) -> list[Flag]:
+    """The candidate rules a student's dated enrolment changes raise on `day`:
+    transferred out with no school receiving them within 30 days; 休学 past its end."""
+    dated = sorted((c for c in changes if (c.get("date") or "") <= day.isoformat()),
+                   key=lambda c: (c.get("date") or "", c.get("order") or ""))
+    if not dated:
+        return []
+    last = dated[-1]
+    since = dt.date.fromisoformat(last["date"])
+    if last["change"] == "转出" and (day - since).days > TRANSFER_GRACE_DAYS:
+        where = "县外学校" if last.get("other_school") else "其他学校"
+        return [Flag(TRANSFERRED_NOWHERE, last["id"],
+                     f"{last['date']} 转出（去向：{last.get('other_school') or where}），"
+                     f"{(day - since).days} 天仍无学校接收")]
+    if last["change"] == "休学" and last.get("until") and last["until"] < day.isoformat():
+        return [Flag(LEAVE_OVER, last["id"],
+                     f"休学至 {last['until']}，已过期仍未复学")]
+    return []
+
+
 # -- record checks ----------------------------------------------------------------------
 
 
@@ -235,6 +273,21 @@ register(
         check=_check_enrolment,
         delete_check=_history_kept,
         title_field="change",
+    ),
+    Kind(
+        "dropout_dismissal",
+        "dropout_dismissals",
+        "排除的疑似对象",
+        (
+            F("student_id", "学生", "ref", required=True, ref="student"),
+            F("rule", "发现规则", "choice", required=True, choices=CANDIDATE_RULES),
+            F("event_id", "引起的学籍变动", "ref", required=True, ref="enrolment_change"),
+            F("reason", "排除理由", required=True, max_length=500),
+            F("date", "日期", "date", required=True),
+        ),
+        check=check_refs("dropout_dismissal"),
+        delete_check=_history_kept,
+        title_field="reason",
     ),
     Kind(
         "dropout_case",

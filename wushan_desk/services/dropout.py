@@ -185,10 +185,59 @@ def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
                             f["oldest"], f["overdue"]) for tid, f in figures.items()]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A child who may be out of school, with the rule and the event that raised it."""
+
+    student_id: str
+    name: str
+    school: str
+    township: str
+    rule: str
+    event_id: str
+    text: str
+
+
+def candidates(ws: Workspace, day: dt.date) -> list[Candidate]:
+    """Children the rules flag on `day` (domain/dropout.flags), except those with an open
+    case and flags dismissed before (a new enrolment event raises a new flag)."""
+    by_student: dict[str, list[dict[str, Any]]] = {}
+    for change in q.enrolment_changes(ws):
+        by_student.setdefault(change["student_id"], []).append(change)
+    skip, dismissed = q.students_with_open_cases(ws), q.dismissed(ws)
+    found = [(student, flag) for student, changes in by_student.items() if student not in skip
+             for flag in rules.flags(changes, day)
+             if (student, flag.rule, flag.event_id) not in dismissed]
+    facts = q.student_facts(ws, [student for student, _ in found])
+    return [Candidate(student, facts.get(student, {}).get("name", ""),
+                      facts.get(student, {}).get("school", ""),
+                      facts.get(student, {}).get("township") or "", flag.rule,
+                      flag.event_id, flag.text) for student, flag in found]
+
+
+def dismiss(ws: Workspace, candidate: Candidate, reason: str, day: dt.date) -> str:
+    """Not a dropout (e.g. 已在县外就读, with a reason): the flag stays away until a new
+    enrolment event raises another."""
+    if not (reason or "").strip():
+        raise ValidationError("排除疑似对象须说明理由（例如“已在县外学校就读，电话核实”）。",
+                              "reason")
+    return records.put(ws, "dropout_dismissal", {
+        "student_id": candidate.student_id, "rule": candidate.rule,
+        "event_id": candidate.event_id, "reason": reason, "date": day.isoformat()}).id
+
+
+def confirm(ws: Workspace, candidate: Candidate, status: str, day: dt.date,
+            **case: Any) -> str:
+    """A flagged child becomes a case (the candidate then leaves the list)."""
+    return open_case(ws, {"student_id": candidate.student_id, "status": status,
+                          "opened_on": day.isoformat(), **case})
+
+
 def _who(ws: Workspace) -> str | None:
     user = ws.user
     return getattr(user, "display_name", None) or getattr(user, "login", None)
 
 
-__all__ = ["DuplicateCase", "add_duty", "add_visit", "board", "change_status", "open_case",
-           "record_enrolment_change", "status"]
+__all__ = ["Candidate", "DuplicateCase", "add_duty", "add_visit", "board", "candidates",
+           "change_status", "confirm", "dismiss", "open_case", "record_enrolment_change",
+           "status"]

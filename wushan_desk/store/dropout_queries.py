@@ -54,3 +54,36 @@ def last_visits(ws: Workspace) -> dict[str, tuple[str, str | None]]:
 def townships(ws: Workspace) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in ws.conn.execute(
         "SELECT id, name FROM townships WHERE deleted = 0 ORDER BY name")]
+
+
+def enrolment_changes(ws: Workspace) -> list[dict[str, Any]]:
+    """Every live enrolment change, by student then date (the candidate rules read them)."""
+    return list(dict_rows(ws.conn.execute(
+        "SELECT id, student_id, date, change, other_school, until, created_hlc AS 'order' "
+        "FROM enrolment_changes WHERE deleted = 0 ORDER BY student_id, date, created_hlc")))
+
+
+def dismissed(ws: Workspace) -> set[tuple[str, str, str]]:
+    """(student, rule, event) of every dismissed candidate."""
+    return {(r[0], r[1], r[2]) for r in ws.conn.execute(
+        "SELECT student_id, rule, event_id FROM dropout_dismissals WHERE deleted = 0")}
+
+
+def students_with_open_cases(ws: Workspace) -> set[str]:
+    return {r[0] for r in ws.conn.execute(
+        "SELECT student_id FROM dropout_cases WHERE deleted = 0 AND student_id IS NOT NULL "
+        "AND status <> '已销号'")}
+
+
+def student_facts(ws: Workspace, student_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Name, school and township of some students (for the candidates list)."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(student_ids), 500):
+        chunk = student_ids[start:start + 500]
+        cur = ws.conn.execute(
+            "SELECT s.id, s.name, s.grade, sc.name AS school, t.name AS township, "
+            "sc.township_id FROM students s JOIN schools sc ON sc.id = s.school_id "
+            "LEFT JOIN townships t ON t.id = sc.township_id "
+            f"WHERE s.id IN ({', '.join('?' * len(chunk))})", chunk)
+        out |= {r["id"]: r for r in dict_rows(cur)}
+    return out

@@ -44,6 +44,7 @@ PARENTS: dict[str, tuple[str, str]] = {
     "visit_amendments": ("visit_id", "visits"),
     "finding_checks": ("finding_id", "findings"),
     "enrolment_changes": ("student_id", "students"),
+    "dropout_dismissals": ("student_id", "students"),
     "dropout_statuses": ("case_id", "dropout_cases"),
     "dropout_duties": ("case_id", "dropout_cases"),
     "dropout_visits": ("case_id", "dropout_cases"),
@@ -60,7 +61,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
 
 #: Rows that follow another row when it changes scope: (table, column holding its id).
 DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id")),
+    "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id"),
+                 ("dropout_dismissals", "student_id")),
     "dropout_cases": (("dropout_statuses", "case_id"), ("dropout_duties", "case_id"),
                       ("dropout_visits", "case_id"), ("attachments", "owner_id")),
     "staff": (("attachments", "owner_id"),),
