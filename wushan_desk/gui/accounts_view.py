@@ -109,18 +109,10 @@ class NewAccountDialog(_PasswordForm):
         self.again = self.field("再次输入", secret=True)
 
     def submit(self) -> None:
-        if self.password.text() != self.again.text():
-            self.fail("两次输入的密码不一致。")
-            return
-        try:
-            accounts.add_account(
-                self.ws, accounts.Credentials(self.login.text().strip(), self.password.text()),
-                self.role.currentData(), display_name=self.name.text(),
-                centre_id=self.centre.currentData(), must_change=True)
-        except accounts.UserError as exc:
-            self.fail(exc.message)
-            return
-        self.accept()
+        self.attempt(lambda: accounts.add_account(
+            self.ws, accounts.Credentials(self.login.text().strip(), self.password.text()),
+            self.role.currentData(), display_name=self.name.text(),
+            centre_id=self.centre.currentData(), must_change=True), self.password, self.again)
 
 
 class ResetDialog(_PasswordForm):
@@ -132,15 +124,8 @@ class ResetDialog(_PasswordForm):
         self.again = self.field("再次输入", secret=True)
 
     def submit(self) -> None:
-        if self.password.text() != self.again.text():
-            self.fail("两次输入的密码不一致。")
-            return
-        try:
-            accounts.reset_password(self.ws, self.login, self.password.text())
-        except accounts.UserError as exc:
-            self.fail(exc.message)
-            return
-        self.accept()
+        self.attempt(lambda: accounts.reset_password(self.ws, self.login, self.password.text()),
+                     self.password, self.again)
 
 
 __all__ = ["AccountsDialog", "NewAccountDialog", "ResetDialog"]

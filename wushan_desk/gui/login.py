@@ -8,6 +8,7 @@ or reset, so half-typed work is there after unlocking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -64,6 +65,24 @@ class _PasswordForm(QDialog):
     def submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def attempt(self, action: Callable[[], object], password: QLineEdit | None = None,
+                again: QLineEdit | None = None) -> bool:
+        """Run `action` if the two passwords typed agree; its refusal is shown in the
+        form's error line, success closes the form. True when done."""
+        if password is not None and again is not None and password.text() != again.text():
+            self.fail("两次输入的密码不一致。")
+            return False
+        QApplication.setOverrideCursor(_wait_cursor())
+        try:
+            action()
+        except accounts.UserError as exc:
+            self.fail(exc.message)
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.accept()
+        return True
+
 
 class LoginDialog(_PasswordForm):
     """User name and password for an encrypted workspace; `ws` is set when accepted."""
@@ -114,19 +133,11 @@ class EncryptDialog(_PasswordForm):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("暂不加密")
 
     def submit(self) -> None:
-        if self.password.text() != self.again.text():
-            self.fail("两次输入的密码不一致。")
-            return
-        QApplication.setOverrideCursor(_wait_cursor())
-        try:
+        def encrypt() -> None:
             self.ws = accounts.encrypt_existing(self.path, accounts.Credentials(
                 self.login.text().strip(), self.password.text()))
-        except accounts.UserError as exc:
-            self.fail(exc.message)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.accept()
+
+        self.attempt(encrypt, self.password, self.again)
 
 
 class PasswordChangeDialog(_PasswordForm):
@@ -138,15 +149,8 @@ class PasswordChangeDialog(_PasswordForm):
         self.again = self.field("再次输入新密码", secret=True)
 
     def submit(self) -> None:
-        if self.new.text() != self.again.text():
-            self.fail("两次输入的新密码不一致。")
-            return
-        try:
-            accounts.change_password(self.ws, self.old.text(), self.new.text())
-        except accounts.UserError as exc:
-            self.fail(exc.message)
-            return
-        self.accept()
+        self.attempt(lambda: accounts.change_password(self.ws, self.old.text(),
+                                                      self.new.text()), self.new, self.again)
 
 
 class LockDialog(_PasswordForm):
