@@ -249,3 +249,22 @@ def test_cli_candidates(tmp_path: Path, capsys) -> None:
     (row,) = json.loads(capsys.readouterr().out)
     assert row["student_id"] == student and row["rule"] == "转出未接收"
     assert row["township"] == "骡坪镇"
+
+
+def test_the_demo_ledger_follows_the_rules(demo_ws) -> None:
+    """Demo cases are written in bulk like inspection history: their events must still
+    be a lawful path ending in the case's status, and each record valid on its own."""
+    from wushan_desk.domain import entities
+    from wushan_desk.store import dropout_queries as q
+
+    cases = list(records.iter_records(demo_ws, "dropout_case"))
+    assert len(cases) >= 4 and {c["status"] for c in cases} & set(rules.OPEN_STATUSES)
+    for case in cases:
+        events = q.status_events(demo_ws, case["id"])
+        path = [e["status"] for e in events]
+        assert events[0]["from_status"] is None and path[-1] == case["status"]
+        assert all(rules.allowed(a, b) for a, b in zip(path, path[1:], strict=False))
+        entities.validate_record("dropout_case", case, records.lookup_for(demo_ws))
+    assert dropout.candidates(demo_ws, D(2026, 11, 28))
+    board = dropout.board(demo_ws, D(2026, 11, 28))
+    assert any(not t.dynamic_zero for t in board) and any(t.overdue for t in board)

@@ -35,7 +35,14 @@ from wushan_desk.progress import (
     never_cancelled,
     no_progress,
 )
-from wushan_desk.services import accounts, demo_inspections, records, templates, workspace
+from wushan_desk.services import (
+    accounts,
+    demo_dropout,
+    demo_inspections,
+    records,
+    templates,
+    workspace,
+)
 from wushan_desk.services.accounts import reopen as open_workspace
 from wushan_desk.services.demo_people import (
     People,
@@ -260,7 +267,18 @@ class _Builder:
             self.total += sum(len(v) for v in history.values())
             for kind, recs in history.items():
                 self.write(kind, recs, "正在生成督导记录…", validate=False)
+            cases = self._dropout_ledger(schools)
+            self.total += sum(len(v) for v in cases.values())
+            for kind, recs in cases.items():  # events checked by the tests, as visits are
+                self.write(kind, recs, "正在生成控辍保学台账…", validate=False)
         return self.counts
+
+    def _dropout_ledger(self, schools: list[School]) -> dict[str, list[dict]]:
+        """About one case per 1,000 students, and a few candidates (demo_dropout)."""
+        township_of = {s.id: s.township.id for s in schools}
+        students = list(records.iter_records(self.ws, "student"))
+        return demo_dropout.ledger(random.Random(self.rng_visits.getrandbits(64)),
+                                   self.new_id, students, township_of)
 
     def _inspection_history(
         self, schools: list[School], staff: list[dict], centre_townships: list[dict]
