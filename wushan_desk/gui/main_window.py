@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
             from wushan_desk.gui.inspection.page import InspectionPage
 
             return InspectionPage(self.ws)
+        if name == "控辍保学":
+            from wushan_desk.gui.dropout.page import DropoutPage
+
+            return DropoutPage(self.ws)
         if name == "设置":
             settings = SettingsPage(self.ws, self.set_text_size)
             settings.backups.restoreRequested.connect(self.restoreRequested)

@@ -233,11 +233,96 @@ def confirm(ws: Workspace, candidate: Candidate, status: str, day: dt.date,
                           "opened_on": day.isoformat(), **case})
 
 
+@dataclass(frozen=True)
+class LedgerRow:
+    """One case as the ledger lists it."""
+
+    case_id: str
+    name: str
+    township: str
+    school: str
+    status: str
+    opened_on: str
+    last_visit: str | None
+    next_due: str | None
+    overdue: bool
+
+
+def ledger(ws: Workspace, day: dt.date, *, township_id: str | None = None,
+           status: str | None = None, overdue_only: bool = False) -> list[LedgerRow]:
+    """The cases, newest first, with their last visit and whether they stand out (open
+    and overdue on `day`); filtered by township, status, or overdue."""
+    visits = q.last_visits(ws)
+    schools = {r["id"]: r["name"] for r in records.iter_records(ws, "school")}
+    out = []
+    for case in reversed(q.cases(ws)):
+        if township_id and case["township_id"] != township_id:
+            continue
+        if status and case["status"] != status:
+            continue
+        last, due = visits.get(case["id"], (None, None))
+        late = case["status"] in rules.OPEN_STATUSES and rules.is_overdue(
+            due, last or case["opened_on"], day)
+        if overdue_only and not late:
+            continue
+        out.append(LedgerRow(case["id"], case["name"], case.get("township_name") or "",
+                             schools.get(case.get("school_id") or "", "（未入学）"),
+                             case["status"], case["opened_on"], last, due, late))
+    return out
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: str
+    what: str  # 状态 | 劝返
+    text: str
+
+
+def timeline(ws: Workspace, case_id: str) -> list[TimelineEntry]:
+    """A case's status events and persuasion visits, oldest first."""
+    entries = [TimelineEntry(e["date"], "状态", _status_text(e))
+               for e in q.status_events(ws, case_id)]
+    for v in records.iter_records(ws, "dropout_visit"):
+        if v["case_id"] == case_id:
+            due = f"；下一步：{v['next_step'] or ''}（{v['next_due']} 前）" if v["next_due"] else ""
+            entries.append(TimelineEntry(v["date"], "劝返", f"{v['method']}，{v['participants']}："
+                                                         f"{v['result']}{due}"))
+    return sorted(entries, key=lambda e: (e.date, e.what != "状态"))
+
+
+def _status_text(event: Mapping[str, Any]) -> str:
+    moved = f"{event['from_status']} → " if event["from_status"] else "登记为"
+    placed = f"（{event['placement']}）" if event["placement"] else ""
+    note = f"：{event['note']}" if event["note"] else ""
+    return f"{moved}{event['status']}{placed}{note}"
+
+
+def next_statuses(current: str) -> tuple[str, ...]:
+    """Where a case may go from `current` (for the status menu)."""
+    return rules.TRANSITIONS.get(current, ())
+
+
 def _who(ws: Workspace) -> str | None:
     user = ws.user
     return getattr(user, "display_name", None) or getattr(user, "login", None)
 
 
-__all__ = ["Candidate", "DuplicateCase", "add_duty", "add_visit", "board", "candidates",
-           "change_status", "confirm", "dismiss", "open_case", "record_enrolment_change",
-           "status"]
+__all__ = [
+    "Candidate",
+    "DuplicateCase",
+    "LedgerRow",
+    "TimelineEntry",
+    "add_duty",
+    "add_visit",
+    "board",
+    "candidates",
+    "change_status",
+    "confirm",
+    "dismiss",
+    "ledger",
+    "next_statuses",
+    "open_case",
+    "record_enrolment_change",
+    "status",
+    "timeline",
+]

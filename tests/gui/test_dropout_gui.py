@@ -1,0 +1,71 @@
+"""控辍保学 page: confirm a candidate, record a visit by keyboard, move the case to 已复学,
+and see the ledger and the board change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+
+from typing_helpers import enter_text
+
+from wushan_desk.domain import clock
+from wushan_desk.gui.dropout.page import CaseDialog, DropoutPage, StatusDialog, VisitDialog
+from wushan_desk.services import dropout, records
+from wushan_desk.services.session import Workspace
+
+
+def test_a_candidate_becomes_a_case_and_is_placed(qtbot, styled_app, demo_ws: Workspace,
+                                                  monkeypatch) -> None:
+    today = clock.today()
+    with_case = {c["student_id"] for c in records.iter_records(demo_ws, "dropout_case")}
+    student = next(s for s in records.iter_records(demo_ws, "student")
+                   if s["id"] not in with_case)
+    dropout.record_enrolment_change(demo_ws, student["id"], "转出",
+                                    today - dt.timedelta(days=45))
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    page.show()
+    row = next(r for r in range(page.candidates_table.rowCount())
+               if page.candidates_table.item(r, 0).text() == student["name"])
+    page.candidates_table.selectRow(row)
+    case_id = page.confirm_candidate("疑似辍学")
+    assert case_id is not None
+    township = records.get(demo_ws, "dropout_case", case_id)["township_id"]
+    before = {t.township_id: t for t in dropout.board(demo_ws, today)}[township]
+    assert before.open >= 1 and not before.dynamic_zero
+    assert student["name"] not in [page.candidates_table.item(r, 0).text()
+                                   for r in range(page.candidates_table.rowCount())]
+
+    case = CaseDialog(demo_ws, case_id, page)
+    qtbot.addWidget(case)
+    visit = VisitDialog(demo_ws, case_id, case)
+    qtbot.addWidget(visit)
+    visit.show()
+    visit.activateWindow()
+    qtbot.waitUntil(visit.isActiveWindow)
+    enter_text(qtbot, visit.participants, "班主任谭老师、村主任")  # as an input method types
+    qtbot.keyClick(visit.participants, Qt.Key.Key_Tab)  # to 情况
+    assert visit.outcome.hasFocus()
+    enter_text(qtbot, visit.outcome, "家长同意下周一送回学校")
+    qtbot.keyClick(visit.outcome, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert visit.result() == visit.DialogCode.Accepted
+    case.refresh()
+    assert any("家长同意下周一送回学校" in case.timeline.item(r, 2).text()
+               for r in range(case.timeline.rowCount()))
+
+    status = StatusDialog(demo_ws, case_id, case)
+    qtbot.addWidget(status)
+    status.status.setCurrentText("已复学")
+    status.save()  # no placement: refused in the form
+    assert "安置方式" in status.error.text() and status.result() != status.DialogCode.Accepted
+    status.placement.setCurrentIndex(status.placement.findData("插班"))
+    status.save()
+    assert status.result() == status.DialogCode.Accepted
+    page.refresh()
+    shown = {page.cases.item(r, 0).text(): page.cases.item(r, 3).text()
+             for r in range(page.cases.rowCount())}
+    assert shown[student["name"]] == "已复学"
+    after = {t.township_id: t for t in dropout.board(demo_ws, today)}[township]
+    assert after.open == before.open - 1 and after.placed == before.placed + 1
+    assert page.board_table.rowCount() == 26
