@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-
 from typing_helpers import enter_text
 
 from wushan_desk.domain import clock
