@@ -66,7 +66,7 @@ def main(out: Path) -> int:
             qapp.processEvents()
 
     shots = {"首页": "main-home", "学校与学生": "main-students", "督导检查": "inspection-list",
-             "同步": "sync-page", "设置": "settings"}
+             "控辍保学": "dropout", "同步": "sync-page", "设置": "settings"}
     for page, name in shots.items():
         window.go_to(page)
         settle()
