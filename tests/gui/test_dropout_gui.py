@@ -68,3 +68,23 @@ def test_a_candidate_becomes_a_case_and_is_placed(qtbot, styled_app, demo_ws: Wo
     after = {t.township_id: t for t in dropout.board(demo_ws, today)}[township]
     assert after.open == before.open - 1 and after.placed == before.placed + 1
     assert page.board_table.rowCount() == 26
+
+
+def test_home_is_the_work_queue(qtbot, window) -> None:
+    """首页's 待办: the same counts as the rules, one click to the page that does the work."""
+    from PySide6.QtWidgets import QPushButton
+
+    from wushan_desk.gui.pages import HomePage
+    from wushan_desk.services import work_queue
+
+    home = window.pages["首页"]
+    assert isinstance(home, HomePage)
+    qtbot.waitUntil(lambda: home.todo_box.isVisible(), timeout=10_000)
+    expected = work_queue.work_queue(window.ws, clock.today())
+    assert [(w.what, w.count) for w in home.work] == [(w.what, w.count) for w in expected]
+    assert any(w.count for w in expected)  # the demo has work to do
+    cases = next(w for w in expected if w.page == "控辍保学")
+    go = [b for b in home.todo_box.findChildren(QPushButton) if b.text() == "去控辍保学"]
+    if cases.count:
+        go[0].click()
+        assert window.current_page() == "控辍保学"

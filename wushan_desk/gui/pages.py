@@ -86,6 +86,10 @@ class HomePage(QWidget):
                             "同步功能上线后，也可以从县教委下发的数据包导入。", wordWrap=True,
                             objectName="emptyState")
         layout.addWidget(self.empty)
+        self.todo_box = QGroupBox("待办")
+        self.todo = QGridLayout(self.todo_box)
+        layout.addWidget(self.todo_box)
+        self.todo_box.hide()  # filled in the background after the first paint
         links = QGroupBox("常用")
         row = QHBoxLayout(links)
         for text, page, tip in (("查找学生", "学校与学生", "按姓名、身份证号或学籍号查找"),
@@ -105,6 +109,34 @@ class HomePage(QWidget):
         from wushan_desk.services import browse
 
         reader_for(self.ws).submit(browse.counts, self._show_counts, owner=self)
+        reader_for(self.ws).submit(self._work_queue, self._show_work_queue, owner=self)
+
+    @staticmethod
+    def _work_queue(ws: Workspace) -> list[Any]:
+        from wushan_desk.domain import clock
+        from wushan_desk.services import work_queue
+
+        return work_queue.work_queue(ws, clock.today())
+
+    def _show_work_queue(self, items: list[Any]) -> None:
+        """One line per kind of work: ▲ and the count when there is some, a button there."""
+        while self.todo.count():
+            item = self.todo.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.work = items
+        for row, work in enumerate(items):
+            mark = f"▲ {work.what} {work.count} 项" if work.count else f"✓ 没有{work.what}"
+            names = "：" + "、".join(work.names) + ("……" if work.count > len(work.names) else "")
+            text = QLabel(mark + (names if work.count else ""), wordWrap=True,
+                          objectName="workItem")
+            self.todo.addWidget(text, row, 0)
+            if work.count:
+                button = QPushButton(f"去{work.page}", objectName="quickLink")
+                button.clicked.connect(lambda _c=False, p=work.page: self.goTo.emit(p))
+                self.todo.addWidget(button, row, 1)
+        self.todo.setColumnStretch(0, 1)
+        self.todo_box.show()
 
     def _show_counts(self, counts: dict[str, int] | None) -> None:
         self.counts = counts
