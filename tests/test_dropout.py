@@ -269,3 +269,49 @@ def test_the_demo_ledger_follows_the_rules(demo_ws) -> None:
     assert dropout.candidates(demo_ws, D(2026, 11, 28))
     board = dropout.board(demo_ws, D(2026, 11, 28))
     assert any(not t.dynamic_zero for t in board) and any(t.overdue for t in board)
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(path).pages).replace(" ", "")
+
+
+def test_return_notice_is_a_draft_until_issued(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.wsdb"
+    ws = new_workspace(db)
+    try:
+        student = a_student(ws, name="冉小军", guardian_name="冉大山")
+        case = dropout.open_case(ws, {"student_id": student, "status": "辍学",
+                                      "opened_on": "2026-10-08"})
+    finally:
+        ws.close()
+    draft = tmp_path / "draft.pdf"
+    assert cli.main(["report", "return-notice", case, "--out", str(draft), "--db", str(db)]) == 0
+    text = pdf_text(draft)
+    assert "限期返校通知书（草稿）" in text and "冉小军" in text and "冉大山" in text
+    assert "____年__月__日" in text
+    code = cli.main(["report", "return-notice", case, "--issue", "--out",
+                     str(tmp_path / "x.pdf"), "--db", str(db)])
+    assert code == 3 and "返校期限" in capsys.readouterr().err  # no deadline given
+    from wushan_desk.domain import clock
+
+    deadline = clock.today() + dt.timedelta(days=10)
+    issued = tmp_path / "issued.pdf"
+    assert cli.main(["report", "return-notice", case, "--issue", "--deadline",
+                     deadline.isoformat(), "--out", str(issued), "--db", str(db)]) == 0
+    text = pdf_text(issued)
+    assert "草稿" not in text and f"{deadline.year}年{deadline.month}月{deadline.day}日" in text
+    again = tmp_path / "again.pdf"  # a later print is the issued notice, same deadline
+    assert cli.main(["report", "return-notice", case, "--out", str(again), "--db", str(db)]) == 0
+    assert "草稿" not in pdf_text(again)
+    ws = support.open_workspace(db)
+    try:
+        (line,) = [e for e in dropout.timeline(ws, case) if e.what == "劝返"]
+        assert "送达限期返校通知书" in line.text
+        from wushan_desk.services.inspection_report import letterhead_of
+
+        issuer, _ = letterhead_of(ws)
+    finally:
+        ws.close()
+    assert issuer.replace(" ", "") in text  # the issuing office heads the notice

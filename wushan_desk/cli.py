@@ -119,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, required=True, help="PDF 文件")
         p.set_defaults(func=cmd_report, kind=name)
 
+    p = rsub2.add_parser("return-notice", parents=[common], help="限期返校通知书（控辍保学）")
+    p.add_argument("case", metavar="CASE_ID")
+    p.add_argument("--out", type=Path, required=True, help="PDF 文件")
+    p.add_argument("--deadline", type=_date_arg, default=None, help="返校期限 YYYY-MM-DD")
+    p.add_argument("--issue", action="store_true",
+                   help="今天送达：记入案件，打印正式件（否则为草稿）")
+    p.set_defaults(func=cmd_return_notice)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -662,6 +670,21 @@ def cmd_report(args: argparse.Namespace) -> int:
             ensure_ascii=False,
         )
     )
+    return EXIT_OK
+
+
+def cmd_return_notice(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import audit, dropout_report
+
+    with _workspace(args) as ws:
+        result = dropout_report.return_notice(
+            ws, args.case, args.out, deadline=args.deadline,
+            issue_on=clock.today() if args.issue else None)
+        audit.record_or_defer(ws, "print", kind="dropout_case", record_id=args.case,
+                              detail={"document": "限期返校通知书", "file": args.out.name})
+    print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
+                      "content_hash": result.content_hash}, ensure_ascii=False))
     return EXIT_OK
 
 

@@ -46,7 +46,7 @@ def default_file_name(ws: Workspace, visit_id: str, kind: str) -> str:
     return f"{d.school.get('name', '学校')}-{KINDS[kind]}-{d.visit['date']}.pdf"
 
 
-def _letterhead(ws: Workspace) -> tuple[str, tuple[str, ...]]:
+def letterhead_of(ws: Workspace) -> tuple[str, tuple[str, ...]]:
     centre = identity.centre_name(ws, ws.state("centre_id"))
     return (centre or COUNTY_OFFICE), ((COUNTY_OFFICE, centre) if centre else (COUNTY_OFFICE,))
 
@@ -166,7 +166,7 @@ def _signer(ws: Workspace, signature: dict[str, Any]) -> r.Signer:
 
 def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
     """督导意见书: facts, the scored checklist, the opinion, problems, signatures."""
-    issuer, letterhead = _letterhead(ws)
+    issuer, letterhead = letterhead_of(ws)
     draft = "" if d.locked else "（草稿）"
     blocks: list[Any] = [
         _facts(d),
@@ -213,7 +213,7 @@ def rectification_document(ws: Workspace, d: inspection.VisitDetail) -> r.Docume
     """整改通知书: the school is told what to fix and by when."""
     if not d.findings:
         raise ValidationError("本次督导没有发现问题，不需要整改通知书。")
-    issuer, letterhead = _letterhead(ws)
+    issuer, letterhead = letterhead_of(ws)
     day = r.chinese_date(dt.date.fromisoformat(d.visit["date"]))
     names = "、".join(p["name"] for p in d.inspectors)
     open_findings = [f for f in d.findings if f["status"] != rules.FIXED]

@@ -1,0 +1,85 @@
+"""限期返校通知书: the township's notice to a guardian to bring the child back by a date.
+
+A draft (marked 草稿 in its title, the deadline left blank unless given) until it is
+issued; issuing records the delivery as a persuasion visit (method 送达限期返校通知书)
+with the deadline as its next step's due date, so the case's timeline, the overdue rule
+and every later print of the notice agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from wushan_desk import reports as r
+from wushan_desk.domain import dropout as rules
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import dropout, records
+from wushan_desk.services.inspection_report import letterhead_of
+from wushan_desk.store.workspace import Workspace
+
+NOTICE_METHOD = "送达限期返校通知书"
+
+
+def issued(ws: Workspace, case_id: str) -> dict[str, Any] | None:
+    """The delivery of the latest issued notice of a case (None: not issued yet)."""
+    found = [v for v in records.iter_records(ws, "dropout_visit")
+             if v["case_id"] == case_id and v["method"] == NOTICE_METHOD]
+    return max(found, key=lambda v: (v["date"], v["id"])) if found else None
+
+
+def return_notice(ws: Workspace, case_id: str, path: Path, *,
+                  deadline: dt.date | None = None, issue_on: dt.date | None = None
+                  ) -> r.RenderResult:
+    """Write the notice's PDF. With `issue_on` (and a `deadline`), the notice is issued
+    that day: recorded on the case, printed without the draft mark."""
+    case = records.get(ws, "dropout_case", case_id)
+    if case is None:
+        raise ValidationError(f"找不到编号为 {case_id} 的案件。", "case_id")
+    if issue_on is not None:
+        if case["status"] not in rules.OPEN_STATUSES:
+            raise ValidationError(f"案件现在是“{case['status']}”，不需要限期返校通知书。",
+                                  "status")
+        if deadline is None or deadline <= issue_on:
+            raise ValidationError("送达通知书须注明晚于送达日的返校期限。", "deadline")
+        dropout.add_visit(ws, case_id, issue_on, NOTICE_METHOD, _who(ws),
+                          f"送达限期返校通知书，限 {deadline.isoformat()} 前返校",
+                          next_step="核实是否按期返校", next_due=deadline)
+    delivery = issued(ws, case_id)
+    if delivery is not None:
+        deadline = dt.date.fromisoformat(delivery["next_due"])
+    return r.render_pdf(_document(ws, case, deadline, delivery), path)
+
+
+def _document(ws: Workspace, case: dict[str, Any], deadline: dt.date | None,
+              delivery: dict[str, Any] | None) -> r.Document:
+    issuer, letterhead = letterhead_of(ws)
+    school = records.get(ws, "school", case.get("school_id") or "") or {}
+    child = case["name"]
+    born = r.chinese_date(dt.date.fromisoformat(case["birth_date"]))
+    since = r.chinese_date(dt.date.fromisoformat(case["opened_on"]))
+    where = (f"原就读于{school['name']}{case.get('grade') or ''}，自{since}起未到校就读"
+             if school else f"自{since}起未入学就读")
+    by = r.chinese_date(deadline) if deadline else "____年__月__日"
+    draft = "" if delivery else "（草稿）"
+    blocks: list[Any] = [
+        r.Paragraph(f"{case.get('guardian_name') or '学生家长（监护人）'}：", indent=0),
+        r.Paragraph(
+            f"你的孩子{child}（{case['sex']}，{born}出生）{where}。根据《中华人民共和国义务"
+            "教育法》第五条、第十一条和《中华人民共和国未成年人保护法》第十六条的规定，适龄"
+            "儿童、少年的父母或者其他法定监护人应当依法保证其按时入学，接受并完成义务教育。"),
+        r.Paragraph(f"现通知你于{by}前送{child}返校复学。逾期仍不送子女返校的，将依法处理。"),
+        r.Paragraph("特此通知。"),
+        r.Spacer(8),
+        r.SignatureBlock([r.Signer("送达人", delivery["participants"] if delivery else ""),
+                          r.Signer("监护人签收")]),
+    ]
+    return r.Document(title=f"限期返校通知书{draft}", issuer=issuer,
+                      report_id=f"{case['id']}:return-notice", kind="dropout-notice",
+                      blocks=blocks, letterhead=letterhead)
+
+
+def _who(ws: Workspace) -> str:
+    user = ws.user
+    return getattr(user, "display_name", None) or getattr(user, "login", None) or "督导中心"
