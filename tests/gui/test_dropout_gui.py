@@ -88,3 +88,24 @@ def test_home_is_the_work_queue(qtbot, window) -> None:
     if cases.count:
         go[0].click()
         assert window.current_page() == "控辍保学"
+
+
+def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,
+                                         tmp_path, monkeypatch) -> None:
+    from wushan_desk.gui.dropout.page import NoticeDialog
+    from wushan_desk.services import dropout_report
+
+    monkeypatch.setenv("WUSHAN_DESK_HOME", str(tmp_path))
+    case = next(c for c in records.iter_records(demo_ws, "dropout_case")
+                if c["status"] in ("疑似辍学", "辍学", "劝返中"))
+    opened: list = []
+    draft = NoticeDialog(demo_ws, case["id"])
+    qtbot.addWidget(draft)
+    draft.print_notice(then=opened.append)
+    assert opened and opened[0].exists() and dropout_report.issued(demo_ws, case["id"]) is None
+    issued = NoticeDialog(demo_ws, case["id"])
+    qtbot.addWidget(issued)
+    issued.issue.setChecked(True)
+    issued.print_notice(then=opened.append)
+    assert len(opened) == 2 and opened[1].exists()
+    assert dropout_report.issued(demo_ws, case["id"]) is not None

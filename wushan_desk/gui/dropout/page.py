@@ -250,6 +250,10 @@ class CaseDialog(QDialog):
                                               QDialogButtonBox.ButtonRole.ActionRole)
         self.status_button = buttons.addButton("变更状态(&S)…",
                                                QDialogButtonBox.ButtonRole.ActionRole)
+        self.notice_button = buttons.addButton("限期返校通知书(&N)…",
+                                               QDialogButtonBox.ButtonRole.ActionRole)
+        self.notice_button.clicked.connect(lambda: NoticeDialog(ws, case_id, self).exec()
+                                           and self.refresh())
         self.visit_button.clicked.connect(lambda: VisitDialog(ws, case_id, self).exec()
                                           and self.refresh())
         self.status_button.clicked.connect(lambda: StatusDialog(ws, case_id, self).exec()
@@ -270,6 +274,56 @@ class CaseDialog(QDialog):
         self.status_button.setEnabled(not closed)
         _fill(self.timeline, [[e.date, e.what, e.text]
                               for e in dropout.timeline(self.ws, self.case_id)])
+
+
+class NoticeDialog(QDialog):
+    """Print the 限期返校通知书: a draft to read over, or issued today with its deadline
+    (recorded on the case). The PDF opens in the system viewer, which prints it."""
+
+    def __init__(self, ws: Workspace, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.case_id = ws, case_id
+        self.setWindowTitle("限期返校通知书")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.deadline = QDateEdit(_qdate(clock.today() + dt.timedelta(days=7)),
+                                  calendarPopup=True)
+        self.deadline.setDisplayFormat("yyyy-MM-dd")
+        self.issue = QCheckBox("今天送达（打印正式件，并记入案件）")
+        form.addRow("返校期限(&D)", self.deadline)
+        form.addRow("", self.issue)
+        layout.addLayout(form)
+        self.error = QLabel(objectName="formError", wordWrap=True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton("打印(&P)", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.print_notice)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.printed: object = None
+
+    def print_notice(self, then: object = None) -> None:
+        from wushan_desk import files, paths
+        from wushan_desk.gui.inspection.files import open_file
+        from wushan_desk.services import dropout_report, records
+
+        case = records.get(self.ws, "dropout_case", self.case_id) or {}
+        folder = paths.user_data_dir() / "打印"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = files.free_path(folder, files.safe_name(
+            f"{case.get('name', '')}-限期返校通知书", ".pdf", fallback="限期返校通知书"))
+        try:
+            dropout_report.return_notice(
+                self.ws, self.case_id, target, deadline=_day(self.deadline),
+                issue_on=clock.today() if self.issue.isChecked() else None)
+        except UserError as exc:
+            self.error.setText(f"▲ {exc.message}")
+            self.error.show()
+            return
+        self.printed = target
+        (then or open_file)(target)  # type: ignore[operator]
+        self.accept()
 
 
 class _Form(QDialog):
