@@ -127,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="今天送达：记入案件，打印正式件（否则为草稿）")
     p.set_defaults(func=cmd_return_notice)
 
+    p = rsub2.add_parser("dropout-ledger", parents=[common], help="控辍保学台账（PDF 或 XLSX）")
+    p.add_argument("--township", required=True, help="乡镇（街道）名称")
+    p.add_argument("--as-of", type=_date_arg, default=None, help="截至日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--out", type=Path, required=True, help=".pdf 或 .xlsx 文件")
+    p.add_argument("--full", action="store_true", help="导出完整身份证号（须有权限并说明用途）")
+    p.add_argument("--purpose", default="", help="导出完整信息的用途")
+    p.set_defaults(func=cmd_dropout_ledger)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -685,6 +693,23 @@ def cmd_return_notice(args: argparse.Namespace) -> int:
                               detail={"document": "限期返校通知书", "file": args.out.name})
     print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
                       "content_hash": result.content_hash}, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_dropout_ledger(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import audit, dropout_report, permissions, records
+
+    day = args.as_of or clock.today()
+    with _workspace(args) as ws:
+        permissions.require(ws, "export")
+        if args.full:
+            records.disclose(ws, "dropout_case", args.purpose)
+        count = dropout_report.dropout_ledger(ws, args.township, day, args.out, full=args.full)
+        audit.record_or_defer(ws, "export", kind="dropout_case", detail={
+            "document": "控辍保学台账", "file": args.out.name, "records": count})
+    print(json.dumps({"file": str(args.out), "cases": count, "as_of": day.isoformat()},
+                     ensure_ascii=False))
     return EXIT_OK
 
 

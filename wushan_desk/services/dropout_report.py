@@ -83,3 +83,69 @@ def _document(ws: Workspace, case: dict[str, Any], deadline: dt.date | None,
 def _who(ws: Workspace) -> str:
     user = ws.user
     return getattr(user, "display_name", None) or getattr(user, "login", None) or "督导中心"
+
+
+LEDGER_HEADER = ("序号", "姓名", "性别", "出生日期", "身份证号", "学校", "年级", "状态",
+                 "安置方式", "原因", "登记日期", "包保责任人", "最近劝返")
+
+
+def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
+                full: bool = False) -> list[list[str]]:
+    """The township's ledger as of a date: each case that existed then, with its status
+    then (not today's). ID numbers masked unless `full` (the caller disclosed them)."""
+    from wushan_desk.store import dropout_queries as q
+
+    events: dict[str, list[rules.StatusEvent]] = {}
+    for e in q.status_events(ws):
+        events.setdefault(e["case_id"], []).append(
+            rules.StatusEvent(e["date"], e["status"], e["created_hlc"]))
+    duties: dict[str, list[str]] = {}
+    for d in records.iter_records(ws, "dropout_duty"):
+        duties.setdefault(d["case_id"], []).append(f"{d['role']}：{d['name']}")
+    visits = q.last_visits(ws)
+    schools = {s["id"]: s["name"] for s in records.iter_records(ws, "school")}
+    rows: list[list[str]] = []
+    for case in q.cases(ws):
+        status = rules.status_on(events.get(case["id"], []), as_of)
+        if case["township_id"] != township_id or status is None:
+            continue
+        shown = case if full else records.masked("dropout_case", case)
+        last = visits.get(case["id"], (None, None))[0]
+        rows.append([str(len(rows) + 1), case["name"], case["sex"], case["birth_date"],
+                     shown.get("resident_id") or "", schools.get(case.get("school_id") or "",
+                                                                "（未入学）"),
+                     case.get("grade") or "", status, case.get("placement") or "",
+                     "、".join(case["reasons"]), case["opened_on"],
+                     "；".join(duties.get(case["id"], [])),
+                     last if last and last <= as_of.isoformat() else ""])
+    return rows
+
+
+def dropout_ledger(ws: Workspace, township: str, as_of: dt.date, path: Path, *,
+                   full: bool = False) -> int:
+    """The ledger of one township (name or id) as of a date, as PDF or XLSX by the file's
+    suffix; returns the number of cases."""
+    from wushan_desk.store import dropout_queries as q
+
+    found = [tid for tid, name in q.townships(ws) if township in (tid, name)]
+    if not found:
+        raise ValidationError(f"没有名为“{township}”的乡镇（街道）。", "township")
+    name = dict(q.townships(ws))[found[0]]
+    rows = ledger_rows(ws, found[0], as_of, full=full)
+    title = f"{name}控辍保学台账（截至{r.chinese_date(as_of)}）"
+    if path.suffix.lower() == ".xlsx":
+        from wushan_desk.reports.xlsx import write_table
+
+        write_table(path, f"{name}台账", list(LEDGER_HEADER), rows)
+        return len(rows)
+    if path.suffix.lower() != ".pdf":
+        raise ValidationError("台账可导出为 .pdf 或 .xlsx 文件。", "out")
+    issuer, letterhead = letterhead_of(ws)
+    widths = (0.7, 1.2, 0.6, 1.7, 3.3, 2.6, 1.0, 1.3, 1.1, 2.2, 1.7, 2.8, 1.7)
+    table = r.Table([r.Column(h, w) for h, w in zip(LEDGER_HEADER, widths, strict=True)],
+                    rows or [["", "（无）", *[""] * (len(LEDGER_HEADER) - 2)]], size=9)
+    doc = r.Document(title=title, issuer=issuer, report_id=f"{found[0]}:{as_of}:dropout-ledger",
+                     kind="dropout-ledger", blocks=[table], letterhead=letterhead,
+                     landscape=True, red_letterhead=False)
+    r.render_pdf(doc, path)
+    return len(rows)

@@ -349,7 +349,8 @@ def masked(kind_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """`record` as lists show it: ID numbers, phones, addresses and bank cards masked."""
     from wushan_desk.services.browse import mask_field
 
-    return {f: (mask_field(kind_name, f, v) if isinstance(v, str) and f != "id" else v)
+    names = set(entities.kind(kind_name).field_names)
+    return {f: (mask_field(kind_name, f, v) if isinstance(v, str) and f in names else v)
             for f, v in record.items()}
 
 
