@@ -109,3 +109,15 @@ def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,
     issued.print_notice(then=opened.append)
     assert len(opened) == 2 and opened[1].exists()
     assert dropout_report.issued(demo_ws, case["id"]) is not None
+
+
+def test_the_board_exports_a_townships_ledger(qtbot, styled_app, demo_ws: Workspace,
+                                              tmp_path) -> None:
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    page.board_table.selectRow(0)  # the township with the most open cases comes first
+    out = page.export_ledger(tmp_path / "台账.xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert sheet["B1"].value == "姓名" and sheet.max_row >= 2

@@ -216,6 +216,9 @@ class DropoutPage(QWidget):
         self.zero = QLabel(objectName="hint")
         bar.addWidget(self.zero)
         bar.addStretch(1)
+        export = QPushButton("导出所选乡镇台账(&E)…")
+        export.clicked.connect(lambda: self.export_ledger())
+        bar.addWidget(export)
         column.addLayout(bar)
         self.board_table = _table(("乡镇（街道）", "在册未安置", "已安置", "已销号", "逾期",
                                    "最早未安置", "动态清零"))
@@ -223,9 +226,41 @@ class DropoutPage(QWidget):
         self.as_of.dateChanged.connect(lambda _d: self.show_board())
         return tab
 
+    def export_ledger(self, target: object = None) -> object:
+        """The selected township's ledger as of the board's date, to PDF or Excel (ID
+        numbers masked: a full export is a command with a stated purpose)."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from wushan_desk.services import audit, dropout_report
+
+        row = self.board_table.currentRow()
+        if not 0 <= row < len(self.lines):
+            dialogs.inform(self, "导出台账", "请先在表中选择一个乡镇（街道）。")
+            return None
+        line, day = self.lines[row], _day(self.as_of)
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "导出台账", f"{line.township}控辍保学台账-{day.isoformat()}.xlsx",
+                "Excel 文件 (*.xlsx);;PDF 文件 (*.pdf)")
+            if not name:
+                return None
+            target = Path(name)
+        try:
+            count = dropout_report.dropout_ledger(self.ws, line.township_id, day,
+                                                  Path(str(target)))
+            audit.record_or_defer(self.ws, "export", kind="dropout_case", detail={
+                "document": "控辍保学台账", "file": Path(str(target)).name, "records": count})
+        except UserError as exc:
+            dialogs.show_error(self, exc, "台账没有导出")
+            return None
+        return target
+
     def show_board(self) -> None:
         lines = dropout.board(self.ws, _day(self.as_of))
         lines.sort(key=lambda t: (t.dynamic_zero, -t.open, t.township))
+        self.lines = lines
         _fill(self.board_table, [[t.township, str(t.open), str(t.placed), str(t.closed),
                                   str(t.overdue), t.oldest_open or "—",
                                   "是" if t.dynamic_zero else "否"] for t in lines])
