@@ -353,3 +353,48 @@ def test_the_ledger_as_of_a_date_as_xlsx_and_pdf(tmp_path: Path, capsys) -> None
     code = cli.main(["report", "dropout-ledger", "--township", "火星乡", "--out", str(pdf),
                      "--db", str(db)])
     assert code == 3 and "火星乡" in capsys.readouterr().err
+
+
+def test_ledger_xlsx_round_trip_and_a_broken_file_changes_nothing(tmp_path: Path,
+                                                                   capsys) -> None:
+    source = tmp_path / "a.wsdb"
+    ws = new_workspace(source)
+    try:
+        for n, status in enumerate(("辍学", "劝返中")):
+            case = dropout.open_case(ws, {"student_id": a_student(ws, name=f"导出{n}"),
+                                          "status": status, "opened_on": "2026-09-01",
+                                          "reasons": ["外出务工"]})
+        dropout.change_status(ws, case, "已复学", D(2026, 10, 1), placement="插班")
+    finally:
+        ws.close()
+    sheet = tmp_path / "台账.xlsx"
+    assert cli.main(["report", "dropout-ledger", "--township", "骡坪镇", "--full", "--purpose",
+                     "移交", "--out", str(sheet), "--db", str(source)]) == 0
+    target = tmp_path / "b.wsdb"
+    ws = new_workspace(target)
+    add_school(ws)  # the county's school list is the same on both sides
+    ws.close()
+    before = support.file_digest(target)
+    capsys.readouterr()
+    assert cli.main(["dropout", "import", str(sheet), "--dry-run", "--db", str(target)]) == 0
+    preview = json.loads(capsys.readouterr().out)
+    assert preview["cases"] == 2 and support.file_digest(target) == before
+    assert cli.main(["dropout", "import", str(sheet), "--db", str(target)]) == 0
+    ws = support.open_workspace(target)
+    try:
+        got = {c["name"]: c for c in records.iter_records(ws, "dropout_case")}
+        assert set(got) == {"导出0", "导出1"}
+        assert got["导出1"]["status"] == "已复学" and got["导出1"]["placement"] == "插班"
+        assert got["导出0"]["reasons"] == ["外出务工"]
+    finally:
+        ws.close()
+    # the same file again: every row is a duplicate, nothing written
+    before = support.file_digest(target)
+    assert cli.main(["dropout", "import", str(sheet), "--db", str(target)]) == 3
+    err = capsys.readouterr().err
+    assert "第 2 行" in err and "已有未销号的案件" in err and "未导入任何案件" in err
+    assert support.file_digest(target) == before
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(sheet.read_bytes()[:500])
+    assert cli.main(["dropout", "import", str(broken), "--db", str(target)]) == 3
+    assert "损坏" in capsys.readouterr().err and support.file_digest(target) == before

@@ -194,6 +194,10 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dropout_candidates)
+    p = dsub.add_parser("import", parents=[common], help="导入现有的台账（.xlsx，全部正确才导入）")
+    p.add_argument("file", type=Path, metavar="FILE.xlsx")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的案件，不写入")
+    p.set_defaults(func=cmd_dropout_import)
     p = dsub.add_parser("board", parents=[common], help="各乡镇在某日的案件数与动态清零情况")
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
@@ -918,6 +922,21 @@ def cmd_dropout_candidates(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             print(f"{r['name']:<6} {r['school']:<16} {r['rule']:<6} {r['reason']}")
+    return EXIT_OK
+
+
+def cmd_dropout_import(args: argparse.Namespace) -> int:
+    from wushan_desk.services import audit, dropout_import
+
+    with _workspace(args) as ws:
+        if args.dry_run:
+            result = dropout_import.preview(ws, args.file)
+        else:
+            result = dropout_import.import_ledger(ws, args.file)
+            audit.record_or_defer(ws, "import", kind="dropout_case", detail={
+                "file": args.file.name, "records": result.cases})
+    print(json.dumps({"cases": result.cases, "dry_run": args.dry_run, "rows": result.rows},
+                     ensure_ascii=False))
     return EXIT_OK
 
 

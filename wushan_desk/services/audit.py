@@ -29,6 +29,7 @@ ACTIONS: dict[str, str] = {
     "account-disabled": "停用账号",
     "view-full": "查看完整信息",
     "export": "导出",
+    "import": "导入",
     "print": "打印",
     "package-export": "导出同步包",
     "package-import": "导入同步包",
@@ -55,8 +56,8 @@ def record(ws: Workspace, action: str, *, kind: str | None = None,
 
 #: What may wait beside the key file for the audit trail (anything else found there was
 #: not written by this program and is dropped).
-DEFERRABLE = frozenset({"login", "login-failed", "lock", "unlock", "print",
-                        "package-import", "package-export"})
+DEFERRABLE = frozenset({"login", "login-failed", "lock", "unlock", "print", "export",
+                        "import", "package-import", "package-export"})
 
 
 def record_or_defer(ws: Workspace, action: str, **kw: Any) -> None:

@@ -85,8 +85,8 @@ def _who(ws: Workspace) -> str:
     return getattr(user, "display_name", None) or getattr(user, "login", None) or "督导中心"
 
 
-LEDGER_HEADER = ("序号", "姓名", "性别", "出生日期", "身份证号", "学校", "年级", "状态",
-                 "安置方式", "原因", "登记日期", "包保责任人", "最近劝返")
+LEDGER_HEADER = ("序号", "姓名", "性别", "出生日期", "身份证号", "乡镇（街道）", "学校", "年级",
+                 "状态", "安置方式", "原因", "登记日期", "包保责任人", "最近劝返")
 
 
 def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
@@ -104,6 +104,7 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
         duties.setdefault(d["case_id"], []).append(f"{d['role']}：{d['name']}")
     visits = q.last_visits(ws)
     schools = {s["id"]: s["name"] for s in records.iter_records(ws, "school")}
+    township_name = dict(q.townships(ws)).get(township_id, "")
     rows: list[list[str]] = []
     for case in q.cases(ws):
         status = rules.status_on(events.get(case["id"], []), as_of)
@@ -112,8 +113,8 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
         shown = case if full else records.masked("dropout_case", case)
         last = visits.get(case["id"], (None, None))[0]
         rows.append([str(len(rows) + 1), case["name"], case["sex"], case["birth_date"],
-                     shown.get("resident_id") or "", schools.get(case.get("school_id") or "",
-                                                                "（未入学）"),
+                     shown.get("resident_id") or "", township_name,
+                     schools.get(case.get("school_id") or "", ""),
                      case.get("grade") or "", status, case.get("placement") or "",
                      "、".join(case["reasons"]), case["opened_on"],
                      "；".join(duties.get(case["id"], [])),
@@ -141,7 +142,7 @@ def dropout_ledger(ws: Workspace, township: str, as_of: dt.date, path: Path, *,
     if path.suffix.lower() != ".pdf":
         raise ValidationError("台账可导出为 .pdf 或 .xlsx 文件。", "out")
     issuer, letterhead = letterhead_of(ws)
-    widths = (0.7, 1.2, 0.6, 1.7, 3.3, 2.6, 1.0, 1.3, 1.1, 2.2, 1.7, 2.8, 1.7)
+    widths = (0.7, 1.2, 0.6, 1.7, 3.3, 1.4, 2.6, 1.0, 1.3, 1.1, 2.2, 1.7, 2.8, 1.7)
     table = r.Table([r.Column(h, w) for h, w in zip(LEDGER_HEADER, widths, strict=True)],
                     rows or [["", "（无）", *[""] * (len(LEDGER_HEADER) - 2)]], size=9)
     doc = r.Document(title=title, issuer=issuer, report_id=f"{found[0]}:{as_of}:dropout-ledger",
