@@ -198,6 +198,10 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE.xlsx")
     p.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的案件，不写入")
     p.set_defaults(func=cmd_dropout_import)
+    p = dsub.add_parser("duplicates", parents=[common],
+                        help="疑似重复的案件（县级中心库汇总各中心台账后核查）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dropout_duplicates)
     p = dsub.add_parser("board", parents=[common], help="各乡镇在某日的案件数与动态清零情况")
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
@@ -937,6 +941,22 @@ def cmd_dropout_import(args: argparse.Namespace) -> int:
                 "file": args.file.name, "records": result.cases})
     print(json.dumps({"cases": result.cases, "dry_run": args.dry_run, "rows": result.rows},
                      ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_dropout_duplicates(args: argparse.Namespace) -> int:
+    from wushan_desk.services import dropout
+
+    with _workspace(args) as ws:
+        groups = dropout.duplicates(ws)
+    rows = [{"by": g.by, "case_ids": list(g.case_ids), "names": list(g.names),
+             "townships": list(g.townships)} for g in groups]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            cases = zip(r["names"], r["townships"], strict=True)
+            print(f"{r['by']}相同：" + "、".join(f"{n}（{t}）" for n, t in cases))
     return EXIT_OK
 
 

@@ -47,3 +47,24 @@ def test_a_laptop_cannot_open_a_case_outside_its_zone(net: Network) -> None:
     with net.open("dev0") as dev, pytest.raises(Exception, match="学籍名单上找不到"):
         dropout.open_case(dev, {"student_id": student["id"], "status": "辍学",
                                 "opened_on": "2026-10-08"})
+
+
+def test_the_hub_finds_one_child_opened_by_two_centres(net: Network, valid_id) -> None:
+    """A child who lives in one centre's zone and was at school in another's: both open a
+    case before they sync; the hub lists the pair (it cannot refuse: neither laptop
+    could take its case back)."""
+    child = {"name": "两地生", "sex": "男", "birth_date": "2014-06-01",
+             "resident_id": valid_id("2014-06-01", 7), "status": "失学",
+             "opened_on": "2026-10-08"}
+    for device in ("dev0", "dev1"):
+        with net.open(HUB) as hub:
+            zone = scope.device_scope(hub, net.ids[device])
+            township = sorted(zone.township_ids)[0]
+        with net.open(device) as dev:
+            dropout.open_case(dev, child | {"township_id": township})
+            assert dropout.duplicates(dev) == []  # each laptop sees only its own
+    for device in ("dev0", "dev1"):
+        net.import_(HUB, *net.export(device))
+    with net.open(HUB) as hub:
+        (group,) = dropout.duplicates(hub)
+    assert group.names == ("两地生", "两地生") and len(set(group.townships)) == 2

@@ -302,6 +302,41 @@ def next_statuses(current: str) -> tuple[str, ...]:
     return rules.TRANSITIONS.get(current, ())
 
 
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Open cases that seem to be about one child (the hub sees every centre's)."""
+
+    by: str  # 身份证号 | 姓名和出生日期 | 学籍
+    case_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    townships: tuple[str, ...]
+
+
+def duplicates(ws: Workspace) -> list[DuplicateGroup]:
+    """Groups of open cases for the same child: same student, ID number, or name and
+    birth date. A laptop refuses a second case when it opens one; two centres may each
+    open one before they sync, so the hub lists them for the county to settle (it does
+    not refuse the package: the laptop could not take its case back)."""
+    rows = q.open_cases_by_child(ws)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        keys = [("学籍", row["student_id"]), ("身份证号", row["resident_id"]),
+                ("姓名和出生日期", f"{row['name']}|{row['birth_date']}")]
+        for by, value in keys:
+            if value:
+                groups.setdefault((by, value), []).append(row)
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for (by, _), members in groups.items():
+        ids = tuple(sorted({m["id"] for m in members}))
+        if len(ids) > 1 and ids not in seen:
+            seen.add(ids)
+            chosen = [m for m in members if m["id"] in ids]
+            out.append(DuplicateGroup(by, ids, tuple(m["name"] for m in chosen),
+                                      tuple(m["township"] or "" for m in chosen)))
+    return out
+
+
 def _who(ws: Workspace) -> str | None:
     user = ws.user
     return getattr(user, "display_name", None) or getattr(user, "login", None)

@@ -87,3 +87,12 @@ def student_facts(ws: Workspace, student_ids: list[str]) -> dict[str, dict[str, 
             f"WHERE s.id IN ({', '.join('?' * len(chunk))})", chunk)
         out |= {r["id"]: r for r in dict_rows(cur)}
     return out
+
+
+def open_cases_by_child(ws: Workspace) -> list[dict[str, Any]]:
+    """Open (not 已销号) live cases with what identifies the child and who opened them."""
+    return list(dict_rows(ws.conn.execute(
+        "SELECT c.id, c.name, c.birth_date, c.resident_id, c.student_id, c.status, "
+        "c.opened_on, c.origin_device, t.name AS township FROM dropout_cases c "
+        "LEFT JOIN townships t ON t.id = c.township_id "
+        "WHERE c.deleted = 0 AND c.status <> '已销号' ORDER BY c.opened_on")))

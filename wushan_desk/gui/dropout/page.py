@@ -223,6 +223,9 @@ class DropoutPage(QWidget):
         self.board_table = _table(("乡镇（街道）", "在册未安置", "已安置", "已销号", "逾期",
                                    "最早未安置", "动态清零"))
         column.addWidget(self.board_table, 1)
+        self.duplicates = QLabel(objectName="formError", wordWrap=True)
+        self.duplicates.hide()
+        column.addWidget(self.duplicates)
         self.as_of.dateChanged.connect(lambda _d: self.show_board())
         return tab
 
@@ -266,6 +269,12 @@ class DropoutPage(QWidget):
                                   "是" if t.dynamic_zero else "否"] for t in lines])
         zero = sum(t.dynamic_zero for t in lines)
         self.zero.setText(f"{zero}/{len(lines)} 个乡镇（街道）动态清零")
+        groups = dropout.duplicates(self.ws)
+        self.duplicates.setText(
+            f"▲ 发现 {len(groups)} 组疑似同一孩子的重复案件（请核实后保留一个）：" + "；".join(
+                "、".join(f"{n}（{t}）" for n, t in zip(g.names, g.townships, strict=True))
+                for g in groups[:5]))
+        self.duplicates.setVisible(bool(groups))
 
 
 class CaseDialog(QDialog):
