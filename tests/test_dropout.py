@@ -147,7 +147,7 @@ def test_board_on_a_hand_checked_data_set(ws) -> None:
     line = {t.township: t for t in dropout.board(ws, D(2026, 11, 30))}["骡坪镇"]
     assert (line.open, line.placed, line.closed) == (1, 1, 1)
     assert line.oldest_open == "2026-10-01" and line.overdue == 0
-    dropout.change_status(ws, c, "已复学", D(2026, 12, 1), placement="单独编班")
+    dropout.change_status(ws, c, "已复学", D(2026, 11, 29), placement="单独编班")
     line = {t.township: t for t in dropout.board(ws, D(2026, 12, 1))}["骡坪镇"]
     assert line.dynamic_zero and line.open == 0
     others = [t for t in dropout.board(ws, D(2026, 12, 1)) if t.township != "骡坪镇"]
@@ -183,14 +183,21 @@ def test_cli_status_and_board(tmp_path: Path, capsys) -> None:
     assert rows["骡坪镇"]["open"] == 1 and not rows["骡坪镇"]["dynamic_zero"]
     code = cli.main(["dropout", "status", "no-such-case", "--db", str(db)])
     assert code == 3 and "找不到" in capsys.readouterr().err
-    # a refused transition through `records put` is exit 3, nothing written
+    # a status event typed into `records put`, or a refused transition: exit 3, nothing
+    # written
     line = tmp_path / "s.jsonl"
     line.write_text(json.dumps({"case_id": case, "date": "2026-10-20", "from_status": "劝返中",
                                 "status": "已销号"}, ensure_ascii=False) + "\n")
     before = support.file_digest(db)
     assert cli.main(["records", "put", "dropout_status", str(line), "--db", str(db)]) == 3
+    assert "dropout change" in capsys.readouterr().err  # only the use case writes events
+    assert cli.main(["dropout", "change", case, "--status", "已销号", "--date", "2026-10-20",
+                     "--db", str(db)]) == 3
     assert "不能从“劝返中”改为“已销号”" in capsys.readouterr().err
     assert support.file_digest(db) == before
+    assert cli.main(["dropout", "change", case, "--status", "已复学", "--placement", "插班",
+                     "--date", "2026-10-20", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "已复学"
 
 
 def test_candidate_rules_on_a_hand_made_roster(ws) -> None:
@@ -398,3 +405,71 @@ def test_ledger_xlsx_round_trip_and_a_broken_file_changes_nothing(tmp_path: Path
     broken.write_bytes(sheet.read_bytes()[:500])
     assert cli.main(["dropout", "import", str(broken), "--db", str(target)]) == 3
     assert "损坏" in capsys.readouterr().err and support.file_digest(target) == before
+
+
+def test_a_school_moving_township_takes_its_cases_along(ws) -> None:
+    student = a_student(ws)
+    case = dropout.open_case(ws, {"student_id": student, "status": "辍学",
+                                  "opened_on": "2026-10-01"})
+    school = records.get(ws, "student", student)["school_id"]
+    records.put(ws, "school", records.get(ws, "school", school)
+                | {"township_id": township("大昌镇")})
+    dropout.change_status(ws, case, "劝返中", D(2026, 10, 5))  # not refused
+    lines = {t.township: t for t in dropout.board(ws, D(2026, 10, 6))}
+    assert lines["大昌镇"].open == 1 and lines["骡坪镇"].open == 0
+
+
+def test_a_closed_case_does_not_bring_its_candidate_back(ws) -> None:
+    student = a_student(ws, name="已处理")
+    dropout.record_enrolment_change(ws, student, "转出", D(2026, 6, 1))
+    (flag,) = dropout.candidates(ws, D(2026, 9, 1))
+    case = dropout.confirm(ws, flag, "疑似辍学", D(2026, 9, 1))
+    dropout.change_status(ws, case, "已复学", D(2026, 9, 10), placement="插班")
+    dropout.change_status(ws, case, "已销号", D(2026, 10, 10))
+    assert dropout.candidates(ws, D(2026, 11, 1)) == []
+
+
+def test_the_board_of_a_past_date_ignores_later_visits(ws) -> None:
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "辍学",
+                                  "opened_on": "2026-01-05"})
+    dropout.add_visit(ws, case, D(2026, 1, 6), "电话", "班主任", "未接通")
+    past = {t.township: t for t in dropout.board(ws, D(2026, 2, 1))}["骡坪镇"]
+    dropout.add_visit(ws, case, D(2026, 6, 1), "家访", "班主任", "家长答应")
+    again = {t.township: t for t in dropout.board(ws, D(2026, 2, 1))}["骡坪镇"]
+    assert past.overdue == again.overdue == 1
+
+
+def test_dates_in_the_future_are_refused(ws) -> None:
+    from wushan_desk.domain import clock
+
+    later = clock.today() + dt.timedelta(days=3)
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "辍学",
+                                  "opened_on": clock.today().isoformat()})
+    for call in (lambda: dropout.change_status(ws, case, "劝返中", later),
+                 lambda: dropout.add_visit(ws, case, later, "家访", "谭老师", "未见到"),
+                 lambda: dropout.add_visit(ws, case, clock.today(), "家访", "谭老师", "x",
+                                           next_due=clock.today() - dt.timedelta(days=1))):
+        with pytest.raises(ValidationError):
+            call()
+
+
+def test_a_failed_print_records_no_delivery(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.wsdb"
+    ws = new_workspace(db)
+    try:
+        case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "辍学",
+                                      "opened_on": "2026-10-08"})
+    finally:
+        ws.close()
+    nowhere = tmp_path / "文件.txt"
+    nowhere.write_text("不是文件夹")
+    code = cli.main(["report", "return-notice", case, "--issue", "--deadline", "2026-12-25",
+                     "--out", str(nowhere / "x.pdf"), "--db", str(db)])
+    assert code != 0
+    ws = support.open_workspace(db)
+    try:
+        from wushan_desk.services import dropout_report
+
+        assert dropout_report.issued(ws, case) is None
+    finally:
+        ws.close()

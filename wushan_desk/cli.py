@@ -198,6 +198,13 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE.xlsx")
     p.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的案件，不写入")
     p.set_defaults(func=cmd_dropout_import)
+    p = dsub.add_parser("change", parents=[common], help="变更案件状态（带日期与说明）")
+    p.add_argument("case", metavar="CASE_ID")
+    p.add_argument("--status", required=True, help="新状态，如 劝返中、已复学")
+    p.add_argument("--date", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--placement", default=None, help="安置方式（已复学时必填）")
+    p.add_argument("--note", default="", help="说明")
+    p.set_defaults(func=cmd_dropout_change)
     p = dsub.add_parser("duplicates", parents=[common],
                         help="疑似重复的案件（县级中心库汇总各中心台账后核查）")
     p.add_argument("--json", action="store_true")
@@ -941,6 +948,20 @@ def cmd_dropout_import(args: argparse.Namespace) -> int:
                 "file": args.file.name, "records": result.cases})
     print(json.dumps({"cases": result.cases, "dry_run": args.dry_run, "rows": result.rows},
                      ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_dropout_change(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.services import dropout
+
+    day = args.date or clock.today()
+    with _workspace(args) as ws:
+        event = dropout.change_status(ws, args.case, args.status, day,
+                                      placement=args.placement, note=args.note)
+        found = dropout.status(ws, args.case, day)
+    print(json.dumps({"case_id": args.case, "event_id": event, "status": found.status,
+                      "since": found.since}, ensure_ascii=False))
     return EXIT_OK
 
 

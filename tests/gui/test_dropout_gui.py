@@ -121,3 +121,19 @@ def test_the_board_exports_a_townships_ledger(qtbot, styled_app, demo_ws: Worksp
 
     sheet = load_workbook(out).active
     assert sheet["B1"].value == "姓名" and sheet.max_row >= 2
+
+
+def test_a_read_only_account_cannot_export_the_ledger(qtbot, styled_app, demo_ws: Workspace,
+                                                      tmp_path, monkeypatch) -> None:
+    from wushan_desk.gui.widgets import dialogs
+    from wushan_desk.services import accounts
+
+    reader = next(a for a in accounts.list_accounts(demo_ws) if a.role == "read_only")
+    accounts.attach(demo_ws, reader)
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, exc, _t: shown.append(exc.message))
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    page.board_table.selectRow(0)
+    assert page.export_ledger(tmp_path / "x.xlsx") is None and "无权" in shown[0]
+    assert not (tmp_path / "x.xlsx").exists()

@@ -68,3 +68,21 @@ def test_the_hub_finds_one_child_opened_by_two_centres(net: Network, valid_id) -
     with net.open(HUB) as hub:
         (group,) = dropout.duplicates(hub)
     assert group.names == ("两地生", "两地生") and len(set(group.townships)) == 2
+
+
+def test_the_same_case_moved_on_both_sides_does_not_lock_the_laptop_out(net: Network) -> None:
+    student = zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        case = dropout.open_case(dev, {"student_id": student["id"], "status": "辍学",
+                                       "opened_on": "2026-10-01"})
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        dropout.change_status(hub, case, "劝返中", dt.date(2026, 10, 5))
+    with net.open("dev0") as dev:
+        dropout.change_status(dev, case, "劝返中", dt.date(2026, 10, 6))
+    for _ in range(2):  # both packages are taken, whichever comes first
+        summaries = net.import_(HUB, *net.export("dev0"))
+        assert all(s["status"] in ("applied", "unchanged") for s in summaries), summaries
+        net.import_("dev0", *net.export(HUB, "dev0"))
+    with net.open(HUB) as hub:
+        assert records.get(hub, "dropout_case", case)["status"] == "劝返中"

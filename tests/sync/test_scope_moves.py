@@ -185,3 +185,30 @@ def test_an_edit_not_yet_sent_waits_and_reaches_the_hub(net: Network, capsys) ->
 def _ws(net: Network, party: str):
     """A read for one assertion (closed when garbage collected)."""
     return open_workspace(net.path(party), create=False)
+
+
+def test_a_transferred_child_takes_their_dropout_case_along(net: Network, capsys) -> None:
+    """The case follows the child (not the school they left): the old laptop purges both,
+    the new centre's laptop gets the case with its events."""
+    import datetime as dt
+
+    from wushan_desk.services import dropout
+
+    school = zone_school(net, "dev0")
+    sid, child = next((k, v) for k, v in children_of(net, "dev0", school["id"]).items()
+                      if v["resident_id"])
+    with net.open("dev0") as dev0:
+        case = dropout.open_case(dev0, {"student_id": sid, "status": "疑似辍学",
+                                        "opened_on": "2026-10-01"})
+        dropout.add_visit(dev0, case, dt.date(2026, 10, 3), "家访", "谭老师", "已联系家长")
+    exchange_cli(capsys, net)
+    target = zone_school(net, "dev1", with_ids=False)
+    with net.open(HUB) as hub:
+        records.put(hub, "student", {"id": sid, "school_id": target["id"]})
+    exchange_cli(capsys, net)  # no crash on the old laptop: case and child leave together
+    with net.open("dev0") as dev0:
+        assert records.get(dev0, "dropout_case", case) is None
+    with net.open("dev1") as dev1:
+        assert records.get(dev1, "dropout_case", case)["status"] == "疑似辍学"
+        assert dropout.timeline(dev1, case)
+    assert_gone(net, "dev0", {sid: child})

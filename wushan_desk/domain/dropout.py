@@ -60,6 +60,12 @@ VISIT_EVERY_DAYS = 14
 #: Set by the status-change use case: the only way a case's status changes.
 STATUS_CHANGE: contextvars.ContextVar[bool] = contextvars.ContextVar("status_change",
                                                                      default=False)
+#: Set by the open-case use case: the only way a case is made here (duplicates checked).
+OPENING: contextvars.ContextVar[bool] = contextvars.ContextVar("opening", default=False)
+#: Set by the sync judge for a change from a package: it was made by the use cases on
+#: its laptop; only the rules about the change itself apply (a concurrent change of the
+#: same case elsewhere is not the author's mistake).
+INCOMING: contextvars.ContextVar[bool] = contextvars.ContextVar("incoming", default=False)
 
 
 def allowed(from_status: str, to_status: str) -> bool:
@@ -176,6 +182,9 @@ def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str
 def _check_case(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("dropout_case")(record, lookup)
     stored = _stored(lookup, "dropout_case", record)
+    if stored is None and not (OPENING.get() or INCOMING.get() or AS_STATE.get()):
+        raise ValidationError("新案件请用“登记案件”（会先查重并记下第一条状态）；命令行："
+                              "wushan-desk records put 不能直接新建案件。", "status")
     if stored and stored.get("status") == CLOSED and any(
             stored.get(k) != v for k, v in record.items() if k != "id"):
         raise ValidationError("案件已销号，不能修改；新的情况请作为新案件登记。", "status")
@@ -189,8 +198,9 @@ def _check_case(record: dict[str, Any], lookup: Lookup) -> None:
     if record.get("resident_id"):
         ids.check_id_matches(record["resident_id"], _date(record.get("birth_date")),
                              record.get("sex"))
-    if record.get("school_id"):
-        school = lookup("school", record["school_id"]) or {}
+    stored_school = (stored or {}).get("school_id")
+    if record.get("school_id") and record["school_id"] != stored_school:
+        school = lookup("school", record["school_id"]) or {}  # a school moved later is fine
         if school.get("township_id") and school["township_id"] != record.get("township_id"):
             raise ValidationError("学校不在所填的乡镇（街道）", "township_id")
 
@@ -202,13 +212,17 @@ def _check_status(record: dict[str, Any], lookup: Lookup) -> None:
                               "status")
     if AS_STATE.get():
         return
+    incoming = INCOMING.get()
+    if not (STATUS_CHANGE.get() or incoming):
+        raise ValidationError("案件状态请用“变更状态”登记（命令行：wushan-desk dropout change），"
+                              "它会同时更新案件并检查日期先后。", "status")
     case = lookup("dropout_case", record["case_id"]) or {}
     before = record.get("from_status")
     if before is None:  # the case's first event, written with the case
-        if case.get("status") not in (None, record["status"]):
+        if not incoming and case.get("status") not in (None, record["status"]):
             raise ValidationError("状态变更须注明原状态", "from_status")
         return
-    if case.get("status") not in (None, before):
+    if not incoming and case.get("status") not in (None, before):
         raise ValidationError(
             f"案件现在是“{case.get('status')}”，不是“{before}”：可能刚被别人改过，请刷新后再试。",
             "from_status")
@@ -344,6 +358,7 @@ register(
             F("phone", "电话", sensitive=True, normalize=ids.normalize_phone),
         ),
         check=_check_child_of_case("dropout_duty"),
+        delete_check=_check_child_of_case("dropout_duty"),
     ),
     Kind(
         "dropout_visit",

@@ -8,11 +8,13 @@ never from a case's current status, so a past month's report stays what it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from wushan_desk.domain import dropout as rules
+from wushan_desk.domain import ids
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import records
 from wushan_desk.store import dropout_queries as q
@@ -39,6 +41,12 @@ def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = N
     (DuplicateCase), naming the case that exists."""
     with ws.transaction():
         record = _from_roster(ws, dict(case))
+        _not_after_today(record.get("opened_on"), "登记日期", "opened_on")
+        if record.get("resident_id"):  # compared as stored (an x typed in lower case)
+            try:
+                record["resident_id"] = ids.parse_resident_id(record["resident_id"]).number
+            except ValidationError:
+                pass  # the put below explains what is wrong with it
         others = [c for c in q.same_child(
             ws, student_id=record.get("student_id"), resident_id=record.get("resident_id"),
             name=record.get("name"), birth_date=record.get("birth_date"))
@@ -48,12 +56,30 @@ def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = N
                 f"{record.get('name')}（{record.get('birth_date')}）已有未销号的案件"
                 f"（状态：{others[0]['status']}），不能重复登记；请在原案件中继续记录。",
                 "name")
-        case_id = records.put(ws, "dropout_case", record).id
-        records.put(ws, "dropout_status", {
-            "case_id": case_id, "date": record["opened_on"], "status": record["status"],
-            "placement": record.get("placement"), "note": "登记",
-            "made_by": made_by or _who(ws)})
+        with _in(rules.OPENING), _in(rules.STATUS_CHANGE):
+            case_id = records.put(ws, "dropout_case", record).id
+            records.put(ws, "dropout_status", {
+                "case_id": case_id, "date": record["opened_on"], "status": record["status"],
+                "placement": record.get("placement"), "note": "登记",
+                "made_by": made_by or _who(ws)})
     return case_id
+
+
+@contextmanager
+def _in(var: Any) -> Iterator[None]:
+    """Run the block as the use case that `var` names (domain/dropout.py's context)."""
+    token = var.set(True)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def _not_after_today(day: str | None, label: str, field: str) -> None:
+    from wushan_desk.domain import clock
+
+    if day and day > clock.today().isoformat():
+        raise ValidationError(f"{label}不能晚于今天（{day}）。", field)
 
 
 def _from_roster(ws: Workspace, record: dict[str, Any]) -> dict[str, Any]:
@@ -89,15 +115,13 @@ def change_status(ws: Workspace, case_id: str, status: str, day: dt.date, *,
         problem = rules.transition_problem(case["status"], status, placement)
         if problem:
             raise ValidationError(problem + "。", "status")
-        event = records.put(ws, "dropout_status", {
-            "case_id": case_id, "date": day.isoformat(), "from_status": case["status"],
-            "status": status, "placement": placement, "note": note,
-            "made_by": made_by or _who(ws)}).id
-        token = rules.STATUS_CHANGE.set(True)
-        try:
+        _not_after_today(day.isoformat(), "状态变更的日期", "date")
+        with _in(rules.STATUS_CHANGE):
+            event = records.put(ws, "dropout_status", {
+                "case_id": case_id, "date": day.isoformat(), "from_status": case["status"],
+                "status": status, "placement": placement, "note": note,
+                "made_by": made_by or _who(ws)}).id
             records.put(ws, "dropout_case", case | {"status": status, "placement": placement})
-        finally:
-            rules.STATUS_CHANGE.reset(token)
     return event
 
 
@@ -110,7 +134,10 @@ def add_duty(ws: Workspace, case_id: str, role: str, name: str, phone: str | Non
 def add_visit(ws: Workspace, case_id: str, day: dt.date, method: str, participants: str,
               result: str, *, next_step: str | None = None, next_due: dt.date | None = None,
               attachment_ids: list[str] | None = None) -> str:
-    """A persuasion visit (劝返记录)."""
+    """A persuasion visit (劝返记录): not in the future; its next step after it."""
+    _not_after_today(day.isoformat(), "劝返日期", "date")
+    if next_due is not None and next_due < day:
+        raise ValidationError("下一步期限不能早于这次劝返的日期。", "next_due")
     return records.put(ws, "dropout_visit", {
         "case_id": case_id, "date": day.isoformat(), "method": method,
         "participants": participants, "result": result, "next_step": next_step,
@@ -161,7 +188,7 @@ def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
     for row in q.status_events(ws):
         by_case.setdefault(row["case_id"], []).append(
             rules.StatusEvent(row["date"], row["status"], row["created_hlc"]))
-    visits = q.last_visits(ws)
+    visits = q.last_visits(ws, as_of.isoformat())
     figures: dict[str, dict[str, Any]] = {
         tid: {"township": name, "open": 0, "placed": 0, "closed": 0, "oldest": None,
               "overdue": 0} for tid, name in q.townships(ws)}
@@ -205,9 +232,12 @@ def candidates(ws: Workspace, day: dt.date) -> list[Candidate]:
     for change in q.enrolment_changes(ws):
         by_student.setdefault(change["student_id"], []).append(change)
     skip, dismissed = q.students_with_open_cases(ws), q.dismissed(ws)
+    handled = q.latest_case_opened(ws)
+    dates = {c["id"]: c["date"] for cs in by_student.values() for c in cs}
     found = [(student, flag) for student, changes in by_student.items() if student not in skip
              for flag in rules.flags(changes, day)
-             if (student, flag.rule, flag.event_id) not in dismissed]
+             if (student, flag.rule, flag.event_id) not in dismissed
+             and dates.get(flag.event_id, "") > handled.get(student, "")]
     facts = q.student_facts(ws, [student for student, _ in found])
     return [Candidate(student, facts.get(student, {}).get("name", ""),
                       facts.get(student, {}).get("school", ""),

@@ -152,7 +152,8 @@ def _record(values: dict[str, Any], townships: dict[str, str],
         school = schools.get(values["school"])
         if school is None:
             raise ValidationError(f"没有名为“{values['school']}”的学校")
-    reasons = [r for r in (values.get("reasons") or "").replace("，", "、").split("、") if r]
+    reasons = [r.strip() for r in (values.get("reasons") or "").replace("，", "、").split("、")
+               if r.strip()]
     unknown = [r for r in reasons if r not in rules.REASONS]
     if unknown:
         raise ValidationError(f"原因“{'、'.join(unknown)}”不在规定的原因中（可选："

@@ -24,9 +24,10 @@ NOTICE_METHOD = "送达限期返校通知书"
 
 def issued(ws: Workspace, case_id: str) -> dict[str, Any] | None:
     """The delivery of the latest issued notice of a case (None: not issued yet)."""
-    found = [v for v in records.iter_records(ws, "dropout_visit")
-             if v["case_id"] == case_id and v["method"] == NOTICE_METHOD]
-    return max(found, key=lambda v: (v["date"], v["id"])) if found else None
+    found = sorted((v for v in records.iter_records(ws, "dropout_visit")
+                    if v["case_id"] == case_id and v["method"] == NOTICE_METHOD),
+                   key=lambda v: v["date"])  # stable: same-day ones stay in creation order
+    return found[-1] if found else None  # records come in creation order
 
 
 def return_notice(ws: Workspace, case_id: str, path: Path, *,
@@ -43,9 +44,15 @@ def return_notice(ws: Workspace, case_id: str, path: Path, *,
                                   "status")
         if deadline is None or deadline <= issue_on:
             raise ValidationError("送达通知书须注明晚于送达日的返校期限。", "deadline")
+        # printed first: a full disk or a bad folder must not leave a delivery on record
+        # that never had its paper
+        delivery: dict[str, Any] | None = {"participants": _who(ws),
+                                            "next_due": deadline.isoformat()}
+        result = r.render_pdf(_document(ws, case, deadline, delivery), path)
         dropout.add_visit(ws, case_id, issue_on, NOTICE_METHOD, _who(ws),
                           f"送达限期返校通知书，限 {deadline.isoformat()} 前返校",
                           next_step="核实是否按期返校", next_due=deadline)
+        return result
     delivery = issued(ws, case_id)
     if delivery is not None:
         deadline = dt.date.fromisoformat(delivery["next_due"])
@@ -102,7 +109,7 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
     duties: dict[str, list[str]] = {}
     for d in records.iter_records(ws, "dropout_duty"):
         duties.setdefault(d["case_id"], []).append(f"{d['role']}：{d['name']}")
-    visits = q.last_visits(ws)
+    visits = q.last_visits(ws, as_of.isoformat())
     schools = {s["id"]: s["name"] for s in records.iter_records(ws, "school")}
     township_name = dict(q.townships(ws)).get(township_id, "")
     rows: list[list[str]] = []
@@ -118,7 +125,7 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
                      case.get("grade") or "", status, case.get("placement") or "",
                      "、".join(case["reasons"]), case["opened_on"],
                      "；".join(duties.get(case["id"], [])),
-                     last if last and last <= as_of.isoformat() else ""])
+                     last or ""])
     return rows
 
 
@@ -126,8 +133,10 @@ def dropout_ledger(ws: Workspace, township: str, as_of: dt.date, path: Path, *,
                    full: bool = False) -> int:
     """The ledger of one township (name or id) as of a date, as PDF or XLSX by the file's
     suffix; returns the number of cases."""
+    from wushan_desk.services import permissions
     from wushan_desk.store import dropout_queries as q
 
+    permissions.require(ws, "export")
     found = [tid for tid, name in q.townships(ws) if township in (tid, name)]
     if not found:
         raise ValidationError(f"没有名为“{township}”的乡镇（街道）。", "township")

@@ -21,12 +21,18 @@ def status_events(ws: Workspace, case_id: str | None = None) -> list[dict[str, A
 
 
 def cases(ws: Workspace) -> list[dict[str, Any]]:
-    """Live cases with their township's name, oldest first."""
+    """Live cases, oldest first, with the township they count in: the current school's
+    of a child on the roster (a transfer or a school moving takes the case along), else
+    the school's they left, else the one where they live (`township_id` here)."""
     cur = ws.conn.execute(
-        "SELECT c.*, t.name AS township_name FROM dropout_cases c "
-        "LEFT JOIN townships t ON t.id = c.township_id "
-        "WHERE c.deleted = 0 ORDER BY c.opened_on, c.created_hlc")
-    return [r | {"reasons": json.loads(r["reasons"] or "[]"),
+        "SELECT c.*, COALESCE(ss.township_id, cs.township_id, c.township_id) AS here, "
+        "t.name AS township_name FROM dropout_cases c "
+        "LEFT JOIN students st ON st.id = c.student_id AND st.deleted = 0 "
+        "LEFT JOIN schools ss ON ss.id = st.school_id "
+        "LEFT JOIN schools cs ON cs.id = c.school_id "
+        "LEFT JOIN townships t ON t.id = COALESCE(ss.township_id, cs.township_id, "
+        "c.township_id) WHERE c.deleted = 0 ORDER BY c.opened_on, c.created_hlc")
+    return [r | {"township_id": r.pop("here"), "reasons": json.loads(r["reasons"] or "[]"),
                  "groups": json.loads(r["groups"] or "[]")} for r in dict_rows(cur)]
 
 
@@ -42,13 +48,13 @@ def same_child(ws: Workspace, *, student_id: str | None, resident_id: str | None
     return list(dict_rows(cur))
 
 
-def last_visits(ws: Workspace) -> dict[str, tuple[str, str | None]]:
-    """Per case: the date of its newest persuasion visit and that visit's next due date."""
+def last_visits(ws: Workspace, as_of: str | None = None) -> dict[str, tuple[str, str | None]]:
+    """Per case: its newest persuasion visit on or before `as_of` (all: None) and that
+    visit's next due date; two on one day: the later recorded."""
     cur = ws.conn.execute(
-        "SELECT case_id, date, next_due FROM dropout_visits v WHERE deleted = 0 AND date = "
-        "(SELECT max(date) FROM dropout_visits w WHERE w.case_id = v.case_id "
-        "AND w.deleted = 0)")
-    return {r[0]: (r[1], r[2]) for r in cur}
+        "SELECT case_id, date, next_due FROM dropout_visits WHERE deleted = 0 "
+        "AND (? IS NULL OR date <= ?) ORDER BY case_id, date, created_hlc", (as_of, as_of))
+    return {r[0]: (r[1], r[2]) for r in cur}  # the last row of each case wins
 
 
 def townships(ws: Workspace) -> list[tuple[str, str]]:
@@ -73,6 +79,14 @@ def students_with_open_cases(ws: Workspace) -> set[str]:
     return {r[0] for r in ws.conn.execute(
         "SELECT student_id FROM dropout_cases WHERE deleted = 0 AND student_id IS NOT NULL "
         "AND status <> '已销号'")}
+
+
+def latest_case_opened(ws: Workspace) -> dict[str, str]:
+    """Per student: when their newest case was opened (a flag older than that was
+    already dealt with by the case, even once it is closed)."""
+    return {r[0]: r[1] for r in ws.conn.execute(
+        "SELECT student_id, max(opened_on) FROM dropout_cases WHERE deleted = 0 "
+        "AND student_id IS NOT NULL GROUP BY student_id")}
 
 
 def student_facts(ws: Workspace, student_ids: list[str]) -> dict[str, dict[str, Any]]:

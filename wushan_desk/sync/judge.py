@@ -315,6 +315,10 @@ class Judge:
             c for c in _live(self.ws, "finding_checks", "finding_id", after.get("id") or "")
         ):
             found.append(rules.CHECKING)
+        if kind.name in DROPOUT_KINDS:
+            found.append(dropout_rules.INCOMING)
+        if kind.name == "dropout_status":
+            found.append(dropout_rules.STATUS_CHANGE)
         if kind.name == "dropout_case" and before is not None \
                 and before.get("status") != after.get("status") \
                 and self._status_event(str(after.get("id")), before.get("status"),
@@ -458,6 +462,10 @@ def _history(ws: Workspace, table: str, row_id: str, column: str) -> set[str]:
     if stored is not None and stored[column]:
         values.add(str(stored[column]))
     return values
+
+
+DROPOUT_KINDS = frozenset({"dropout_case", "dropout_status", "dropout_duty", "dropout_visit",
+                           "dropout_dismissal", "enrolment_change"})
 
 
 def _live(ws: Workspace, table: str, column: str, value: str) -> list[dict[str, Any]]:

@@ -62,7 +62,7 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
 #: Rows that follow another row when it changes scope: (table, column holding its id).
 DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id"),
-                 ("dropout_dismissals", "student_id")),
+                 ("dropout_dismissals", "student_id"), ("dropout_cases", "student_id")),
     "dropout_cases": (("dropout_statuses", "case_id"), ("dropout_duties", "case_id"),
                       ("dropout_visits", "case_id"), ("attachments", "owner_id")),
     "staff": (("attachments", "owner_id"),),
@@ -104,8 +104,11 @@ class Scope:
             return centre == self.centre_id or self._school_in(ws, school)
         if table == "attachments":
             return self._attachment_in(ws, row)
-        if table == "dropout_cases":  # the child's school, else where the child lives
-            if row.get("school_id"):
+        if table == "dropout_cases":  # the child: on the roster, where the child is now;
+            student = changes.read_row(ws, "students", row.get("student_id") or "")
+            if student is not None:  # a transfer takes the case along
+                return self.contains(ws, "students", student)
+            if row.get("school_id"):  # else the school they left, else where they live
                 return self._school_in(ws, row.get("school_id"))
             return self.township_in(row.get("township_id"))
         return False

@@ -81,6 +81,9 @@ def _inside(ws: Workspace, zone: Scope, table: str, row: dict[str, Any],
     if table in PARENTS:
         column, parent = PARENTS[table]
         return row[column] in kept[parent]
+    if table == "dropout_cases" and row["student_id"] and "students" in kept \
+            and changes.read_row(ws, "students", row["student_id"]) is not None:
+        return row["student_id"] in kept["students"]  # a child's case goes with the child
     if table == "attachments":
         kind = entities.KINDS.get(row["owner_kind"] or "")
         owner = kind.table if kind else None
