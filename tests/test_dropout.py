@@ -349,6 +349,15 @@ def test_the_ledger_as_of_a_date_as_xlsx_and_pdf(tmp_path: Path, capsys) -> None
     assert row["姓名"] == "台账对象" and row["状态"] == "辍学"  # its status on 9-15, not today's
     assert row["身份证号"] != rid and "*" in row["身份证号"]  # masked unless asked
     assert row["包保责任人"] == "班主任：谭老师"
+    ws = support.open_workspace(db)
+    try:  # placed later: the ledger of an earlier date shows no placement beside 辍学
+        dropout.change_status(ws, case, "已复学", D(2026, 10, 20), placement="插班")
+    finally:
+        ws.close()
+    assert cli.main(["report", "dropout-ledger", "--township", "骡坪镇", "--as-of", "2026-09-15",
+                     "--out", str(xlsx), "--db", str(db)]) == 0
+    row = dict(zip(header, [c.value for c in load_workbook(xlsx).active[2]], strict=True))
+    assert row["状态"] == "辍学" and not row["安置方式"]
     assert cli.main(["report", "dropout-ledger", "--township", "骡坪镇", "--as-of", "2026-08-01",
                      "--out", str(xlsx), "--db", str(db)]) == 0
     assert load_workbook(xlsx).active.max_row == 1  # before the case existed
@@ -356,7 +365,7 @@ def test_the_ledger_as_of_a_date_as_xlsx_and_pdf(tmp_path: Path, capsys) -> None
     assert cli.main(["report", "dropout-ledger", "--township", "骡坪镇", "--full", "--purpose",
                      "县教委核对", "--out", str(pdf), "--db", str(db)]) == 0
     text = pdf_text(pdf)
-    assert "骡坪镇控辍保学台账" in text and "劝返中" in text and rid in text
+    assert "骡坪镇控辍保学台账" in text and "已复学插班" in text and rid in text
     code = cli.main(["report", "dropout-ledger", "--township", "火星乡", "--out", str(pdf),
                      "--db", str(db)])
     assert code == 3 and "火星乡" in capsys.readouterr().err

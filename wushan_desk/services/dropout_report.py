@@ -103,9 +103,12 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
     from wushan_desk.store import dropout_queries as q
 
     events: dict[str, list[rules.StatusEvent]] = {}
-    for e in q.status_events(ws):
+    placed: dict[str, str] = {}  # the placement of the last event on or before the date
+    for e in q.status_events(ws):  # in date order
         events.setdefault(e["case_id"], []).append(
             rules.StatusEvent(e["date"], e["status"], e["created_hlc"]))
+        if e["date"] <= as_of.isoformat():
+            placed[e["case_id"]] = e["placement"] or ""
     duties: dict[str, list[str]] = {}
     for d in records.iter_records(ws, "dropout_duty"):
         duties.setdefault(d["case_id"], []).append(f"{d['role']}：{d['name']}")
@@ -122,7 +125,7 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
         rows.append([str(len(rows) + 1), case["name"], case["sex"], case["birth_date"],
                      shown.get("resident_id") or "", township_name,
                      schools.get(case.get("school_id") or "", ""),
-                     case.get("grade") or "", status, case.get("placement") or "",
+                     case.get("grade") or "", status, placed.get(case["id"], ""),
                      "、".join(case["reasons"]), case["opened_on"],
                      "；".join(duties.get(case["id"], [])),
                      last or ""])
