@@ -88,11 +88,9 @@ def flush_pending(ws: Workspace) -> int:
     carry their own ids); returns how many were written."""
     from wushan_desk.store import keyslots
 
-    if ws.key is None or not keyslots.is_encrypted(ws.path):
+    if ws.key is None or not keyslots.has_pending_events(ws.path):
         return 0
     keys = keyslots.KeyFile.load(ws.path)
-    if not keys.events:
-        return 0
     written = []
     with ws.transaction():
         for event in keys.events:

@@ -214,6 +214,12 @@ def _write_private(path: Path, body: dict[str, Any]) -> None:
         os.chmod(path, 0o600)
 
 
+def has_pending_events(workspace_path: Path) -> bool:
+    """Are there events waiting for the audit trail? (Reads only the small .logins file:
+    every audited action asks.)"""
+    return bool(_read_logins(workspace_path).get("events"))
+
+
 def _read_logins(workspace_path: Path) -> dict[str, Any]:
     try:
         raw = json.loads(files.read_limited(logins_path(workspace_path), 4_000_000, "过大"))

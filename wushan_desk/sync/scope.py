@@ -50,6 +50,12 @@ PARENTS: dict[str, tuple[str, str]] = {
     "dropout_visits": ("case_id", "dropout_cases"),
 }
 
+#: Tables scoped by a parent row when they name one, else by their own rule in
+#: `Scope.contains`: a roster child's dropout case goes where the child is.
+OPTIONAL_PARENTS: dict[str, tuple[str, str]] = {
+    "dropout_cases": ("student_id", "students"),
+}
+
 #: Fields whose change can move a row into or out of a device's scope.
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "students": ("school_id",),
@@ -104,11 +110,13 @@ class Scope:
             return centre == self.centre_id or self._school_in(ws, school)
         if table == "attachments":
             return self._attachment_in(ws, row)
-        if table == "dropout_cases":  # the child: on the roster, where the child is now;
-            student = changes.read_row(ws, "students", row.get("student_id") or "")
-            if student is not None:  # a transfer takes the case along
-                return self.contains(ws, "students", student)
-            if row.get("school_id"):  # else the school they left, else where they live
+        if table in OPTIONAL_PARENTS:
+            column, parent_table = OPTIONAL_PARENTS[table]
+            parent = changes.read_row(ws, parent_table, row.get(column) or "")
+            if parent is not None:
+                return self.contains(ws, parent_table, parent)
+        if table == "dropout_cases":  # no child on the roster: the school they left, else
+            if row.get("school_id"):  # where they live
                 return self._school_in(ws, row.get("school_id"))
             return self.township_in(row.get("township_id"))
         return False

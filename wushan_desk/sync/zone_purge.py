@@ -18,7 +18,14 @@ from typing import Any
 from wushan_desk.domain import entities
 from wushan_desk.store import changes, purge, sync_state
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync.scope import PARENTS, REFERENCE_TABLES, SCOPE_FIELDS, Scope, device_scope
+from wushan_desk.sync.scope import (
+    OPTIONAL_PARENTS,
+    PARENTS,
+    REFERENCE_TABLES,
+    SCOPE_FIELDS,
+    Scope,
+    device_scope,
+)
 
 #: Tables whose change can move rows out of a device's zone.
 MOVES = frozenset({"schools", "centre_townships", "devices", *SCOPE_FIELDS})
@@ -81,9 +88,10 @@ def _inside(ws: Workspace, zone: Scope, table: str, row: dict[str, Any],
     if table in PARENTS:
         column, parent = PARENTS[table]
         return row[column] in kept[parent]
-    if table == "dropout_cases" and row["student_id"] and "students" in kept \
-            and changes.read_row(ws, "students", row["student_id"]) is not None:
-        return row["student_id"] in kept["students"]  # a child's case goes with the child
+    if table in OPTIONAL_PARENTS:  # with a parent held here, it stays or goes with it
+        column, parent = OPTIONAL_PARENTS[table]
+        if row[column] and changes.read_row(ws, parent, row[column]) is not None:
+            return row[column] in kept[parent]
     if table == "attachments":
         kind = entities.KINDS.get(row["owner_kind"] or "")
         owner = kind.table if kind else None
