@@ -24,6 +24,26 @@ from wushan_desk.store.errors import WorkspaceBusy, WorkspaceError
 from wushan_desk.store.workspace import sqlite_uri
 
 
+def interleave_after_validating(monkeypatch, kind: str, other_program, args: tuple
+                                ) -> list[threading.Thread]:
+    """Once a `kind` record has been validated, run `other_program(*args)` in another
+    thread and give it 1.5 s: with validation outside the write transaction it changes
+    the workspace in between (the bug); correctly it waits for our write lock."""
+    real = entities.validate_record
+    started: list[threading.Thread] = []
+
+    def validate_then_let_the_other_program_run(name: str, *more: object) -> object:
+        clean = real(name, *more)  # type: ignore[arg-type]
+        if name == kind and not started:
+            other = threading.Thread(target=other_program, args=args)
+            started.append(other)
+            other.start()
+            other.join(timeout=1.5)
+        return clean
+
+    monkeypatch.setattr(entities, "validate_record", validate_then_let_the_other_program_run)
+    return started
+
 def other_process(db: Path, code: str) -> str:
     """Run `code` in a separate Python with `ws` open on `db`; returns its stdout."""
     script = (
@@ -100,19 +120,8 @@ def test_a_rule_is_checked_against_what_is_stored_when_writing(
     records.put(ws, "visit", {"id": visit, "signed_on_paper": True})
     item = inspection.detail(ws, visit).items[0]
     result: list[object] = []
-    real = entities.validate_record
-    started: list[threading.Thread] = []
-
-    def validate_then_let_the_other_program_run(kind: str, *args: object) -> object:
-        clean = real(kind, *args)  # type: ignore[arg-type]
-        if kind == "visit_answer" and not started:
-            other = threading.Thread(target=finalize_elsewhere, args=(db, visit, result))
-            started.append(other)
-            other.start()
-            other.join(timeout=1.5)  # with the bug it finalizes now; correctly it waits
-        return clean
-
-    monkeypatch.setattr(entities, "validate_record", validate_then_let_the_other_program_run)
+    started = interleave_after_validating(monkeypatch, "visit_answer", finalize_elsewhere,
+                                          (db, visit, result))
     inspection.answer(ws, visit, item["id"], "8")
     started[0].join(timeout=30)
     assert result == ["finalized"]
@@ -248,19 +257,8 @@ def test_a_reference_is_checked_against_what_is_stored_when_writing(
     ws = support.new_workspace(db)
     school = support.add_school(ws)
     result: list[object] = []
-    real = entities.validate_record
-    started: list[threading.Thread] = []
-
-    def validate_then_let_the_other_program_run(kind: str, *args: object) -> object:
-        clean = real(kind, *args)  # type: ignore[arg-type]
-        if kind == "student" and not started:
-            other = threading.Thread(target=delete_school_elsewhere, args=(db, school, result))
-            started.append(other)
-            other.start()
-            other.join(timeout=1.5)  # with the bug it deletes now; correctly it waits
-        return clean
-
-    monkeypatch.setattr(entities, "validate_record", validate_then_let_the_other_program_run)
+    started = interleave_after_validating(monkeypatch, "student", delete_school_elsewhere,
+                                          (db, school, result))
     student = records.put(ws, "student", support.student_record(school)).id
     started[0].join(timeout=30)
     assert result == ["deleted"]
