@@ -53,6 +53,7 @@ def run_app(extra: list[str]) -> int:
         subprocess.run(
             [tool("wushan-desk"), "demo", "--db", str(demo), "--scale", "0.1"], check=True, env=env
         )
+    print("登录：用户名 admin，密码 wushan-demo（其他演示账号见 README“演示账号”）。", flush=True)
     return subprocess.call([tool("wushan-desk"), "--db", str(demo), *extra], env=env)
 
 
