@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from typing_helpers import enter_text
 
 from wushan_desk.domain import clock
-from wushan_desk.gui.dropout.page import CaseDialog, DropoutPage, StatusDialog, VisitDialog
+from wushan_desk.gui.dropout.dialogs import CaseDialog, StatusDialog, VisitDialog
+from wushan_desk.gui.dropout.page import DropoutPage
 from wushan_desk.services import dropout, records
 from wushan_desk.services.session import Workspace
 
@@ -92,7 +93,7 @@ def test_home_is_the_work_queue(qtbot, window) -> None:
 
 def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,
                                          tmp_path, monkeypatch) -> None:
-    from wushan_desk.gui.dropout.page import NoticeDialog
+    from wushan_desk.gui.dropout.dialogs import NoticeDialog
     from wushan_desk.services import dropout_report
 
     monkeypatch.setenv("WUSHAN_DESK_HOME", str(tmp_path))
