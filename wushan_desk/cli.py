@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--purpose", default="", help="导出完整信息的用途")
     p.set_defaults(func=cmd_dropout_ledger)
 
+    p = rsub2.add_parser("dropout-monthly", parents=[common], help="控辍保学月报（PDF 或 XLSX）")
+    p.add_argument("--month", default=None, help="月份 YYYY-MM（默认上个月）")
+    p.add_argument("--out", type=Path, required=True, help=".pdf 或 .xlsx 文件")
+    p.set_defaults(func=cmd_dropout_monthly_report)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -213,6 +218,10 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dropout_board)
+    p = dsub.add_parser("monthly", parents=[common], help="各乡镇某月的月报数字（新增、安置、销号…）")
+    p.add_argument("--month", default=None, help="月份 YYYY-MM（默认上个月）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dropout_monthly)
 
 
 def _date_arg(text: str) -> Any:
@@ -999,6 +1008,46 @@ def cmd_dropout_board(args: argparse.Namespace) -> int:
             zero = "动态清零" if r["dynamic_zero"] else f"未清零（最早 {r['oldest_open']}）"
             print(f"{r['township']:<10} 在册未安置 {r['open']:>3}  已安置 {r['placed']:>3}  "
                   f"已销号 {r['closed']:>3}  逾期 {r['overdue']:>3}  {zero}")
+    return EXIT_OK
+
+
+def _report_month(text: str | None) -> Any:
+    """The month asked for, or the one most recently due (last month)."""
+    from wushan_desk.domain import clock
+    from wushan_desk.services.dropout_monthly import Month
+
+    return Month.parse(text) if text else Month.of(clock.today()).previous()
+
+
+def cmd_dropout_monthly(args: argparse.Namespace) -> int:
+    from wushan_desk.services import dropout_monthly
+
+    month = _report_month(args.month)
+    with _workspace(args) as ws:
+        lines = dropout_monthly.monthly(ws, month)
+    rows = [{"township_id": t.township_id, "township": t.township, "month": str(month),
+             "open_start": t.open_start, "new": t.new, "relapsed": t.relapsed,
+             "placed": t.placed, "closed": t.closed, "open_end": t.open_end,
+             "visits": t.visits, "dynamic_zero": t.dynamic_zero} for t in lines]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        print("\t".join(dropout_monthly.HEADER))
+        for t in lines:
+            print("\t".join(str(v) for v in t.figures))
+    return EXIT_OK
+
+
+def cmd_dropout_monthly_report(args: argparse.Namespace) -> int:
+    from wushan_desk.services import audit, dropout_monthly
+
+    month = _report_month(args.month)
+    with _workspace(args) as ws:
+        count = dropout_monthly.monthly_report(ws, month, args.out)
+        audit.record_or_defer(ws, "export", kind="dropout_case", detail={
+            "document": "控辍保学月报", "file": args.out.name, "month": str(month)})
+    print(json.dumps({"file": str(args.out), "month": str(month), "townships": count},
+                     ensure_ascii=False))
     return EXIT_OK
 
 

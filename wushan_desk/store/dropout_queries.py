@@ -57,6 +57,13 @@ def last_visits(ws: Workspace, as_of: str | None = None) -> dict[str, tuple[str,
     return {r[0]: (r[1], r[2]) for r in cur}  # the last row of each case wins
 
 
+def visits_between(ws: Workspace, first: str, last: str) -> dict[str, int]:
+    """Per case: how many live persuasion visits are dated from `first` to `last`."""
+    return {r[0]: r[1] for r in ws.conn.execute(
+        "SELECT case_id, count(*) FROM dropout_visits WHERE deleted = 0 "
+        "AND date BETWEEN ? AND ? GROUP BY case_id", (first, last))}
+
+
 def townships(ws: Workspace) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in ws.conn.execute(
         "SELECT id, name FROM townships WHERE deleted = 0 ORDER BY name")]
