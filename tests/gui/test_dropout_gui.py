@@ -138,3 +138,27 @@ def test_a_read_only_account_cannot_export_the_ledger(qtbot, styled_app, demo_ws
     page.board_table.selectRow(0)
     assert page.export_ledger(tmp_path / "x.xlsx") is None and "无权" in shown[0]
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_monthly_tab_shows_the_services_figures_and_exports(qtbot, styled_app,
+                                                               demo_ws: Workspace,
+                                                               tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from wushan_desk.services.dropout_monthly import HEADER, Month, monthly
+
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    assert page.month.currentData() == Month.of(clock.today()).previous()  # the one due
+    expected = {t.township: t.figures for t in monthly(demo_ws, page.month.currentData())}
+    shown = {page.monthly_table.item(r, 0).text():
+             [page.monthly_table.item(r, c).text() for c in range(len(HEADER))]
+             for r in range(page.monthly_table.rowCount())}
+    assert shown == {k: [str(v) for v in row] for k, row in expected.items()}
+    assert any(row[6] != "0" for row in shown.values())  # the demo has open cases
+    page.month.setCurrentIndex(2)
+    earlier = {t.township: t for t in monthly(demo_ws, page.month.currentData())}
+    first = page.monthly_table.item(0, 0).text()
+    assert page.monthly_table.item(0, 6).text() == str(earlier[first].open_end)
+    out = page.export_monthly(tmp_path / "月报.xlsx")
+    assert out is not None and load_workbook(out).active.max_row == 28  # header, 26, 合计

@@ -45,6 +45,7 @@ class DropoutPage(QWidget):
         self.tabs.addTab(self._ledger_tab(), "台账(&L)")
         self.tabs.addTab(self._candidates_tab(), "疑似对象(&C)")
         self.tabs.addTab(self._board_tab(), "汇总(&B)")
+        self.tabs.addTab(self._monthly_tab(), "月报(&M)")
         self.refresh()
 
     # -- the ledger ------------------------------------------------------------------
@@ -85,6 +86,7 @@ class DropoutPage(QWidget):
         self.count.setText(f"共 {len(self.rows)} 件，逾期 {late} 件")
         self.show_candidates()
         self.show_board()
+        self.show_monthly()
 
     def selected_case(self) -> str | None:
         row = self.cases.currentRow()
@@ -242,3 +244,67 @@ class DropoutPage(QWidget):
         self.duplicates.setVisible(bool(groups))
 
 
+
+    # -- the monthly report ------------------------------------------------------------
+
+    def _monthly_tab(self) -> QWidget:
+        from wushan_desk.services.dropout_monthly import HEADER, Month
+
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.month = QComboBox()
+        month = Month.of(clock.today())
+        for _ in range(13):  # this month (so far) and the twelve before it
+            self.month.addItem(f"{month.year}年{month.month}月", month)
+            month = month.previous()
+        self.month.setCurrentIndex(1)  # the month whose report is due now
+        bar.addWidget(QLabel("月份："))
+        bar.addWidget(self.month)
+        self.due = QLabel(objectName="hint")
+        bar.addWidget(self.due)
+        bar.addStretch(1)
+        export = QPushButton("导出月报(&X)…")
+        export.clicked.connect(lambda: self.export_monthly())
+        bar.addWidget(export)
+        column.addLayout(bar)
+        self.monthly_table = make_table(HEADER)
+        column.addWidget(self.monthly_table, 1)
+        self.month.currentIndexChanged.connect(lambda _i: self.show_monthly())
+        return tab
+
+    def show_monthly(self) -> None:
+        from wushan_desk.services.dropout_monthly import monthly
+
+        month = self.month.currentData()
+        self.month_lines = monthly(self.ws, month)
+        self.month_lines.sort(key=lambda t: (t.dynamic_zero, -t.open_end, t.township))
+        fill_table(self.monthly_table, [[str(v) for v in t.figures] for t in self.month_lines])
+        self.due.setText(f"统计 {month.first:%m月%d日}至{month.last:%m月%d日}，"
+                         f"{month.due.month}月{month.due.day}日前报送")
+
+    def export_monthly(self, target: object = None) -> object:
+        """The chosen month's figures of every township, to Excel or PDF."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from wushan_desk.services import audit, dropout_monthly
+
+        month = self.month.currentData()
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "导出月报", f"控辍保学月报-{month}.xlsx",
+                "Excel 文件 (*.xlsx);;PDF 文件 (*.pdf)")
+            if not name:
+                return None
+            target = Path(name)
+        try:
+            dropout_monthly.monthly_report(self.ws, month, Path(str(target)))
+            audit.record_or_defer(self.ws, "export", kind="dropout_case", detail={
+                "document": "控辍保学月报", "file": Path(str(target)).name,
+                "month": str(month)})
+        except UserError as exc:
+            dialogs.show_error(self, exc, "月报没有导出")
+            return None
+        return target
