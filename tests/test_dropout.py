@@ -482,3 +482,45 @@ def test_a_failed_print_records_no_delivery(tmp_path: Path, capsys) -> None:
         assert dropout_report.issued(ws, case) is None
     finally:
         ws.close()
+
+
+def test_a_child_typed_in_by_id_who_is_on_the_roster_is_linked(ws) -> None:
+    student = records.get(ws, "student", a_student(ws, name="名单上的"))
+    found = dropout.possible_duplicates(ws, resident_id=student["resident_id"].lower())
+    assert [s["id"] for s in found.students] == [student["id"]] and found.cases == []
+    by_name = dropout.possible_duplicates(ws, name=" 名单上的 ", birth_date="2015-03-01")
+    assert [s["id"] for s in by_name.students] == [student["id"]]
+    assert dropout.possible_duplicates(ws, name="名单上的") == dropout.Matches([], [])
+    case = dropout.open_case(ws, {"name": "名单上的", "sex": "女", "birth_date": "2015-03-01",
+                                  "resident_id": student["resident_id"],
+                                  "township_id": township("庙宇镇"), "status": "失学",
+                                  "opened_on": "2026-10-03"})
+    stored = records.get(ws, "dropout_case", case)
+    assert stored["student_id"] == student["id"]  # follows the child's school from now on
+    assert stored["school_id"] == student["school_id"]
+    assert [c["id"] for c in dropout.possible_duplicates(
+        ws, resident_id=student["resident_id"]).cases] == [case]
+
+
+def test_a_visit_keeps_its_evidence_and_a_refused_one_keeps_none(ws, tmp_path: Path) -> None:
+    from wushan_desk.services import attachments
+
+    photo = tmp_path / "家访.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "劝返中",
+                                  "opened_on": "2026-10-01"})
+    visit = dropout.add_visit(ws, case, D(2026, 10, 5), "家访", "谭老师", "见到家长",
+                              files=[photo])
+    [attachment] = records.get(ws, "dropout_visit", visit)["attachment_ids"]
+    assert attachments.read(ws, attachment) == photo.read_bytes()
+    entry = next(e for e in dropout.timeline(ws, case) if e.what == "劝返")
+    assert entry.attachment_ids == (attachment,) and "佐证 1 个" in entry.text
+    dropout.add_duty(ws, case, "班主任", "谭老师", "13800000000")
+    dropout.change_status(ws, case, "送教上门", D(2026, 10, 8))
+    dropout.change_status(ws, case, "已销号", D(2026, 11, 1))
+    count = len(list(records.iter_records(ws, "attachment")))
+    with pytest.raises(ValidationError, match="已销号"):
+        dropout.add_visit(ws, case, D(2026, 11, 2), "家访", "谭老师", "补记", files=[photo])
+    with pytest.raises(ValidationError, match="已销号"):
+        dropout.add_duty(ws, case, "家长", "冉某")
+    assert len(list(records.iter_records(ws, "attachment"))) == count  # rolled back

@@ -125,7 +125,7 @@ def test_every_month_reconciles(histories) -> None:
             if status is not None and not rules.allowed(status, target):
                 continue
             day += dt.timedelta(days=offset)
-            township_of[case] = f"t{township}" if case not in township_of else township_of[case]
+            township_of.setdefault(case, f"t{township}")
             events.append({"case_id": case, "date": day.isoformat(), "status": target,
                            "created_hlc": f"{len(events):06d}"})
             status = target

@@ -218,7 +218,7 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dropout_board)
-    p = dsub.add_parser("monthly", parents=[common], help="各乡镇某月的月报数字（新增、安置、销号…）")
+    p = dsub.add_parser("monthly", parents=[common], help="各乡镇某月的月报数字")
     p.add_argument("--month", default=None, help="月份 YYYY-MM（默认上个月）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dropout_monthly)

@@ -162,3 +162,98 @@ def test_the_monthly_tab_shows_the_services_figures_and_exports(qtbot, styled_ap
     assert page.monthly_table.item(0, 6).text() == str(earlier[first].open_end)
     out = page.export_monthly(tmp_path / "月报.xlsx")
     assert out is not None and load_workbook(out).active.max_row == 28  # header, 26, 合计
+
+
+def test_a_new_case_shows_duplicates_at_once_and_takes_the_roster_child(
+        qtbot, styled_app, demo_ws: Workspace) -> None:
+    from wushan_desk.gui.dropout.new_case import NewCaseDialog
+
+    with_case = {c["student_id"] for c in records.iter_records(demo_ws, "dropout_case")}
+    student = next(s for s in records.iter_records(demo_ws, "student")
+                   if s["id"] not in with_case and s.get("resident_id"))
+    dialog = NewCaseDialog(demo_ws)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    enter_text(qtbot, dialog.editors["name"].focus, student["name"])
+    enter_text(qtbot, dialog.editors["birth_date"].focus, student["birth_date"])
+    qtbot.waitUntil(dialog.matches.isVisible, timeout=2000)  # shown while typing
+    assert "学籍名单上有" in dialog.matches.text() and dialog.use_roster.isVisible()
+    dialog.use_roster.click()
+    assert dialog.editors["resident_id"].value() == student["resident_id"]
+    assert not dialog.editors["school_id"].widget.isEnabled()
+    dialog.editors["reasons"].set_value(["外出务工"])
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.case_id
+    case = records.get(demo_ws, "dropout_case", dialog.case_id)
+    assert case["student_id"] == student["id"] and case["reasons"] == ["外出务工"]
+    again = NewCaseDialog(demo_ws)  # the same child a second time: refused, said why
+    qtbot.addWidget(again)
+    again.editors["resident_id"].set_value(student["resident_id"])
+    assert "已有案件" in (again.check_duplicates() and again.matches.text())
+    again.take_roster_child()
+    again.save()
+    assert again.result() != again.DialogCode.Accepted
+    assert "已有未销号的案件" in again.error.text()
+
+
+def test_a_child_never_enrolled_is_typed_in_with_field_errors(qtbot, styled_app,
+                                                             demo_ws: Workspace,
+                                                             valid_id) -> None:
+    from wushan_desk.gui.dropout.new_case import NewCaseDialog
+    from wushan_desk.services import browse
+
+    dialog = NewCaseDialog(demo_ws)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for name, value in (("name", "冉未入学"), ("sex", "男"), ("birth_date", "2017-03-09"),
+                        ("resident_id", "500237201703090001"), ("status", "失学")):
+        dialog.editors[name].set_value(value)
+    dialog.editors["township_id"].set_value(browse.townships(demo_ws)[0].id)
+    dialog.save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.editors["resident_id"].error.isVisible()  # the wrong check digit, there
+    dialog.editors["resident_id"].set_value(valid_id("2017-03-09", 1))
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    case = records.get(demo_ws, "dropout_case", dialog.case_id)
+    assert case["student_id"] is None and case["status"] == "失学"
+
+
+def test_duties_and_evidence_from_the_case(qtbot, styled_app, demo_ws: Workspace,
+                                           tmp_path, monkeypatch) -> None:
+    from wushan_desk.gui.dropout.dialogs import DutyDialog
+
+    monkeypatch.setenv("WUSHAN_DESK_HOME", str(tmp_path))
+    case_id = next(c["id"] for c in records.iter_records(demo_ws, "dropout_case")
+                   if c["status"] in ("疑似辍学", "辍学", "劝返中"))
+    case = CaseDialog(demo_ws, case_id)
+    qtbot.addWidget(case)
+    duty = DutyDialog(demo_ws, case_id, case)
+    qtbot.addWidget(duty)
+    duty.role.setCurrentText("村(社区)")
+    enter_text(qtbot, duty.name, "村主任冉某")
+    enter_text(qtbot, duty.phone, "abc")
+    duty.save()
+    assert "电话" in duty.error.text() and duty.result() != duty.DialogCode.Accepted
+    duty.phone.setText("13800000000")
+    duty.save()
+    assert duty.result() == duty.DialogCode.Accepted
+    case.refresh()
+    assert "村(社区) 村主任冉某" in case.duties.text()
+    photo = tmp_path / "家访照片.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 photo")
+    visit = VisitDialog(demo_ws, case_id, case)
+    qtbot.addWidget(visit)
+    visit.add_files([str(photo)])
+    assert "家访照片.jpg" in visit.attached.text()
+    enter_text(qtbot, visit.participants, "谭老师")
+    enter_text(qtbot, visit.outcome, "带照片的家访")
+    visit.save()
+    assert visit.result() == visit.DialogCode.Accepted
+    case.refresh()
+    row = next(r for r in range(case.timeline.rowCount())
+               if "带照片的家访" in case.timeline.item(r, 2).text())
+    opened: list = []
+    copies = case.open_evidence(row, then=opened.append)
+    assert opened == copies and copies[0].suffix == ".jpg"
+    assert copies[0].read_bytes() == photo.read_bytes()

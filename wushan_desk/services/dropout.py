@@ -8,15 +8,16 @@ never from a case's current status, so a past month's report stays what it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from wushan_desk.domain import dropout as rules
 from wushan_desk.domain import ids
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import records
+from wushan_desk.services import attachments, records
 from wushan_desk.store import dropout_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -40,13 +41,8 @@ def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = N
     one not on it needs an ID number. A second open case for the same child is refused
     (DuplicateCase), naming the case that exists."""
     with ws.transaction():
-        record = _from_roster(ws, dict(case))
+        record = _from_roster(ws, _linked(ws, _id_as_stored(dict(case))))
         _not_after_today(record.get("opened_on"), "登记日期", "opened_on")
-        if record.get("resident_id"):  # compared as stored (an x typed in lower case)
-            try:
-                record["resident_id"] = ids.parse_resident_id(record["resident_id"]).number
-            except ValidationError:
-                pass  # the put below explains what is wrong with it
         others = [c for c in q.same_child(
             ws, student_id=record.get("student_id"), resident_id=record.get("resident_id"),
             name=record.get("name"), birth_date=record.get("birth_date"))
@@ -63,6 +59,53 @@ def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = N
                 "placement": record.get("placement"), "note": "登记",
                 "made_by": made_by or _who(ws)})
     return case_id
+
+
+def _id_as_stored(record: dict[str, Any]) -> dict[str, Any]:
+    """The ID number as the store keeps it (an x typed in lower case), so that it
+    compares; a wrong one is left for the put to explain."""
+    if record.get("resident_id"):
+        try:
+            record["resident_id"] = ids.parse_resident_id(record["resident_id"]).number
+        except ValidationError:
+            pass
+    return record
+
+
+def _linked(ws: Workspace, record: dict[str, Any]) -> dict[str, Any]:
+    """A child typed in by ID number who is on the roster after all becomes the roster's
+    child: school and township come from the roster, and the case follows the child's
+    school from then on."""
+    if record.get("student_id") or not record.get("resident_id"):
+        return record
+    found = q.roster_matches(ws, resident_id=record["resident_id"], name=None,
+                             birth_date=None)
+    if len(found) != 1:
+        return record
+    return {k: v for k, v in record.items() if k not in ("school_id", "township_id")} | {
+        "student_id": found[0]["id"]}
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a new case may duplicate: cases and roster entries of the same child."""
+
+    cases: list[dict[str, Any]]
+    students: list[dict[str, Any]]
+
+
+def possible_duplicates(ws: Workspace, *, resident_id: str | None = None,
+                        name: str | None = None, birth_date: str | None = None) -> Matches:
+    """Cases (any status) and roster entries with the same ID number, or the same name
+    and birth date: shown at once while a case is typed in."""
+    resident_id = _id_as_stored({"resident_id": resident_id}).get("resident_id") or None
+    name, birth_date = (name or "").strip() or None, birth_date or None
+    if not resident_id and not (name and birth_date):
+        return Matches([], [])
+    return Matches(q.same_child(ws, student_id=None, resident_id=resident_id, name=name,
+                                birth_date=birth_date),
+                   q.roster_matches(ws, resident_id=resident_id, name=name,
+                                    birth_date=birth_date))
 
 
 @contextmanager
@@ -133,16 +176,21 @@ def add_duty(ws: Workspace, case_id: str, role: str, name: str, phone: str | Non
 
 def add_visit(ws: Workspace, case_id: str, day: dt.date, method: str, participants: str,
               result: str, *, next_step: str | None = None, next_due: dt.date | None = None,
-              attachment_ids: list[str] | None = None) -> str:
-    """A persuasion visit (劝返记录): not in the future; its next step after it."""
+              attachment_ids: list[str] | None = None, files: Sequence[Path] = ()) -> str:
+    """A persuasion visit (劝返记录): not in the future; its next step after it. `files`
+    (photos, recordings, scans) are stored with it in the same transaction: a refused
+    visit leaves no attachment record behind."""
     _not_after_today(day.isoformat(), "劝返日期", "date")
     if next_due is not None and next_due < day:
         raise ValidationError("下一步期限不能早于这次劝返的日期。", "next_due")
-    return records.put(ws, "dropout_visit", {
-        "case_id": case_id, "date": day.isoformat(), "method": method,
-        "participants": participants, "result": result, "next_step": next_step,
-        "next_due": next_due.isoformat() if next_due else None,
-        "attachment_ids": attachment_ids or []}).id
+    with ws.transaction():
+        stored = [attachments.add(ws, path, owner_kind="dropout_case", owner_id=case_id,
+                                  note=f"{day.isoformat()} {method}") for path in files]
+        return records.put(ws, "dropout_visit", {
+            "case_id": case_id, "date": day.isoformat(), "method": method,
+            "participants": participants, "result": result, "next_step": next_step,
+            "next_due": next_due.isoformat() if next_due else None,
+            "attachment_ids": [*(attachment_ids or []), *stored]}).id
 
 
 @dataclass(frozen=True)
@@ -306,6 +354,7 @@ class TimelineEntry:
     date: str
     what: str  # 状态 | 劝返
     text: str
+    attachment_ids: tuple[str, ...] = ()  # a visit's photos, recordings, scans
 
 
 def timeline(ws: Workspace, case_id: str) -> list[TimelineEntry]:
@@ -315,8 +364,11 @@ def timeline(ws: Workspace, case_id: str) -> list[TimelineEntry]:
     for v in records.iter_records(ws, "dropout_visit"):
         if v["case_id"] == case_id:
             due = f"；下一步：{v['next_step'] or ''}（{v['next_due']} 前）" if v["next_due"] else ""
+            files = f"（佐证 {len(v['attachment_ids'])} 个，双击查看）" \
+                if v["attachment_ids"] else ""
             entries.append(TimelineEntry(v["date"], "劝返", f"{v['method']}，{v['participants']}："
-                                                         f"{v['result']}{due}"))
+                                                         f"{v['result']}{due}{files}",
+                                         tuple(v["attachment_ids"])))
     return sorted(entries, key=lambda e: (e.date, e.what != "状态"))
 
 
@@ -376,6 +428,7 @@ __all__ = [
     "Candidate",
     "DuplicateCase",
     "LedgerRow",
+    "Matches",
     "TimelineEntry",
     "add_duty",
     "add_visit",
@@ -387,6 +440,7 @@ __all__ = [
     "ledger",
     "next_statuses",
     "open_case",
+    "possible_duplicates",
     "record_enrolment_change",
     "status",
     "timeline",

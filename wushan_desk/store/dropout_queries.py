@@ -48,6 +48,19 @@ def same_child(ws: Workspace, *, student_id: str | None, resident_id: str | None
     return list(dict_rows(cur))
 
 
+def roster_matches(ws: Workspace, *, resident_id: str | None, name: str | None,
+                   birth_date: str | None) -> list[dict[str, Any]]:
+    """Live students with the same ID number, or the same name and birth date, with
+    their school (the roster entries a new case may be about)."""
+    cur = ws.conn.execute(
+        "SELECT s.id, s.name, s.sex, s.birth_date, s.resident_id, s.grade, "
+        "sc.name AS school FROM students s JOIN schools sc ON sc.id = s.school_id "
+        "WHERE s.deleted = 0 AND ((? IS NOT NULL AND s.resident_id = ?) "
+        "OR (s.name = ? AND s.birth_date = ?)) LIMIT 20",
+        (resident_id, resident_id, name, birth_date))
+    return list(dict_rows(cur))
+
+
 def last_visits(ws: Workspace, as_of: str | None = None) -> dict[str, tuple[str, str | None]]:
     """Per case: its newest persuasion visit on or before `as_of` (all: None) and that
     visit's next due date; two on one day: the later recorded."""

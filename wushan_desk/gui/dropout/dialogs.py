@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +38,10 @@ class CaseDialog(QDialog):
         layout = QVBoxLayout(self)
         self.heading = QLabel(objectName="dialogHeadline")
         layout.addWidget(self.heading)
+        self.duties = QLabel(objectName="hint", wordWrap=True)
+        layout.addWidget(self.duties)
         self.timeline = make_table(("日期", "类别", "经过"))
+        self.timeline.cellDoubleClicked.connect(lambda row, _c: self.open_evidence(row))
         layout.addWidget(self.timeline, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.visit_button = buttons.addButton("记录劝返(&V)…",
@@ -45,6 +50,10 @@ class CaseDialog(QDialog):
                                                QDialogButtonBox.ButtonRole.ActionRole)
         self.notice_button = buttons.addButton("限期返校通知书(&N)…",
                                                QDialogButtonBox.ButtonRole.ActionRole)
+        self.duty_button = buttons.addButton("包保责任人(&R)…",
+                                             QDialogButtonBox.ButtonRole.ActionRole)
+        self.duty_button.clicked.connect(lambda: DutyDialog(ws, case_id, self).exec()
+                                         and self.refresh())
         self.notice_button.clicked.connect(lambda: NoticeDialog(ws, case_id, self).exec()
                                            and self.refresh())
         self.visit_button.clicked.connect(lambda: VisitDialog(ws, case_id, self).exec()
@@ -63,10 +72,36 @@ class CaseDialog(QDialog):
         self.heading.setText(f"{case.get('name', '')}　{case.get('grade') or ''}　"
                              f"现状：{case.get('status', '')}　登记于 {case.get('opened_on', '')}")
         closed = case.get("status") == codes.CLOSED
-        self.visit_button.setEnabled(not closed)
-        self.status_button.setEnabled(not closed)
-        fill_table(self.timeline, [[e.date, e.what, e.text]
-                              for e in dropout.timeline(self.ws, self.case_id)])
+        for button in (self.visit_button, self.status_button, self.duty_button):
+            button.setEnabled(not closed)
+        duties = [d for d in records.iter_records(self.ws, "dropout_duty")
+                  if d["case_id"] == self.case_id]
+        self.duties.setText("包保责任人：" + ("；".join(
+            f"{d['role']} {d['name']}" for d in duties) or "（未填写，请点“包保责任人…”）"))
+        self.entries = dropout.timeline(self.ws, self.case_id)
+        fill_table(self.timeline, [[e.date, e.what, e.text] for e in self.entries])
+
+    def open_evidence(self, row: int, then: object = None) -> list[Path]:
+        """Open read-only copies of a visit's photos and recordings (double-click)."""
+        from wushan_desk import paths
+        from wushan_desk.gui.inspection.files import open_file
+        from wushan_desk.services import attachments
+
+        if not 0 <= row < len(self.entries):
+            return []
+        folder = paths.user_data_dir() / "查看"
+        opened = []
+        for attachment_id in self.entries[row].attachment_ids:
+            try:
+                copy = attachments.open_copy(self.ws, attachment_id, folder)
+            except UserError as exc:
+                from wushan_desk.gui.widgets import dialogs
+
+                dialogs.show_error(self, exc, "佐证没有打开")
+                continue
+            (then or open_file)(copy)  # type: ignore[operator]
+            opened.append(copy)
+        return opened
 
 
 class NoticeDialog(QDialog):
@@ -169,19 +204,57 @@ class VisitDialog(_Form):
         self.next_due = QDateEdit(qdate(clock.today() + dt.timedelta(days=7)),
                                   calendarPopup=True)
         self.next_due.setDisplayFormat("yyyy-MM-dd")
+        self.files: list[Path] = []
+        self.attach = QPushButton("添加照片、录音(&A)…")
+        self.attach.clicked.connect(lambda: self.add_files())
+        self.attached = QLabel(objectName="hint", wordWrap=True)
         for label, widget in (("方式(&M)", self.method), ("参加人员(&P)", self.participants),
                               ("情况(&R)", self.outcome), ("下一步(&N)", self.next_step),
-                              ("下一步期限", self.next_due)):
+                              ("下一步期限", self.next_due), ("佐证", self.attach),
+                              ("", self.attached)):
             self.form.addRow(label, widget)
         from PySide6.QtGui import QKeySequence, QShortcut
 
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
 
+    def add_files(self, chosen: list[str] | None = None) -> None:
+        """Photos, recordings or scans, stored with the visit when it is saved."""
+        if chosen is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            chosen, _ = QFileDialog.getOpenFileNames(
+                self, "添加照片、录音", "",
+                "照片、录音、扫描件 (*.jpg *.jpeg *.png *.heic *.mp3 *.m4a *.amr *.wav *.pdf)"
+                ";;所有文件 (*)")
+        self.files += [Path(name) for name in chosen]
+        self.attached.setText("、".join(p.name for p in self.files))
+
     def save(self) -> None:
         self.run(lambda: dropout.add_visit(
             self.ws, self.case_id, date_of(self.date), self.method.currentText(),
             self.participants.text(), self.outcome.toPlainText(),
-            next_step=self.next_step.text() or None, next_due=date_of(self.next_due)))
+            next_step=self.next_step.text() or None, next_due=date_of(self.next_due),
+            files=self.files))
+
+
+class DutyDialog(_Form):
+    """A named responsible person (包保): 乡镇, 村(社区), 学校, 班主任 or 家长."""
+
+    def __init__(self, ws: Workspace, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__("包保责任人", parent)
+        self.ws, self.case_id = ws, case_id
+        self.form.removeRow(0)  # a duty has no date
+        self.role = QComboBox()
+        self.role.addItems(codes.DUTY_ROLES)
+        self.name = QLineEdit()
+        self.phone = QLineEdit(placeholderText="手机或座机")
+        for label, widget in (("责任类别(&K)", self.role), ("姓名(&N)", self.name),
+                              ("电话(&T)", self.phone)):
+            self.form.addRow(label, widget)
+
+    def save(self) -> None:
+        self.run(lambda: dropout.add_duty(self.ws, self.case_id, self.role.currentText(),
+                                          self.name.text(), self.phone.text() or None))
 
 
 class StatusDialog(_Form):

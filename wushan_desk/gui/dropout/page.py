@@ -66,6 +66,9 @@ class DropoutPage(QWidget):
         bar.addWidget(self.count)
         self.open_button = QPushButton("打开(&O)")
         bar.addWidget(self.open_button)
+        self.new_button = QPushButton("登记案件(&N)…")
+        self.new_button.clicked.connect(lambda: self.new_case())
+        bar.addWidget(self.new_button)
         column.addLayout(bar)
         self.cases = make_table(LEDGER_COLUMNS)
         column.addWidget(self.cases, 1)
@@ -97,6 +100,17 @@ class DropoutPage(QWidget):
         if case_id is not None:
             CaseDialog(self.ws, case_id, self).exec()
             self.refresh()
+
+    def new_case(self) -> str | None:
+        """A child not found by the rules (never enrolled, from elsewhere): a new case,
+        then its detail to record the first visit."""
+        from wushan_desk.gui.dropout.new_case import NewCaseDialog
+
+        dialog = NewCaseDialog(self.ws, self)
+        if not dialog.exec():
+            return None
+        self.refresh()
+        return dialog.case_id
 
     def keyPressEvent(self, event: object) -> None:
         from PySide6.QtGui import QKeyEvent
