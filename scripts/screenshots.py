@@ -91,6 +91,27 @@ def main(out: Path) -> int:
     trail.grab().save(str(out / "audit.png"))
     print(out / "audit.png")
     trail.close()
+    dropout_page = window.pages["控辍保学"]
+    window.go_to("控辍保学")
+    dropout_page.tabs.setCurrentIndex(3)  # 月报
+    settle()
+    window.grab().save(str(out / "dropout-monthly.png"))
+    print(out / "dropout-monthly.png")
+    from wushan_desk.gui.dropout.dialogs import CaseDialog
+    from wushan_desk.gui.dropout.new_case import NewCaseDialog
+
+    dropout_page.tabs.setCurrentIndex(0)
+    first = dropout_page.rows[0].case_id if dropout_page.rows else None
+    for name, dialog in (("dropout-new-case", NewCaseDialog(session.ws, window)),
+                         ("dropout-case", CaseDialog(session.ws, first, window) if first
+                          else None)):
+        if dialog is None:
+            continue
+        dialog.show()
+        settle()
+        dialog.grab().save(str(out / f"{name}.png"))
+        print(out / f"{name}.png")
+        dialog.close()
     session.close()
     QApplication.processEvents()
     return 0

@@ -218,6 +218,13 @@ def _dropout_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=_date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dropout_board)
+    p = dsub.add_parser("roster", parents=[common],
+                        help="学期名册存档（发现“名册缺失”的孩子）：存档本机名单或导入学籍系统名册")
+    p.add_argument("file", type=Path, nargs="?", metavar="FILE.xlsx",
+                   help="学籍系统导出的名册；不给则存档本机现在的学生名单")
+    p.add_argument("--term", default=None, help="学期，如 2026-2027-1（默认今天所在学期）")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示将存档的数目，不写入")
+    p.set_defaults(func=cmd_dropout_roster)
     p = dsub.add_parser("monthly", parents=[common], help="各乡镇某月的月报数字")
     p.add_argument("--month", default=None, help="月份 YYYY-MM（默认上个月）")
     p.add_argument("--json", action="store_true")
@@ -1008,6 +1015,32 @@ def cmd_dropout_board(args: argparse.Namespace) -> int:
             zero = "动态清零" if r["dynamic_zero"] else f"未清零（最早 {r['oldest_open']}）"
             print(f"{r['township']:<10} 在册未安置 {r['open']:>3}  已安置 {r['placed']:>3}  "
                   f"已销号 {r['closed']:>3}  逾期 {r['overdue']:>3}  {zero}")
+    return EXIT_OK
+
+
+def cmd_dropout_roster(args: argparse.Namespace) -> int:
+    from wushan_desk.domain import clock
+    from wushan_desk.domain import term_rosters as terms
+    from wushan_desk.services import audit, term_rosters
+
+    today = clock.today()
+    term = args.term or terms.term_of(today)
+    with _workspace(args) as ws:
+        if args.file is None:
+            if args.dry_run:
+                raise UserError("--dry-run 只用于导入名册文件。")
+            result = term_rosters.archive(ws, today, term)
+        else:
+            result = term_rosters.import_roster(ws, args.file, term, today,
+                                                dry_run=args.dry_run)
+        if not args.dry_run:
+            audit.record_or_defer(ws, "import", kind="term_roster", detail={
+                "file": args.file.name if args.file else None, "term": result.term,
+                "schools": result.schools})
+    print(json.dumps({"term": result.term, "schools": result.schools,
+                      "students": result.students, "skipped_schools": result.skipped_schools,
+                      "unmatched": result.unmatched, "dry_run": args.dry_run},
+                     ensure_ascii=False))
     return EXIT_OK
 
 

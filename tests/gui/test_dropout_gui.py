@@ -103,12 +103,14 @@ def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,
     draft = NoticeDialog(demo_ws, case["id"])
     qtbot.addWidget(draft)
     draft.print_notice(then=opened.append)
-    assert opened and opened[0].exists() and dropout_report.issued(demo_ws, case["id"]) is None
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10_000)  # rendered off the GUI thread
+    assert opened[0].exists() and dropout_report.issued(demo_ws, case["id"]) is None
     issued = NoticeDialog(demo_ws, case["id"])
     qtbot.addWidget(issued)
     issued.issue.setChecked(True)
     issued.print_notice(then=opened.append)
-    assert len(opened) == 2 and opened[1].exists()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    assert opened[1].exists()
     assert dropout_report.issued(demo_ws, case["id"]) is not None
 
 
@@ -257,3 +259,27 @@ def test_duties_and_evidence_from_the_case(qtbot, styled_app, demo_ws: Workspace
     copies = case.open_evidence(row, then=opened.append)
     assert opened == copies and copies[0].suffix == ".jpg"
     assert copies[0].read_bytes() == photo.read_bytes()
+
+
+def test_term_rosters_from_the_candidates_tab(qtbot, styled_app, demo_ws: Workspace,
+                                              tmp_path) -> None:
+    from openpyxl import Workbook
+
+    from wushan_desk.domain import term_rosters as terms
+    from wushan_desk.services import term_rosters
+
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    assert page.archive_roster(confirmed=False) is None and not term_rosters.kept(demo_ws)
+    result = page.archive_roster(confirmed=True)
+    assert result.term == terms.term_of(clock.today()) and result.students > 0
+    assert len(term_rosters.kept(demo_ws, result.term)) == result.schools
+    student = next(records.iter_records(demo_ws, "student"))
+    school = records.get(demo_ws, "school", student["school_id"])["name"]
+    book = Workbook()
+    book.active.append(["学校", "姓名", "身份证号"])
+    book.active.append([school, student["name"], student["resident_id"]])
+    book.save(tmp_path / "名册.xlsx")
+    again = page.import_roster(tmp_path / "名册.xlsx", confirmed=True)
+    assert again.schools == 0 and again.skipped_schools == [school]  # kept once a term
+    assert "已导入 0 所学校" in page.roster_note.text()

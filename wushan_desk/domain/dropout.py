@@ -137,7 +137,8 @@ def is_overdue(next_due: str | None, last_visit: str | None, day: dt.date,
 #: Days a transferred-out child may go without a receiving school before raising a flag.
 TRANSFER_GRACE_DAYS = 30
 TRANSFERRED_NOWHERE, LEAVE_OVER = "转出未接收", "休学逾期"
-CANDIDATE_RULES = (TRANSFERRED_NOWHERE, LEAVE_OVER)
+MISSING_FROM_ROSTER = "名册缺失"  # domain/term_rosters.py
+CANDIDATE_RULES = (TRANSFERRED_NOWHERE, LEAVE_OVER, MISSING_FROM_ROSTER)
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,9 @@ class Flag:
     names that event: a new event raises a new flag)."""
 
     rule: str
-    event_id: str
+    event_id: str  # the enrolment change, or the term roster, that raised it
     text: str
+    date: str = ""  # the day of that event
 
 
 def flags(changes: Iterable[Mapping[str, Any]], day: dt.date) -> list[Flag]:
@@ -163,10 +165,10 @@ def flags(changes: Iterable[Mapping[str, Any]], day: dt.date) -> list[Flag]:
         where = "县外学校" if last.get("other_school") else "其他学校"
         return [Flag(TRANSFERRED_NOWHERE, last["id"],
                      f"{last['date']} 转出（去向：{last.get('other_school') or where}），"
-                     f"{(day - since).days} 天仍无学校接收")]
+                     f"{(day - since).days} 天仍无学校接收", last["date"])]
     if last["change"] == "休学" and last.get("until") and last["until"] < day.isoformat():
         return [Flag(LEAVE_OVER, last["id"],
-                     f"休学至 {last['until']}，已过期仍未复学")]
+                     f"休学至 {last['until']}，已过期仍未复学", last["date"])]
     return []
 
 
@@ -177,6 +179,13 @@ def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str
     if AS_STATE.get() or not record.get("id"):
         return None
     return lookup(kind, record["id"])
+
+
+def _check_dismissal(record: dict[str, Any], lookup: Lookup) -> None:
+    check_refs("dropout_dismissal")(record, lookup)
+    raised_by = "term_roster" if record["rule"] == MISSING_FROM_ROSTER else "enrolment_change"
+    if lookup(raised_by, record["event_id"]) is None:
+        raise ValidationError("找不到引起这条疑似提示的学籍变动或名册", "event_id")
 
 
 def _check_case(record: dict[str, Any], lookup: Lookup) -> None:
@@ -295,11 +304,11 @@ register(
         (
             F("student_id", "学生", "ref", required=True, ref="student"),
             F("rule", "发现规则", "choice", required=True, choices=CANDIDATE_RULES),
-            F("event_id", "引起的学籍变动", "ref", required=True, ref="enrolment_change"),
+            F("event_id", "引起的学籍变动或名册", required=True, max_length=36),
             F("reason", "排除理由", required=True, max_length=500),
             F("date", "日期", "date", required=True),
         ),
-        check=check_refs("dropout_dismissal"),
+        check=_check_dismissal,
         delete_check=_history_kept,
         title_field="reason",
     ),

@@ -274,23 +274,51 @@ class Candidate:
 
 
 def candidates(ws: Workspace, day: dt.date) -> list[Candidate]:
-    """Children the rules flag on `day` (domain/dropout.flags), except those with an open
-    case and flags dismissed before (a new enrolment event raises a new flag)."""
+    """Children the rules flag on `day` (domain/dropout.flags, and 名册缺失 from the term
+    rosters), except those with an open case and flags dismissed before (a new event
+    raises a new flag)."""
     by_student: dict[str, list[dict[str, Any]]] = {}
     for change in q.enrolment_changes(ws):
         by_student.setdefault(change["student_id"], []).append(change)
     skip, dismissed = q.students_with_open_cases(ws), q.dismissed(ws)
     handled = q.latest_case_opened(ws)
-    dates = {c["id"]: c["date"] for cs in by_student.values() for c in cs}
-    found = [(student, flag) for student, changes in by_student.items() if student not in skip
-             for flag in rules.flags(changes, day)
-             if (student, flag.rule, flag.event_id) not in dismissed
-             and dates.get(flag.event_id, "") > handled.get(student, "")]
+    raised = [(student, flag) for student, changes in by_student.items()
+              for flag in rules.flags(changes, day)]
+    raised += _missing_from_rosters(ws, day, by_student)
+    found = [(student, flag) for student, flag in raised if student not in skip
+             and (student, flag.rule, flag.event_id) not in dismissed
+             and flag.date > handled.get(student, "")]
     facts = q.student_facts(ws, [student for student, _ in found])
     return [Candidate(student, facts.get(student, {}).get("name", ""),
                       facts.get(student, {}).get("school", ""),
                       facts.get(student, {}).get("township") or "", flag.rule,
                       flag.event_id, flag.text) for student, flag in found]
+
+
+def _missing_from_rosters(ws: Workspace, day: dt.date,
+                          by_student: Mapping[str, list[dict[str, Any]]]
+                          ) -> list[tuple[str, rules.Flag]]:
+    """名册缺失: on a school's latest roster of an earlier term, on no roster of this
+    term (this term's archived rosters if any is kept, else the live roster), and no
+    enrolment event since that roster was taken."""
+    from wushan_desk.domain import term_rosters as terms
+    from wushan_desk.services import term_rosters
+
+    term = terms.term_of(day)
+    rosters = term_rosters.kept(ws)
+    previous = terms.latest_before(rosters, term)
+    if not previous:
+        return []
+    this_term = [r for r in rosters if r["term"] == term]
+    present = ({s for r in this_term for s in r["student_ids"]} if this_term
+               else q.live_students(ws))
+    changed = {student: max(c["date"] for c in cs) for student, cs in by_student.items()}
+    return [(student, rules.Flag(
+        rules.MISSING_FROM_ROSTER, roster["id"],
+        f"在{terms.term_label(roster['term'])}名册上（{roster['date']} 存档），本学期名册上没有，"
+        "也没有转出、休学等学籍变动记录", roster["date"]))
+        for roster in previous.values()
+        for student in terms.missing(roster, present, changed)]
 
 
 def dismiss(ws: Workspace, candidate: Candidate, reason: str, day: dt.date) -> str:

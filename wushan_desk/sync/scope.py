@@ -34,7 +34,7 @@ REFERENCE_TABLES = frozenset(
 HUB_AUTHORED = REFERENCE_TABLES - {"schools"}
 
 #: Tables scoped by the township of the school a row names in `school_id`.
-BY_SCHOOL = frozenset({"students", "visits"})
+BY_SCHOOL = frozenset({"students", "visits", "term_rosters"})
 
 #: Tables scoped by their parent row: table -> (column holding the parent id, parent table).
 PARENTS: dict[str, tuple[str, str]] = {
@@ -60,6 +60,7 @@ OPTIONAL_PARENTS: dict[str, tuple[str, str]] = {
 SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "students": ("school_id",),
     "visits": ("school_id",),
+    "term_rosters": ("school_id",),
     "staff": ("centre_id", "school_id"),
     "attachments": ("owner_kind", "owner_id"),
     "dropout_cases": ("school_id", "township_id"),

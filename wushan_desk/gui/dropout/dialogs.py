@@ -132,8 +132,11 @@ class NoticeDialog(QDialog):
         self.printed: object = None
 
     def print_notice(self, then: object = None) -> None:
+        """Render off the GUI thread (a notice takes a few tenths of a second on an old
+        laptop), then open it; a refusal shows in the dialog's error line."""
         from wushan_desk import files, paths
         from wushan_desk.gui.inspection.files import open_file
+        from wushan_desk.gui.widgets.tasks import run_task
         from wushan_desk.services import dropout_report, records
 
         case = records.get(self.ws, "dropout_case", self.case_id) or {}
@@ -141,17 +144,32 @@ class NoticeDialog(QDialog):
         folder.mkdir(parents=True, exist_ok=True)
         target = files.free_path(folder, files.safe_name(
             f"{case.get('name', '')}-限期返校通知书", ".pdf", fallback="限期返校通知书"))
-        try:
-            dropout_report.return_notice(
-                self.ws, self.case_id, target, deadline=date_of(self.deadline),
-                issue_on=clock.today() if self.issue.isChecked() else None)
-        except UserError as exc:
+        deadline = date_of(self.deadline)
+        issue_on = clock.today() if self.issue.isChecked() else None
+
+        def job(progress: object, _cancelled: object) -> Path:
+            progress(0, 1, "正在生成限期返校通知书……")  # type: ignore[operator]
+            with self.ws.worker_session() as worker:
+                dropout_report.return_notice(worker, self.case_id, target, deadline=deadline,
+                                             issue_on=issue_on)
+            return target
+
+        def done(out: Path) -> None:
+            self.printed = out
+            (then or open_file)(out)  # type: ignore[operator]
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, UserError):  # unexpected: the usual dialog, logged
+                from wushan_desk.gui.widgets import dialogs
+
+                dialogs.show_error(self, exc, "通知书没有生成")
+                return
             self.error.setText(f"▲ {exc.message}")
             self.error.show()
-            return
-        self.printed = target
-        (then or open_file)(target)  # type: ignore[operator]
-        self.accept()
+
+        self.task = run_task(self, "正在生成限期返校通知书", job, done, on_error=failed,
+                             what="通知书没有生成")
 
 
 class _Form(QDialog):

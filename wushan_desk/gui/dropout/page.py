@@ -136,6 +136,14 @@ class DropoutPage(QWidget):
         bar.addWidget(confirm)
         bar.addWidget(dismiss)
         bar.addStretch(1)
+        archive, import_roster = QPushButton("存档本学期名册…"), QPushButton("导入学籍系统名册…")
+        archive.setToolTip("开学后名单核对无误时存档一次：下学期据此发现名册上消失、又没有学籍变动的孩子")
+        self.roster_note = QLabel(objectName="hint")
+        bar.addWidget(self.roster_note)
+        bar.addWidget(archive)
+        bar.addWidget(import_roster)
+        archive.clicked.connect(lambda: self.archive_roster())
+        import_roster.clicked.connect(lambda: self.import_roster())
         column.addLayout(bar)
         confirm.clicked.connect(lambda: self.confirm_candidate())
         dismiss.clicked.connect(lambda: self.dismiss_candidate())
@@ -183,6 +191,71 @@ class DropoutPage(QWidget):
             return False
         self.refresh()
         return True
+
+    def archive_roster(self, confirmed: bool | None = None) -> object:
+        """Keep every school's roster as this term's (once a term)."""
+        from wushan_desk.domain import term_rosters as terms
+        from wushan_desk.services import term_rosters
+
+        term = terms.term_of(clock.today())
+        if confirmed is None:
+            confirmed = dialogs.confirm(
+                self, "存档本学期名册", f"把现在的学生名单存档为{terms.term_label(term)}的名册？"
+                "每所学校每学期只存一次；下学期据此发现名册上消失、又没有学籍变动的孩子。",
+                "存档")
+        if not confirmed:
+            return None
+        try:
+            result = term_rosters.archive(self.ws, clock.today(), term)
+        except UserError as exc:
+            dialogs.show_error(self, exc, "名册没有存档")
+            return None
+        skipped = f"；{len(result.skipped_schools)} 所学校本学期已存过" \
+            if result.skipped_schools else ""
+        self.roster_note.setText(f"✔ 已存档 {result.schools} 所学校、{result.students} 名学生"
+                                 f"{skipped}。")
+        self.refresh()
+        return result
+
+    def import_roster(self, path: object = None, confirmed: bool | None = None) -> object:
+        """A 学籍系统 export as this term's rosters: checked first (what would be kept,
+        which rows match nobody here), then kept when the user agrees."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from wushan_desk.domain import term_rosters as terms
+        from wushan_desk.services import term_rosters
+
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "导入学籍系统名册", "",
+                                                  "Excel 文件 (*.xlsx)")
+            if not name:
+                return None
+            path = Path(name)
+        term, today = terms.term_of(clock.today()), clock.today()
+        try:
+            preview = term_rosters.import_roster(self.ws, Path(str(path)), term, today,
+                                                 dry_run=True)
+            unmatched = "\n".join(preview.unmatched[:10]) + (
+                "\n……" if len(preview.unmatched) > 10 else "")
+            text = (f"{terms.term_label(term)}：{preview.schools} 所学校、"
+                    f"{preview.students} 名学生将存档。" + (
+                        f"\n本机名单上找不到 {len(preview.unmatched)} 行（不存档）：\n{unmatched}"
+                        if preview.unmatched else ""))
+            if confirmed is None:
+                confirmed = dialogs.confirm(self, "导入学籍系统名册", text, "导入")
+            if not confirmed:
+                return None
+            result = term_rosters.import_roster(self.ws, Path(str(path)), term, today)
+        except UserError as exc:
+            dialogs.show_error(self, exc, "名册没有导入")
+            return None
+        self.roster_note.setText(f"✔ 已导入 {result.schools} 所学校、{result.students} 名学生的名册"
+                                 + (f"；{len(result.unmatched)} 行在本机名单上找不到"
+                                    if result.unmatched else "") + "。")
+        self.refresh()
+        return result
 
     # -- the board -------------------------------------------------------------------
 
