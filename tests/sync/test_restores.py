@@ -168,3 +168,52 @@ def test_restore_refuses_what_is_not_this_workspaces_backup(net: Network, tmp_pa
         code, _, err = run(capsys, "restore", target, "--db", str(db))
         assert code == 3 and words in err and "[bad-backup]" in err, (target, err)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_an_old_hub_package_delivered_late_is_outdated_on_a_laptop(net: Network,
+                                                                   capsys) -> None:
+    """A laptop never takes a hub package older than one it has taken (the hub may have
+    been put back since and used its numbers again); what it lacks comes next time."""
+    s = students_of(net, "dev0")
+    edit(net, HUB, s[0], "旧包")
+    (old,) = net.export(HUB, "dev0")
+    edit(net, HUB, s[1], "新包")
+    (new,) = net.export(HUB, "dev0")
+    (taken,) = net.import_("dev0", new)
+    assert taken["status"] == "applied"
+    before = table_state_digest(net, "dev0")
+    code, out, _ = run(capsys, "sync", "import", str(old), "--db", str(net.path("dev0")))
+    (late,) = json.loads(out)["packages"]
+    assert code == 0 and late["status"] == "outdated" and late["applied"] == 0
+    assert table_state_digest(net, "dev0") == before
+    assert class_of(net, "dev0", s[0]) == "旧包"  # the newer package carried it as well
+    from wushan_desk.services.sync_view import summary_note, summary_status
+    from wushan_desk.sync.importer import ImportSummary
+
+    shown = ImportSummary(file=str(old), status="outdated")
+    assert summary_status(shown)[0] == "已作废，未导入" and "没有导入" in summary_note(shown)
+
+
+def table_state_digest(net: Network, party: str) -> str:
+    with net.open(party) as ws:
+        return hashlib.sha256(json.dumps(table_state(ws, "students"), sort_keys=True,
+                                         default=str).encode()).hexdigest()
+
+
+def test_an_old_full_package_taken_late_purges_nothing(net: Network) -> None:
+    """A full package says "this is all of your zone"; one that is not taken must not
+    make the laptop drop what it holds."""
+    from dataclasses import replace
+
+    from wushan_desk.store import sync_state
+
+    with net.open(HUB) as hub, hub.transaction():
+        peer = sync_state.peer(hub, net.ids["dev0"])
+        sync_state.save_peer(hub, replace(peer, resend_all=True))
+    (old,) = net.export(HUB, "dev0")
+    (new,) = net.export(HUB, "dev0")
+    held = students_of(net, "dev0")
+    assert held and net.import_("dev0", new)[0]["status"] == "applied"
+    (late,) = net.import_("dev0", old)
+    assert late["status"] == "outdated" and late["purged"] == 0
+    assert students_of(net, "dev0") == held

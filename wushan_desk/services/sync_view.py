@@ -336,6 +336,8 @@ def summary_status(s: ImportSummary) -> tuple[str, str]:
         return "✖ 拒绝", "bad"
     if s.status == "unchanged":
         return "已导入过，无变化", "plain"
+    if s.status == "outdated":
+        return "已作废，未导入", "plain"
     if s.status == "preview":
         return ("可导入，有冲突", "warn") if s.conflicts else ("✔ 可导入", "ok")
     return ("已导入，有冲突", "warn") if s.conflicts else ("✔ 已导入", "ok")
@@ -346,4 +348,7 @@ def summary_note(s: ImportSummary) -> str:
         return s.rejected or "同步包有问题，没有导入。"
     if s.status == "unchanged":
         return "这个同步包以前已经导入过，不会重复导入。"
+    if s.status == "outdated":
+        return ("这个同步包比本机已导入的中心库同步包更早（或是中心库恢复备份之前导出的），"
+                "没有导入；本机缺少的修改，中心库下次导出的同步包会补上。")
     return f"含附件 {s.files:,} 个" if s.files else ""

@@ -34,8 +34,8 @@ def purge_rows(ws: Workspace, rows: Iterable[tuple[str, str]]) -> int:
         for table, row_id in rows:
             ws.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
         ws.conn.executemany(
-            "UPDATE change_log SET data = '{}', base = '{}', purged = 1 "
-            "WHERE tbl = ? AND row_id = ? AND purged = 0", rows)
+            "UPDATE change_log SET data = '{}', base = '{}', purged = 1, "
+            "row_id = 'purged:' || seq WHERE tbl = ? AND row_id = ? AND purged = 0", rows)
         ws.conn.executemany(
             "DELETE FROM sync_conflicts WHERE tbl = ? AND row_id = ?", rows)
         ws.conn.execute("DELETE FROM purging")

@@ -146,6 +146,13 @@ def previous_value(ws: Workspace, table: str, row_id: str, field: str, before_se
     return None
 
 
+def logged_before(ws: Workspace, table: str, row_id: str, before_seq: int) -> bool:
+    """Does the log hold an entry of this row before `before_seq` (is it not its first)?"""
+    return ws.conn.execute(
+        "SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND seq < ? LIMIT 1",
+        (table, row_id, before_seq)).fetchone() is not None
+
+
 def log_entries(
     ws: Workspace, after_seq: int, upto_seq: int, *, exclude_source: str | None = None
 ) -> Iterator[tuple[int, Change, str | None]]:

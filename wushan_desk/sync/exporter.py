@@ -209,7 +209,10 @@ def _entries(
             continue  # logged without a row (an edit we never held): nothing to forward
         in_now = scope.contains(ws, change.table, row)
         moved = set(SCOPE_FIELDS.get(change.table, ())) & set(change.data)
-        if moved and change.base and not scope.everything:  # an edit that may move the row
+        # an edit that may move the row: one with a base, or a row resent whole after a
+        # restore (no base; a laptop passing back a move the hub lost), not a creation
+        if moved and not scope.everything and (change.base or sync_state.logged_before(
+                ws, change.table, change.row_id, seq)):
             before = dict(row) | {
                 f: sync_state.previous_value(ws, change.table, change.row_id, f, seq) for f in moved
             }

@@ -64,7 +64,7 @@ class ImportSummary:
     sender: str | None = None
     sender_name: str | None = None
     kind: str | None = None
-    status: str = "rejected"  # applied | unchanged | preview | rejected
+    status: str = "rejected"  # applied | unchanged | outdated | preview | rejected
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -272,6 +272,15 @@ def _apply(
                 {line.seq: line.entry.stamp for line in lines
                  if line.seq is not None and isinstance(line.entry, changes.Change)},
             )
+            if arrival.stale and not judge.from_device:
+                # An old hub package on a laptop: the hub may have been put back to a
+                # backup since it was made, and used its numbers again for other changes;
+                # a laptop does not pass the hub's writes back, so taking them would part
+                # the two for good. Nothing is lost by leaving it: the laptop's receipts
+                # still ask for everything after what it holds, and the hub's next
+                # package carries it from the hub's present log.
+                lines = []
+                summary.status = "outdated"
             batch = CreationBatch(ws, header.sender, header.package_id, stats, judge.staged)
             with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
                 for done, line in enumerate(lines, start=1):
@@ -285,17 +294,20 @@ def _apply(
                 seen = {(line.entry.table, line.entry.row_id) for line in lines}
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,
                                        header.package_id, stats)
-            summary.files = _store_files(ws, opened, manifest, dry_run)
-            slot_ops = _accounts_and_audit(ws, opened, manifest, summary)
+            if summary.status != "outdated":
+                summary.files = _store_files(ws, opened, manifest, dry_run)
+                slot_ops = _accounts_and_audit(ws, opened, manifest, summary)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
             summary.purged = zone_purge.after_import(
                 ws, peer.acked_seq, {(line.entry.table, line.entry.row_id) for line in lines},
-                full=bool(manifest.get("full")) and not judge.from_device)
+                full=bool(manifest.get("full")) and not judge.from_device
+                and summary.status != "outdated")  # an untaken package says nothing of scope
             if arrival.we_went_back:  # this workspace was restored: everything goes out again
                 receipts.begin_new_lifetime(ws)
                 accounts_sync.resend_audit(ws, header.sender)
             _fill(summary, stats)
-            summary.status = "preview" if dry_run else "applied"
+            if summary.status != "outdated":
+                summary.status = "preview" if dry_run else "applied"
             sync_state.record_package(
                 ws,
                 package_id=header.package_id,
@@ -308,7 +320,7 @@ def _apply(
                 to_seq=manifest.get("to_seq"),
                 changes=len(lines),
                 files=summary.files,
-                status="applied",
+                status="applied" if summary.status != "outdated" else "outdated",
                 summary=summary.as_dict(),
                 file_name=Path(summary.file).name,
             )

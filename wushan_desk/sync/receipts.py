@@ -83,7 +83,9 @@ def mark_resend(peer: Peer) -> Peer:
 class Arrival:
     """What a package told us about the two lifetimes."""
 
-    stale: bool = False  # older than one already seen: its changes kept, its numbers not
+    # older than one already seen: its numbers are not taken; the hub keeps its changes
+    # (a laptop's lost work), a laptop does not (importer: `outdated`)
+    stale: bool = False
     sender_went_back: bool = False
     we_went_back: bool = False
 
