@@ -125,3 +125,50 @@ def test_import_from_the_student_registration_system(tmp_path: Path, capsys) -> 
     garbage.write_bytes(b"PK\x03\x04 not really")
     assert cli.main(["dropout", "roster", str(garbage), "--db", str(db)]) == 3
     assert capsys.readouterr().err.strip()
+
+
+def test_a_version_6_workspace_upgrades_with_its_dismissals_and_purges(
+        tmp_path: Path, monkeypatch) -> None:
+    """db/0007 rebuilds dropout_dismissals and db/0008 rewrites purged log entries: a
+    workspace made before them opens with its data, and purging works afterwards."""
+    import shutil
+
+    from wushan_desk import paths
+    from wushan_desk.store import migrations, purge
+
+    old_dir = tmp_path / "db-v6"
+    old_dir.mkdir()
+    for path in sorted(paths.migrations_dir().iterdir())[:6]:
+        shutil.copy(path, old_dir / path.name)
+    full_dir = paths.migrations_dir()
+    monkeypatch.setattr(paths, "migrations_dir", lambda: old_dir)
+    migrations.available.cache_clear()
+    db = tmp_path / "v6.wsdb"
+    ws = new_workspace(db)
+    try:
+        assert ws.schema_version == 6
+        student = a_student(ws, name="旧版本")
+        moved = dropout.record_enrolment_change(ws, student, "转出", D(2026, 9, 1))
+        flagged = dropout.Candidate(student, "旧版本", "", "", "转出未接收", moved, "")
+        dismissal = dropout.dismiss(ws, flagged, "已核实在县外就读", AUTUMN)
+        leaving = a_student(ws, name="移出责任区")
+        with ws.transaction():  # a purge as version 6 made it
+            ws.conn.execute("UPDATE change_log SET data = '{}', base = '{}', purged = 1 "
+                            "WHERE tbl = 'enrolment_changes'")
+    finally:
+        ws.close()
+    monkeypatch.setattr(paths, "migrations_dir", lambda: full_dir)
+    migrations.available.cache_clear()
+    ws = support.open_workspace(db)
+    try:
+        assert ws.schema_version == migrations.latest_version()
+        assert records.get(ws, "dropout_dismissal", dismissal)["reason"] == "已核实在县外就读"
+        assert not [c for c in dropout.candidates(ws, AUTUMN) if c.student_id == student]
+        assert ws.conn.execute("SELECT count(*) FROM change_log WHERE purged = 1 "
+                               "AND row_id NOT LIKE 'purged:%'").fetchone()[0] == 0
+        assert term_rosters.archive(ws, AUTUMN).students == 2  # the new table is there
+        assert purge.purge_rows(ws, [("students", leaving)]) == 1  # the new guard accepts
+        assert ws.conn.execute("SELECT count(*) FROM change_log WHERE row_id = ?",
+                               (leaving,)).fetchone()[0] == 0
+    finally:
+        ws.close()
