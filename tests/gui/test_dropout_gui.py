@@ -283,3 +283,34 @@ def test_term_rosters_from_the_candidates_tab(qtbot, styled_app, demo_ws: Worksp
     again = page.import_roster(tmp_path / "名册.xlsx", confirmed=True)
     assert again.schools == 0 and again.skipped_schools == [school]  # kept once a term
     assert "已导入 0 所学校" in page.roster_note.text()
+
+
+def test_a_ledger_is_previewed_then_imported(qtbot, styled_app, demo_ws: Workspace, tmp_path,
+                                             valid_id) -> None:
+    from openpyxl import Workbook
+
+    from wushan_desk.services import browse
+
+    township = browse.townships(demo_ws)[0].name
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某乡镇控辍保学台账"])
+    sheet.append(["学生姓名", "性别", "出生年月日", "公民身份号码", "所在乡镇", "当前状态", "发现日期"])
+    sheet.append(["冉导入", "男", "2016-04-02", valid_id("2016-04-02", 1), township, "失学",
+                  "2026-10-08"])
+    good = tmp_path / "台账.xlsx"
+    book.save(good)
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    before = len(list(records.iter_records(demo_ws, "dropout_case")))
+    dialog = page.import_ledger(good)
+    qtbot.waitUntil(dialog.go.isEnabled, timeout=10_000)  # checked off the GUI thread
+    assert "姓名 ← “学生姓名”" in dialog.columns.text() and dialog.rows.rowCount() == 1
+    assert len(list(records.iter_records(demo_ws, "dropout_case"))) == before  # preview only
+    dialog.go.click()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    assert len(list(records.iter_records(demo_ws, "dropout_case"))) == before + 1
+    again = page.import_ledger(good)  # the same child again: refused, every row said
+    qtbot.waitUntil(again.error.isVisible, timeout=10_000)
+    assert "第 3 行" in again.error.text() and not again.go.isEnabled()
+    again.reject()

@@ -38,6 +38,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "guardian_phone": ("监护人电话", "联系电话"),
 }
 REQUIRED = ("name", "sex", "birth_date", "township", "status", "opened_on")
+#: field -> how the preview names it
+LABELS = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "resident_id": "身份证号",
+          "township": "乡镇（街道）", "school": "学校", "grade": "年级", "status": "状态",
+          "placement": "安置方式", "reasons": "原因", "opened_on": "登记日期",
+          "guardian_name": "监护人", "guardian_phone": "监护人电话"}
 LEDGER = xlsx.Limits(what="控辍保学台账", max_rows=20_000, max_columns=60,
                      max_cells=600_000)
 
@@ -53,6 +58,9 @@ class ImportResult:
     cases: int = 0
     dry_run: bool = False
     rows: list[dict[str, Any]] = field(default_factory=list)  # what each row became
+    #: the ledger's column read for each field (field label -> the heading found), so a
+    #: preview can show how the spreadsheet was understood
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportResult:
@@ -65,7 +73,8 @@ def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
             f"{path.name} 里没有找到台账的表头：需要“姓名、性别、出生日期、乡镇（街道）、状态、"
             "登记日期”等列。", "file")
     positions = _positions(rows[start])
-    result = ImportResult(dry_run=dry_run)
+    result = ImportResult(dry_run=dry_run, columns={
+        LABELS.get(f, f): str(rows[start][i]).strip() for f, i in positions.items()})
     errors: list[str] = []
     townships = workspace.township_ids()
     schools = {s["name"]: s["id"] for s in records.iter_records(ws, "school")}

@@ -69,6 +69,9 @@ class DropoutPage(QWidget):
         self.new_button = QPushButton("登记案件(&N)…")
         self.new_button.clicked.connect(lambda: self.new_case())
         bar.addWidget(self.new_button)
+        self.import_button = QPushButton("导入台账…")
+        self.import_button.clicked.connect(lambda: self.import_ledger())
+        bar.addWidget(self.import_button)
         column.addLayout(bar)
         self.cases = make_table(LEDGER_COLUMNS)
         column.addWidget(self.cases, 1)
@@ -111,6 +114,24 @@ class DropoutPage(QWidget):
             return None
         self.refresh()
         return dialog.case_id
+
+    def import_ledger(self, path: object = None) -> object:
+        """An existing ledger from Excel: previewed, then imported all or nothing."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from wushan_desk.gui.dropout.ledger_import import LedgerImportDialog
+
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "导入台账", "", "Excel 文件 (*.xlsx)")
+            if not name:
+                return None
+            path = Path(name)
+        self.importer = LedgerImportDialog(self.ws, Path(str(path)), self)
+        self.importer.finished.connect(lambda _r: self.refresh())
+        self.importer.open()  # not exec(): the check runs while the dialog is shown
+        return self.importer
 
     def keyPressEvent(self, event: object) -> None:
         from PySide6.QtGui import QKeyEvent
