@@ -524,3 +524,15 @@ def test_a_visit_keeps_its_evidence_and_a_refused_one_keeps_none(ws, tmp_path: P
     with pytest.raises(ValidationError, match="已销号"):
         dropout.add_duty(ws, case, "家长", "冉某")
     assert len(list(records.iter_records(ws, "attachment"))) == count  # rolled back
+
+
+def test_the_visit_interval_is_a_setting_of_the_workspace(ws) -> None:
+    case = dropout.open_case(ws, {"student_id": a_student(ws), "status": "劝返中",
+                                  "opened_on": "2026-10-01"})
+    dropout.add_visit(ws, case, D(2026, 10, 20), "家访", "谭老师", "家长不在家")
+    day = D(2026, 11, 10)  # 21 days after the visit
+    line = lambda: {t.township: t for t in dropout.board(ws, day)}["骡坪镇"]  # noqa: E731
+    assert dropout.visit_every_days(ws) == 14 and line().overdue == 1
+    assert dropout.set_visit_every_days(ws, 30) == 30
+    assert line().overdue == 0 and not dropout.ledger(ws, day)[0].overdue
+    assert dropout.set_visit_every_days(ws, 500) == 90  # kept within 1..90

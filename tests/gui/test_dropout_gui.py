@@ -314,3 +314,13 @@ def test_a_ledger_is_previewed_then_imported(qtbot, styled_app, demo_ws: Workspa
     qtbot.waitUntil(again.error.isVisible, timeout=10_000)
     assert "第 3 行" in again.error.text() and not again.go.isEnabled()
     again.reject()
+
+
+def test_the_visit_interval_is_set_on_the_page(qtbot, styled_app, demo_ws: Workspace) -> None:
+    page = DropoutPage(demo_ws)
+    qtbot.addWidget(page)
+    late_before = sum(r.overdue for r in page.rows)
+    page.every.setValue(90)
+    assert dropout.visit_every_days(demo_ws) == 90
+    assert sum(r.overdue for r in page.rows) <= late_before
+    assert f"逾期 {sum(r.overdue for r in page.rows)} 件" in page.count.text()

@@ -53,7 +53,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 DUTY_ROLES = ("乡镇", "村(社区)", "学校", "班主任", "家长")
 VISIT_METHODS = ("家访", "电话", "约谈", "联合劝返", "送达限期返校通知书", "其他")
-#: Days without a persuasion visit after which an open case stands out (a setting later).
+#: Days without a persuasion visit after which an open case stands out, unless the
+#: workspace sets another (services/dropout.visit_every_days).
 VISIT_EVERY_DAYS = 14
 
 

@@ -212,6 +212,26 @@ def _events(rows: list[dict[str, Any]]) -> list[rules.StatusEvent]:
     return [rules.StatusEvent(r["date"], r["status"], r["created_hlc"]) for r in rows]
 
 
+VISIT_EVERY_KEY = "dropout_visit_every_days"
+
+
+def visit_every_days(ws: Workspace) -> int:
+    """Days without a persuasion visit after which an open case stands out (a setting of
+    this workspace; the board, the ledger and 首页 all use it)."""
+    try:
+        return int(ws.state(VISIT_EVERY_KEY) or rules.VISIT_EVERY_DAYS)
+    except ValueError:
+        return rules.VISIT_EVERY_DAYS
+
+
+def set_visit_every_days(ws: Workspace, days: int) -> int:
+    """Set it (1 to 90 days); returns the value kept."""
+    kept = max(1, min(90, int(days)))
+    with ws.transaction():
+        ws.set_state(VISIT_EVERY_KEY, str(kept))
+    return kept
+
+
 @dataclass(frozen=True)
 class TownshipFigures:
     """One township's line of the board (动态清零 when nothing is open)."""
@@ -236,7 +256,7 @@ def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
     for row in q.status_events(ws):
         by_case.setdefault(row["case_id"], []).append(
             rules.StatusEvent(row["date"], row["status"], row["created_hlc"]))
-    visits = q.last_visits(ws, as_of.isoformat())
+    visits, every = q.last_visits(ws, as_of.isoformat()), visit_every_days(ws)
     figures: dict[str, dict[str, Any]] = {
         tid: {"township": name, "open": 0, "placed": 0, "closed": 0, "oldest": None,
               "overdue": 0} for tid, name in q.townships(ws)}
@@ -250,7 +270,7 @@ def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
             if line["oldest"] is None or case["opened_on"] < line["oldest"]:
                 line["oldest"] = case["opened_on"]
             last, due = visits.get(case["id"], (None, None))
-            if rules.is_overdue(due, last or case["opened_on"], as_of):
+            if rules.is_overdue(due, last or case["opened_on"], as_of, every):
                 line["overdue"] += 1
         elif now == rules.CLOSED:
             line["closed"] += 1
@@ -358,7 +378,7 @@ def ledger(ws: Workspace, day: dt.date, *, township_id: str | None = None,
            status: str | None = None, overdue_only: bool = False) -> list[LedgerRow]:
     """The cases, newest first, with their last visit and whether they stand out (open
     and overdue on `day`); filtered by township, status, or overdue."""
-    visits = q.last_visits(ws)
+    visits, every = q.last_visits(ws), visit_every_days(ws)
     schools = {r["id"]: r["name"] for r in records.iter_records(ws, "school")}
     out = []
     for case in reversed(q.cases(ws)):
@@ -368,7 +388,7 @@ def ledger(ws: Workspace, day: dt.date, *, township_id: str | None = None,
             continue
         last, due = visits.get(case["id"], (None, None))
         late = case["status"] in rules.OPEN_STATUSES and rules.is_overdue(
-            due, last or case["opened_on"], day)
+            due, last or case["opened_on"], day, every)
         if overdue_only and not late:
             continue
         out.append(LedgerRow(case["id"], case["name"], case.get("township_name") or "",

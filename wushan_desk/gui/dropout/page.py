@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -59,8 +60,11 @@ class DropoutPage(QWidget):
         for status in codes.STATUSES:
             self.status.addItem(status, status)
         self.overdue = QCheckBox("只看逾期未跟进的")
+        self.every = QSpinBox(minimum=1, maximum=90, prefix="超过 ", suffix=" 天未劝返算逾期")
+        self.every.setValue(dropout.visit_every_days(self.ws))
+        self.every.valueChanged.connect(self.set_visit_every_days)
         self.count = QLabel(objectName="hint")
-        for widget in (self.status, self.overdue):
+        for widget in (self.status, self.overdue, self.every):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.count)
@@ -80,6 +84,14 @@ class DropoutPage(QWidget):
         self.cases.doubleClicked.connect(lambda _index: self.open_case())
         self.open_button.clicked.connect(self.open_case)
         return tab
+
+    def set_visit_every_days(self, days: int) -> None:
+        try:
+            dropout.set_visit_every_days(self.ws, days)
+        except UserError as exc:
+            dialogs.show_error(self, exc, "设置没有保存")
+            return
+        self.refresh()
 
     def refresh(self) -> None:
         today = clock.today()
