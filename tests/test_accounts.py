@@ -433,3 +433,16 @@ def test_an_interrupted_encryption_is_finished_or_undone(tmp_path: Path, capsys,
     assert code == 0 and len(out.splitlines()) == 26, err
     assert plain_sqlite_reads(path) == "refused: file is not a database"
     assert not list(tmp_path.glob("old.wsdb.clear*"))
+
+
+def test_a_supervisor_archives_only_the_own_zones_rosters(demo: Path, capsys,
+                                                          monkeypatch) -> None:
+    as_user(monkeypatch, "duxue-01")
+    code, out, err = run(capsys, "dropout", "roster", "--term", "2025-2026-2",
+                         "--db", str(demo))
+    assert code == 0, err
+    kept = json.loads(out)
+    assert kept["schools"] > 0 and kept["other_zone"] > 0  # the rest left to their centres
+    as_user(monkeypatch, ADMIN.login, ADMIN.password)
+    code, out, _ = run(capsys, "dropout", "roster", "--term", "2025-2026-2", "--db", str(demo))
+    assert json.loads(out)["schools"] == kept["other_zone"]  # the county keeps the others

@@ -208,6 +208,9 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     dropout.change_status(ws, case, "劝返中", clock.today(), note="家访")
     dropout.add_duty(ws, case, "班主任", "谭老师", "13812345678")
     dropout.add_visit(ws, case, clock.today(), "家访", "谭老师、村主任", "家长同意返校")
+    from wushan_desk.services import term_rosters
+
+    term_rosters.archive(ws, clock.today())
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

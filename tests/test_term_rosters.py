@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import support
-from support import new_workspace
+from support import add_school, new_workspace, student_record
 from test_dropout import a_student
 
 from wushan_desk import cli
@@ -36,33 +36,62 @@ def test_terms() -> None:
             terms.check_term(bad)
 
 
-def test_missing_from_the_roster_on_a_hand_made_roster(ws) -> None:
-    stays, vanished, left_properly, on_leave = (
-        a_student(ws, name=n) for n in ("留下的", "不见了", "已转出", "休学的"))
-    result = term_rosters.archive(ws, D(2026, 3, 2), "2025-2026-2")  # last spring
-    assert (result.schools, result.students) == (4, 4)  # a school each (a_student)
-    dropout.record_enrolment_change(ws, left_properly, "转出", D(2026, 7, 1),
-                                    to_school_id=None, other_school="重庆某校")
-    dropout.record_enrolment_change(ws, on_leave, "休学", D(2026, 6, 1), until="2027-06-01")
-    for student in (vanished, left_properly, on_leave):  # gone from this term's roster
-        records.delete(ws, "student", student)
-    found = {c.name: c for c in dropout.candidates(ws, AUTUMN)
-             if c.rule == terms.MISSING_FROM_ROSTER}
-    assert set(found) == {"不见了"}  # the others have an event that explains them
-    assert "2025-2026学年第二学期" in found["不见了"].text
-    assert stays not in {c.student_id for c in dropout.candidates(ws, AUTUMN)}
+def students_of_one_school(ws, *names: str) -> list[str]:
+    """Students of one school (a_student makes a school each)."""
+    from wushan_desk.domain import ids
+
+    school = add_school(ws)
+    made = []
+    for name in names:
+        first17 = f"50023720150301{next(_SEQ):03d}"
+        made.append(records.put(ws, "student", student_record(
+            school, name=name, birth_date="2015-03-01", sex="女",
+            resident_id=first17 + ids.resident_id_check_char(first17))).id)
+    return made
 
 
-def test_this_terms_archived_roster_is_the_one_compared(ws) -> None:
-    kept_on, dropped = a_student(ws, name="在册"), a_student(ws, name="新学期名册上没有")
-    term_rosters.archive(ws, D(2026, 3, 2), "2025-2026-2")
-    school = records.get(ws, "student", kept_on)["school_id"]
+_SEQ = iter(range(600, 998, 2))  # even: 女
+
+
+def keep_this_term(ws, school: str, students: list[str]) -> None:
+    """This term's roster of a school as the 学籍系统 has it."""
     records.put(ws, "term_roster", {"school_id": school, "term": "2026-2027-1",
                                     "date": "2026-09-05", "source": "学籍系统导入",
-                                    "student_ids": [kept_on]})
+                                    "student_ids": students})
+
+
+def test_missing_from_the_roster_on_a_hand_made_roster(ws) -> None:
+    stays, vanished, left_properly, on_leave, deleted = students_of_one_school(
+        ws, "留下的", "不见了", "已转出", "休学的", "删掉的")
+    school = records.get(ws, "student", stays)["school_id"]
+    result = term_rosters.archive(ws, D(2026, 3, 2), "2025-2026-2")  # last spring
+    assert (result.schools, result.students) == (1, 5)
+    dropout.record_enrolment_change(ws, left_properly, "转出", D(2026, 7, 1),
+                                    other_school="重庆某校")
+    dropout.record_enrolment_change(ws, on_leave, "休学", D(2026, 6, 1), until="2027-06-01")
+    records.delete(ws, "student", deleted)  # entered by mistake: nobody to find
+    assert not [c for c in dropout.candidates(ws, AUTUMN) if c.rule == "名册缺失"]  # not kept
+    keep_this_term(ws, school, [stays, deleted])  # history may name a deleted child
+    found = {c.name: c for c in dropout.candidates(ws, AUTUMN)
+             if c.rule == terms.MISSING_FROM_ROSTER}
+    assert set(found) == {"不见了"}  # the others have an event, or are not on the roster
+    assert "2025-2026学年第二学期" in found["不见了"].text
+    assert stays not in {c.student_id for c in dropout.candidates(ws, AUTUMN)}
+    case = dropout.confirm(ws, found["不见了"], "疑似辍学", AUTUMN)  # confirmable
+    assert records.get(ws, "dropout_case", case)["student_id"] == vanished
+
+
+def test_a_child_gone_to_a_school_without_a_roster_yet_is_not_flagged(ws) -> None:
+    kept_on, moved = students_of_one_school(ws, "在册", "转到别校")
+    school = records.get(ws, "student", kept_on)["school_id"]
+    term_rosters.archive(ws, D(2026, 3, 2), "2025-2026-2")
+    other = add_school(ws, name="巫山县骡坪镇初级中学", type_="九年一贯制")
+    records.put(ws, "student", {"id": moved, "school_id": other, "grade": "七年级"})
+    keep_this_term(ws, school, [kept_on])
+    assert not [c for c in dropout.candidates(ws, AUTUMN) if c.rule == "名册缺失"]
+    keep_this_term(ws, other, [])  # the other school's roster comes in without the child
     found = [c for c in dropout.candidates(ws, AUTUMN) if c.rule == "名册缺失"]
-    assert [c.student_id for c in found] == [dropped]  # still on the live roster here
-    # dismissed with a reason: it stays away; a case opened for it also takes it away
+    assert [c.student_id for c in found] == [moved]
     dropout.dismiss(ws, found[0], "已随父母到广东就读，电话核实", AUTUMN)
     assert not [c for c in dropout.candidates(ws, AUTUMN) if c.rule == "名册缺失"]
 
@@ -93,7 +122,7 @@ def test_import_from_the_student_registration_system(tmp_path: Path, capsys) -> 
     db = tmp_path / "w.wsdb"
     ws = new_workspace(db)
     try:
-        one, two = a_student(ws, name="甲生"), a_student(ws, name="乙生")
+        one, two = students_of_one_school(ws, "甲生", "乙生")
         rid = records.get(ws, "student", two)["resident_id"]
         term_rosters.archive(ws, D(2026, 3, 2), "2025-2026-2")
     finally:

@@ -1039,6 +1039,7 @@ def cmd_dropout_roster(args: argparse.Namespace) -> int:
                 "schools": result.schools})
     print(json.dumps({"term": result.term, "schools": result.schools,
                       "students": result.students, "skipped_schools": result.skipped_schools,
+                      "other_zone": result.other_zone,
                       "unmatched": result.unmatched, "dry_run": args.dry_run},
                      ensure_ascii=False))
     return EXIT_OK

@@ -295,7 +295,8 @@ def test_a_ledger_is_previewed_then_imported(qtbot, styled_app, demo_ws: Workspa
     book = Workbook()
     sheet = book.active
     sheet.append(["某乡镇控辍保学台账"])
-    sheet.append(["学生姓名", "性别", "出生年月日", "公民身份号码", "所在乡镇", "当前状态", "发现日期"])
+    sheet.append(["学生姓名", "性别", "出生年月日", "公民身份号码", "所在乡镇", "当前状态",
+                  "发现日期"])
     sheet.append(["冉导入", "男", "2016-04-02", valid_id("2016-04-02", 1), township, "失学",
                   "2026-10-08"])
     good = tmp_path / "台账.xlsx"

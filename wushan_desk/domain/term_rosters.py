@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.domain.schema import FieldSpec, Kind, Lookup, check_refs, register
+from wushan_desk.domain.schema import UUID_RE, FieldSpec, Kind, Lookup, check_refs, register
 
 F = FieldSpec
 MISSING_FROM_ROSTER = "名册缺失"
@@ -45,13 +45,14 @@ def term_label(term: str) -> str:
     return f"{first}-{second}学年第{'一' if half == '1' else '二'}学期"
 
 
-def missing(previous: Mapping[str, Any], present: set[str],
+def missing(previous: Mapping[str, Any], held: set[str], present: set[str],
             changed_since: Mapping[str, str]) -> list[str]:
-    """Students on the `previous` roster who are on no roster now (`present`) and have
-    no enrolment event dated on or after the day that roster was taken."""
+    """Students on the `previous` roster, still held here (`held`: a child deleted from
+    the roster or gone to another zone is not this workspace's to find), on no roster
+    now (`present`), with no enrolment event dated on or after that roster was taken."""
     taken = previous["date"]
-    return [student for student in previous["student_ids"]
-            if student not in present and changed_since.get(student, "") < taken]
+    return [student for student in previous["student_ids"] if student in held
+            and student not in present and changed_since.get(student, "") < taken]
 
 
 def latest_before(rosters: Iterable[Mapping[str, Any]], term: str
@@ -68,6 +69,8 @@ def latest_before(rosters: Iterable[Mapping[str, Any]], term: str
 def _check_roster(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("term_roster")(record, lookup)
     record["term"] = check_term(record["term"])
+    if not all(UUID_RE.fullmatch(s) for s in record.get("student_ids") or []):
+        raise ValidationError("名册中的学生编号格式不对", "student_ids")
 
 
 register(
@@ -80,7 +83,9 @@ register(
             F("term", "学期", required=True, max_length=11),
             F("date", "存档日期", "date", required=True),
             F("source", "来源", "choice", required=True, choices=SOURCES),
-            F("student_ids", "学生", "list", ref="student"),
+            # not a reference: a roster is history and names children later deleted,
+            # or held only in another centre's zone
+            F("student_ids", "学生", "list"),
             F("note", "说明", max_length=500),
         ),
         check=_check_roster,

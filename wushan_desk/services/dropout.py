@@ -318,9 +318,10 @@ def candidates(ws: Workspace, day: dt.date) -> list[Candidate]:
 def _missing_from_rosters(ws: Workspace, day: dt.date,
                           by_student: Mapping[str, list[dict[str, Any]]]
                           ) -> list[tuple[str, rules.Flag]]:
-    """名册缺失: on a school's latest roster of an earlier term, on no roster of this
-    term (this term's archived rosters if any is kept, else the live roster), and no
-    enrolment event since that roster was taken."""
+    """名册缺失: on a school's latest roster of an earlier term, still on the roster here,
+    on no roster of this term, and no enrolment event since that roster was taken. This
+    term's roster of a school is the one kept for it, else (none kept yet) its live
+    students: a school that has not archived yet flags nobody."""
     from wushan_desk.domain import term_rosters as terms
     from wushan_desk.services import term_rosters
 
@@ -329,16 +330,18 @@ def _missing_from_rosters(ws: Workspace, day: dt.date,
     previous = terms.latest_before(rosters, term)
     if not previous:
         return []
-    this_term = [r for r in rosters if r["term"] == term]
-    present = ({s for r in this_term for s in r["student_ids"]} if this_term
-               else q.live_students(ws))
+    live = {school: set(ids) for school, ids in term_rosters.live_by_school(ws).items()}
+    now = {r["school_id"]: set(r["student_ids"]) for r in rosters if r["term"] == term}
+    present = set().union(*now.values(), *(ids for school, ids in live.items()
+                                           if school not in now))
+    held = set().union(*live.values())
     changed = {student: max(c["date"] for c in cs) for student, cs in by_student.items()}
     return [(student, rules.Flag(
         rules.MISSING_FROM_ROSTER, roster["id"],
         f"在{terms.term_label(roster['term'])}名册上（{roster['date']} 存档），本学期名册上没有，"
         "也没有转出、休学等学籍变动记录", roster["date"]))
         for roster in previous.values()
-        for student in terms.missing(roster, present, changed)]
+        for student in terms.missing(roster, held, present, changed)]
 
 
 def dismiss(ws: Workspace, candidate: Candidate, reason: str, day: dt.date) -> str:

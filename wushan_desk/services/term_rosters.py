@@ -10,7 +10,7 @@ roster of a term, once kept, is history (a second one for the same term is refus
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,10 @@ from wushan_desk.domain import term_rosters as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.reports import xlsx
 from wushan_desk.services import records
-from wushan_desk.store.changes import dict_rows
+from wushan_desk.store import term_roster_queries as q
 from wushan_desk.store.workspace import Workspace
 
-ROSTER = xlsx.Limits(what="学籍系统名册", max_rows=100_000, max_columns=60,
-                     max_cells=2_000_000)
+ROSTER = replace(xlsx.ROSTER, what="学籍系统名册", max_columns=60)
 #: field -> the column names that mean it in a 学籍系统 export
 COLUMNS: dict[str, tuple[str, ...]] = {
     "school": ("学校", "学校名称", "就读学校"),
@@ -41,41 +40,43 @@ class RosterResult:
     schools: int = 0
     students: int = 0
     skipped_schools: list[str] = field(default_factory=list)  # already kept for the term
+    other_zone: int = 0  # schools outside a supervisor's zone, left to their centres
     unmatched: list[str] = field(default_factory=list)  # rows found on no roster here
 
 
 def kept(ws: Workspace, term: str | None = None) -> list[dict[str, Any]]:
-    """Live archived rosters (of one term, or all), with their student ids as lists."""
-    import json
+    """Live archived rosters (of one term, or all), student ids as lists."""
+    return q.kept(ws, term)
 
-    sql = ("SELECT id, school_id, term, date, source, student_ids FROM term_rosters "
-           "WHERE deleted = 0")
-    rows = dict_rows(ws.conn.execute(sql + (" AND term = ?" if term else ""),
-                                     (term,) if term else ()))
-    return [r | {"student_ids": json.loads(r["student_ids"] or "[]")} for r in rows]
+
+def live_by_school(ws: Workspace) -> dict[str, list[str]]:
+    """The students on the roster now, by school (school id -> student ids)."""
+    return q.live_by_school(ws)
 
 
 def archive(ws: Workspace, day: dt.date, term: str | None = None) -> RosterResult:
     """Keep every school's live roster as its roster of `term` (default: the term of
     `day`), one record per school; schools already kept for the term are skipped."""
     term = rules.check_term(term) if term else rules.term_of(day)
-    by_school: dict[str, list[str]] = {}
-    for student_id, school_id in ws.conn.execute(
-            "SELECT id, school_id FROM students WHERE deleted = 0 ORDER BY school_id, id"):
-        by_school.setdefault(school_id, []).append(student_id)
-    return _keep(ws, term, day, "本机名单存档", by_school, [])
+    return _keep(ws, term, day, "本机名单存档", live_by_school(ws), [])
 
 
 def _keep(ws: Workspace, term: str, day: dt.date, source: str,
           by_school: dict[str, list[str]], unmatched: list[str], *,
           dry_run: bool = False) -> RosterResult:
     done = {r["school_id"] for r in kept(ws, term)}
-    names = {s["id"]: s["name"] for s in records.iter_records(ws, "school")}
+    schools = {s["id"]: s for s in records.iter_records(ws, "school")}
+    mine = _writable_townships(ws)
     result = RosterResult(term, unmatched=unmatched)
     with ws.transaction():
         for school_id, students in sorted(by_school.items()):
+            township = (schools.get(school_id) or {}).get("township_id")
+            if mine is not None and township not in mine:
+                result.other_zone += 1  # a supervisor keeps the rosters of the own zone
+                continue
             if school_id in done:
-                result.skipped_schools.append(names.get(school_id, school_id))
+                result.skipped_schools.append((schools.get(school_id) or {}).get(
+                    "name", school_id))
                 continue
             records.put(ws, "term_roster", {"school_id": school_id, "term": term,
                                             "date": day.isoformat(), "source": source,
@@ -85,6 +86,16 @@ def _keep(ws: Workspace, term: str, day: dt.date, source: str,
         if dry_run:  # leaving the transaction by an exception rolls it back
             raise _DryRun(result)
     return result
+
+
+def _writable_townships(ws: Workspace) -> set[str] | None:
+    """The townships a supervisor may write in (None: any, for county accounts)."""
+    user = ws.user
+    if user is None or getattr(user, "role", None) != "supervisor":
+        return None
+    from wushan_desk.sync import scope
+
+    return set(scope.centre_scope(ws, user.centre_id or "").township_ids)
 
 
 class _DryRun(Exception):
@@ -108,18 +119,24 @@ def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,
                               "或“身份证号”列。", "file")
     at = {f: i for i, cell in enumerate(rows[start]) for f, names in COLUMNS.items()
           if str(cell or "").strip() in names}
-    schools = {s["name"]: s["id"] for s in records.iter_records(ws, "school")}
-    by_number, by_id = _student_keys(ws)
+    schools: dict[str, str | None] = {}
+    for known in records.iter_records(ws, "school"):  # a name two schools share: unknown
+        schools[known["name"]] = None if known["name"] in schools else known["id"]
+    by_number, by_id = q.student_keys(ws)
     by_school: dict[str, list[str]] = {}
-    unmatched, errors = [], []
+    unmatched: list[str] = []
+    errors: list[str] = []
     for number, row in enumerate(rows[start + 1:], start=start + 2):
         value = {f: str(row[i]).strip() if i < len(row) and row[i] is not None else ""
                  for f, i in at.items()}
         if not any(value.values()):
             continue
-        school = schools.get(value.get("school", ""))
+        name = value.get("school", "")
+        school = schools.get(name)
         if school is None:
-            errors.append(f"第 {number} 行：没有名为“{value.get('school', '')}”的学校")
+            errors.append(f"第 {number} 行：" + (f"有两所学校都叫“{name}”，无法确定是哪一所"
+                                                 if name in schools else
+                                                 f"没有名为“{name}”的学校"))
             continue
         student = by_number.get(value.get("student_number", "")) or by_id.get(
             _id_key(value.get("resident_id", "")))
@@ -144,17 +161,6 @@ def _header(rows: list[list[Any]]) -> int | None:
                 cells & set(COLUMNS["student_number"]) or cells & set(COLUMNS["resident_id"])):
             return n
     return None
-
-
-def _student_keys(ws: Workspace) -> tuple[dict[str, str], dict[str, str]]:
-    by_number, by_id = {}, {}
-    for sid, number, rid in ws.conn.execute(
-            "SELECT id, student_number, resident_id FROM students WHERE deleted = 0"):
-        if number:
-            by_number[number] = sid
-        if rid:
-            by_id[rid] = sid
-    return by_number, by_id
 
 
 def _id_key(text: str) -> str:

@@ -95,11 +95,6 @@ def dismissed(ws: Workspace) -> set[tuple[str, str, str]]:
         "SELECT student_id, rule, event_id FROM dropout_dismissals WHERE deleted = 0")}
 
 
-def live_students(ws: Workspace) -> set[str]:
-    """Ids of the students on the roster now."""
-    return {r[0] for r in ws.conn.execute("SELECT id FROM students WHERE deleted = 0")}
-
-
 def students_with_open_cases(ws: Workspace) -> set[str]:
     return {r[0] for r in ws.conn.execute(
         "SELECT student_id FROM dropout_cases WHERE deleted = 0 AND student_id IS NOT NULL "
