@@ -418,7 +418,7 @@ def timeline(ws: Workspace, case_id: str) -> list[TimelineEntry]:
             files = f"（佐证 {len(v['attachment_ids'])} 个，双击查看）" \
                 if v["attachment_ids"] else ""
             entries.append(TimelineEntry(v["date"], "劝返", f"{v['method']}，{v['participants']}："
-                                                         f"{v['result']}{due}{files}",
+                                                         f"{v['result'].rstrip('。')}{due}{files}",
                                          tuple(v["attachment_ids"])))
     return sorted(entries, key=lambda e: (e.date, e.what != "状态"))
 

@@ -162,20 +162,21 @@ def monthly_report(ws: Workspace, month: Month, path: Any) -> int:
     path = Path(path)
     lines = monthly(ws, month)
     rows = [line.figures for line in lines]
-    totals = [sum(line.figures[i] for line in lines) for i in range(1, 8)]
-    rows.append(["合计", *totals, "是" if totals[5] == 0 else "否"])
+    sums = [sum(line.figures[i] for line in lines) for i in range(1, 8)]
+    total = ["合计", *sums, "是" if sums[5] == 0 else "否"]
     title = f"控辍保学月报（{month.year}年{month.month}月）"
     if path.suffix.lower() == ".xlsx":
         from wushan_desk.reports.xlsx import write_table
 
-        write_table(path, f"{month}月报", list(HEADER), rows)
+        write_table(path, f"{month}月报", list(HEADER), [*rows, total])
         return len(lines)
     if path.suffix.lower() != ".pdf":
         raise ValidationError("月报可导出为 .pdf 或 .xlsx 文件。", "out")
     issuer, letterhead = letterhead_of(ws)
     widths = (3.0, 1.6, 1.6, 1.2, 1.6, 1.6, 1.6, 1.9, 2.0)
     table = r.Table([r.Column(h, w) for h, w in zip(HEADER, widths, strict=True)],
-                    [[str(v) for v in row] for row in rows], size=10)
+                    [[str(v) for v in row] for row in rows], size=9,
+                    totals=[str(v) for v in total])
     note = r.Paragraph(f"统计期间：{r.chinese_date(month.first)}至{r.chinese_date(month.last)}；"
                        f"报送截止：{r.chinese_date(month.due)}。月末在册 = 月初在册 + 本月新增 + "
                        "反复 − 本月安置。", indent=0)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -42,6 +43,12 @@ class CaseDialog(QDialog):
         layout.addWidget(self.duties)
         self.timeline = make_table(("日期", "类别", "经过"))
         self.timeline.cellDoubleClicked.connect(lambda row, _c: self.open_evidence(row))
+        # a visit's account wraps within the dialog's width instead of being cut off
+        self.timeline.setWordWrap(True)
+        self.timeline.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch)
+        self.timeline.horizontalHeader().sectionResized.connect(
+            lambda *_: self.timeline.resizeRowsToContents())
         layout.addWidget(self.timeline, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.visit_button = buttons.addButton("记录劝返(&V)…",
@@ -80,6 +87,11 @@ class CaseDialog(QDialog):
             f"{d['role']} {d['name']}" for d in duties) or "（未填写，请点“包保责任人…”）"))
         self.entries = dropout.timeline(self.ws, self.case_id)
         fill_table(self.timeline, [[e.date, e.what, e.text] for e in self.entries])
+        self.timeline.resizeRowsToContents()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.timeline.resizeRowsToContents()  # the widths are known once shown
 
     def open_evidence(self, row: int, then: object = None) -> list[Path]:
         """Open read-only copies of a visit's photos and recordings (double-click)."""
