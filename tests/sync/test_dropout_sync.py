@@ -86,3 +86,37 @@ def test_the_same_case_moved_on_both_sides_does_not_lock_the_laptop_out(net: Net
         net.import_("dev0", *net.export(HUB, "dev0"))
     with net.open(HUB) as hub:
         assert records.get(hub, "dropout_case", case)["status"] == "劝返中"
+
+
+def test_a_status_flip_without_its_own_event_is_refused_at_the_hub(net: Network,
+                                                                   tmp_path) -> None:
+    """A tampered laptop moves a case back to a status it once had, pointing at the old
+    event as if it were new: the hub takes a status change only with the event written
+    with it (the use case writes both in one transaction), and the hub stays as it was."""
+    import hashlib
+
+    import support
+
+    from wushan_desk.store import changes
+
+    student = zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        case = dropout.open_case(dev, {"student_id": student["id"], "status": "疑似辍学",
+                                       "opened_on": "2026-09-01"})
+        dropout.change_status(dev, case, "已复学", dt.date(2026, 9, 10), placement="插班")
+        dropout.change_status(dev, case, "疑似辍学", dt.date(2026, 10, 10), note="又不来了")
+    net.exchange(rounds=1)
+    twin = Network(tmp_path / "twin", list(net.devices), dict(net.ids), {})
+    (tmp_path / "twin").mkdir()
+    support.copy_workspace(net.path("dev0"), twin.path("dev0"))
+    with twin.open("dev0") as dev:
+        stored = records.get(dev, "dropout_case", case)
+        changes.write_local(dev, "dropout_cases", case,
+                            stored | {"status": "已复学", "placement": "插班"})
+    (package,) = twin.export("dev0")
+    before = hashlib.sha256(net.path(HUB).read_bytes()).hexdigest()
+    (summary,) = net.import_(HUB, package)
+    assert summary["status"] == "rejected", summary
+    assert hashlib.sha256(net.path(HUB).read_bytes()).hexdigest() == before
+    with net.open(HUB) as hub:
+        assert records.get(hub, "dropout_case", case)["status"] == "疑似辍学"

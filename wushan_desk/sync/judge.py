@@ -84,6 +84,8 @@ class Judge:
     restated: set[str] = field(default_factory=set)  # visits whose signed content returns
     #: new rows judged but not written yet (sync/bulk.py): lookups must see them
     staged: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: status events this package creates, by id: a case's move needs one of them
+    new_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: reference rows looked up (a school, for each of its thousand children)
     _known: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     _last: tuple[str, str] = ("", "")
@@ -161,6 +163,8 @@ class Judge:
                 raise Conflicted()  # part of a row another device wrote: it resends it
             return current  # an edit of a row we do not hold: logged, not applied (merge)
         self._references(kind, incoming, after, stamp)
+        if current is None and entry.table == "dropout_statuses":
+            self.new_events[entry.row_id] = after  # evidence for its case's move (below)
         if self.zone is not None and self._senders(entry, current):
             # (an attachment without owner is its creator's)
             origin = {"origin_device": current["origin_device"] if current is not None
@@ -327,13 +331,13 @@ class Judge:
         return list(dict.fromkeys(found))
 
     def _status_event(self, case_id: str, before: Any, after: Any) -> bool:
-        """Is there a status event of this case moving it from `before` to `after` (the
-        evidence that the status-change use case made the edit, as on its laptop)?"""
-        events = [*_live(self.ws, "dropout_statuses", "case_id", case_id),
-                  *(r for (table, _), r in self.staged.items()
-                    if table == "dropout_statuses" and r.get("case_id") == case_id)]
-        return any(e.get("from_status") == before and e.get("status") == after
-                   for e in events)
+        """Does this package bring a new status event of this case moving it from
+        `before` to `after` (the evidence that the status-change use case made the edit:
+        it writes the event and the case in one transaction, so they travel together)?
+        An event already held proves nothing: a tampered laptop could point at the case's
+        old move to flip it back."""
+        return any(r.get("case_id") == case_id and r.get("from_status") == before
+                   and r.get("status") == after for r in self.new_events.values())
 
     def _signed(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
         """Is this a finalized visit, or part of one?"""
