@@ -240,6 +240,10 @@ class DropoutPage(QWidget):
             return None
         try:
             result = term_rosters.archive(self.ws, clock.today(), term)
+            from wushan_desk.services import audit
+
+            audit.record_or_defer(self.ws, "import", kind="term_roster", detail={
+                "file": None, "term": term, "schools": result.schools})
         except UserError as exc:
             dialogs.show_error(self, exc, "名册没有存档")
             return None
@@ -251,14 +255,14 @@ class DropoutPage(QWidget):
         return result
 
     def import_roster(self, path: object = None, confirmed: bool | None = None) -> object:
-        """A 学籍系统 export as this term's rosters: checked first (what would be kept,
-        which rows match nobody here), then kept when the user agrees."""
+        """A 学籍系统 export as this term's rosters: read and checked off the GUI thread
+        (what would be kept, which rows match nobody here), kept when the user agrees."""
         from pathlib import Path
 
         from PySide6.QtWidgets import QFileDialog
 
         from wushan_desk.domain import term_rosters as terms
-        from wushan_desk.services import term_rosters
+        from wushan_desk.gui.widgets.tasks import run_task
 
         if path is None:
             name, _ = QFileDialog.getOpenFileName(self, "导入学籍系统名册", "",
@@ -266,29 +270,26 @@ class DropoutPage(QWidget):
             if not name:
                 return None
             path = Path(name)
-        term, today = terms.term_of(clock.today()), clock.today()
-        try:
-            preview = term_rosters.import_roster(self.ws, Path(str(path)), term, today,
-                                                 dry_run=True)
-            unmatched = "\n".join(preview.unmatched[:10]) + (
-                "\n……" if len(preview.unmatched) > 10 else "")
-            text = (f"{terms.term_label(term)}：{preview.schools} 所学校、"
-                    f"{preview.students} 名学生将存档。" + (
-                        f"\n本机名单上找不到 {len(preview.unmatched)} 行（不存档）：\n{unmatched}"
-                        if preview.unmatched else ""))
-            if confirmed is None:
-                confirmed = dialogs.confirm(self, "导入学籍系统名册", text, "导入")
-            if not confirmed:
-                return None
-            result = term_rosters.import_roster(self.ws, Path(str(path)), term, today)
-        except UserError as exc:
-            dialogs.show_error(self, exc, "名册没有导入")
-            return None
-        self.roster_note.setText(f"✔ 已导入 {result.schools} 所学校、{result.students} 名学生的名册"
-                                 + (f"；{len(result.unmatched)} 行在本机名单上找不到"
-                                    if result.unmatched else "") + "。")
-        self.refresh()
-        return result
+        source, term = Path(str(path)), terms.term_of(clock.today())
+
+        def checked(preview: object) -> None:
+            ok = confirmed if confirmed is not None else dialogs.confirm(
+                self, "导入学籍系统名册", _roster_preview_text(term, preview), "导入")
+            if ok:
+                keep = _roster_job(self.ws, source, term, False)
+                self.task = run_task(self, "正在导入名册", keep, imported, what="名册没有导入")
+
+        def imported(result: object) -> None:
+            unmatched = len(getattr(result, "unmatched", []))
+            self.roster_note.setText(
+                f"✔ 已导入 {getattr(result, 'schools', 0)} 所学校、"
+                f"{getattr(result, 'students', 0)} 名学生的名册"
+                + (f"；{unmatched} 行在本机名单上找不到" if unmatched else "") + "。")
+            self.refresh()
+
+        self.task = run_task(self, "正在检查名册", _roster_job(self.ws, source, term, True),
+                             checked, what="名册没有导入")
+        return self.task
 
     # -- the board -------------------------------------------------------------------
 
@@ -428,3 +429,31 @@ class DropoutPage(QWidget):
             dialogs.show_error(self, exc, "月报没有导出")
             return None
         return target
+
+
+def _roster_job(ws: Workspace, path: object, term: str, dry_run: bool) -> object:
+    """A run_task job: check (dry run) or keep a 学籍系统 roster, with its own connection."""
+    def job(progress: object, _cancelled: object) -> object:
+        from pathlib import Path
+
+        from wushan_desk.services import audit, term_rosters
+
+        progress(0, 1, "正在读取名册……")  # type: ignore[operator]
+        with ws.worker_session() as worker:
+            result = term_rosters.import_roster(worker, Path(str(path)), term, clock.today(),
+                                                dry_run=dry_run)
+            if not dry_run:
+                audit.record_or_defer(worker, "import", kind="term_roster", detail={
+                    "file": Path(str(path)).name, "term": term, "schools": result.schools})
+        return result
+    return job
+
+
+def _roster_preview_text(term: str, preview: object) -> str:
+    from wushan_desk.domain import term_rosters as terms
+
+    unmatched: list[str] = list(getattr(preview, "unmatched", []))
+    shown = "\n".join(unmatched[:10]) + ("\n……" if len(unmatched) > 10 else "")
+    return (f"{terms.term_label(term)}：{getattr(preview, 'schools', 0)} 所学校、"
+            f"{getattr(preview, 'students', 0)} 名学生将存档。"
+            + (f"\n本机名单上找不到 {len(unmatched)} 行（不存档）：\n{shown}" if unmatched else ""))
