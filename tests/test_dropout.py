@@ -519,8 +519,12 @@ def test_a_visit_keeps_its_evidence_and_a_refused_one_keeps_none(ws, tmp_path: P
     dropout.change_status(ws, case, "送教上门", D(2026, 10, 8))
     dropout.change_status(ws, case, "已销号", D(2026, 11, 1))
     count = len(list(records.iter_records(ws, "attachment")))
+    blobs = sorted(p for p in ws.files_dir.rglob("*") if p.is_file())
+    other = tmp_path / "另一张.jpg"
+    other.write_bytes(b"\xff\xd8\xff\xe0 another photo")
     with pytest.raises(ValidationError, match="已销号"):
-        dropout.add_visit(ws, case, D(2026, 11, 2), "家访", "谭老师", "补记", files=[photo])
+        dropout.add_visit(ws, case, D(2026, 11, 2), "家访", "谭老师", "补记", files=[other])
+    assert sorted(p for p in ws.files_dir.rglob("*") if p.is_file()) == blobs  # no file
     with pytest.raises(ValidationError, match="已销号"):
         dropout.add_duty(ws, case, "家长", "冉某")
     assert len(list(records.iter_records(ws, "attachment"))) == count  # rolled back

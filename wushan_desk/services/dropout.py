@@ -183,14 +183,17 @@ def add_visit(ws: Workspace, case_id: str, day: dt.date, method: str, participan
     _not_after_today(day.isoformat(), "劝返日期", "date")
     if next_due is not None and next_due < day:
         raise ValidationError("下一步期限不能早于这次劝返的日期。", "next_due")
+    visit = {"case_id": case_id, "date": day.isoformat(), "method": method,
+             "participants": participants, "result": result, "next_step": next_step,
+             "next_due": next_due.isoformat() if next_due else None,
+             "attachment_ids": list(attachment_ids or [])}
     with ws.transaction():
+        if files:  # judged before any file is stored: a refused visit leaves no file
+            records.prepare(ws, "dropout_visit", visit)
         stored = [attachments.add(ws, path, owner_kind="dropout_case", owner_id=case_id,
                                   note=f"{day.isoformat()} {method}") for path in files]
-        return records.put(ws, "dropout_visit", {
-            "case_id": case_id, "date": day.isoformat(), "method": method,
-            "participants": participants, "result": result, "next_step": next_step,
-            "next_due": next_due.isoformat() if next_due else None,
-            "attachment_ids": [*(attachment_ids or []), *stored]}).id
+        return records.put(ws, "dropout_visit", visit | {
+            "attachment_ids": [*visit["attachment_ids"], *stored]}).id
 
 
 @dataclass(frozen=True)
