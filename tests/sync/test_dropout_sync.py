@@ -120,3 +120,36 @@ def test_a_status_flip_without_its_own_event_is_refused_at_the_hub(net: Network,
     assert hashlib.sha256(net.path(HUB).read_bytes()).hexdigest() == before
     with net.open(HUB) as hub:
         assert records.get(hub, "dropout_case", case)["status"] == "疑似辍学"
+
+
+def test_a_case_closed_on_the_laptop_while_the_hub_edits_it_does_not_stop_sync(
+        net: Network) -> None:
+    """The laptop closes a case (已销号) while the county, not yet knowing, edits its plan
+    and adds a responsible person: the laptop keeps its closed case as it was, the
+    county's edits wait there as conflicts, and every later package is still taken (it
+    refused all of them before)."""
+    from wushan_desk.store import sync_state
+
+    student = zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        case = dropout.open_case(dev, {"student_id": student["id"], "status": "劝返中",
+                                       "opened_on": "2026-09-01", "plan": "原方案"})
+        dropout.change_status(dev, case, "送教上门", dt.date(2026, 9, 10))
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        dropout.change_status(dev, case, "已销号", dt.date(2026, 11, 1))
+    with net.open(HUB) as hub:
+        stored = records.get(hub, "dropout_case", case)
+        records.put(hub, "dropout_case", stored | {"plan": "县里补充的一人一案"})
+        dropout.add_duty(hub, case, "乡镇", "冉乡长")
+    for _ in range(2):
+        for summary in (*net.import_(HUB, *net.export("dev0")),
+                        *net.import_("dev0", *net.export(HUB, "dev0"))):
+            assert summary["status"] in ("applied", "unchanged"), summary
+    with net.open("dev0") as dev:
+        kept = records.get(dev, "dropout_case", case)
+        assert kept["status"] == "已销号" and kept["plan"] == "原方案"
+        assert any(c.row_id == case and c.field == "plan"
+                   for c in sync_state.conflicts(dev))
+    with net.open(HUB) as hub:
+        assert records.get(hub, "dropout_case", case)["status"] == "已销号"

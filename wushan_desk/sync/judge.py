@@ -345,6 +345,14 @@ class Judge:
         visit = self._lookup("visit", str(visit_id)) if visit_id else None
         return bool(visit and visit.get("status") == rules.FINAL)
 
+    def _closed_case(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
+        """Is this a dropout case closed (已销号) here, or a duty or visit of one?"""
+        if kind.name not in ("dropout_case", "dropout_duty", "dropout_visit"):
+            return False
+        case_id = record.get("id") if kind.name == "dropout_case" else record.get("case_id")
+        case = self._lookup("dropout_case", str(case_id)) if case_id else None
+        return bool(case and case.get("status") == dropout_rules.CLOSED)
+
     def _amended(self, visit_id: str, author: str, stamp: str) -> bool:
         """Did the author write an amendment of this visit right after this edit?"""
         if (visit_id, author) in self.amendments:
@@ -365,6 +373,9 @@ class Judge:
             return
         if self._signed(kind, record):
             raise Conflicted()  # signed content changes only by amendment: kept for review
+        if self._closed_case(kind, record):
+            raise Conflicted()  # a closed case is locked: an edit made elsewhere before the
+            # closing was known waits for review instead of stopping every later package
         if self._changed_since(kind, record, stamp):
             raise Conflicted()
         self._reject("rule-broken",
