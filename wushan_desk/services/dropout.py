@@ -183,10 +183,11 @@ def add_visit(ws: Workspace, case_id: str, day: dt.date, method: str, participan
     _not_after_today(day.isoformat(), "劝返日期", "date")
     if next_due is not None and next_due < day:
         raise ValidationError("下一步期限不能早于这次劝返的日期。", "next_due")
-    visit = {"case_id": case_id, "date": day.isoformat(), "method": method,
-             "participants": participants, "result": result, "next_step": next_step,
-             "next_due": next_due.isoformat() if next_due else None,
-             "attachment_ids": list(attachment_ids or [])}
+    visit: dict[str, Any] = {
+        "case_id": case_id, "date": day.isoformat(), "method": method,
+        "participants": participants, "result": result, "next_step": next_step,
+        "next_due": next_due.isoformat() if next_due else None,
+        "attachment_ids": list(attachment_ids or [])}
     with ws.transaction():
         if files:  # judged before any file is stored: a refused visit leaves no file
             records.prepare(ws, "dropout_visit", visit)
