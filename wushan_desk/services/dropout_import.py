@@ -10,7 +10,7 @@ made, inside a transaction that is rolled back.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "guardian_phone": ("监护人电话", "联系电话"),
 }
 REQUIRED = ("name", "sex", "birth_date", "township", "status", "opened_on")
-#: field -> how the preview names it
-LABELS = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "resident_id": "身份证号",
-          "township": "乡镇（街道）", "school": "学校", "grade": "年级", "status": "状态",
-          "placement": "安置方式", "reasons": "原因", "opened_on": "登记日期",
-          "guardian_name": "监护人", "guardian_phone": "监护人电话"}
 LEDGER = xlsx.Limits(what="控辍保学台账", max_rows=20_000, max_columns=60,
                      max_cells=600_000)
 
@@ -64,7 +59,10 @@ class ImportResult:
 
 
 def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportResult:
-    """Read the ledger at `path` and open its cases, all or nothing."""
+    """Read the ledger at `path` and open its cases, all or nothing (`dry_run`: the
+    same, rolled back)."""
+    if dry_run:
+        return replace(ws.rolled_back(lambda: import_ledger(ws, path)), dry_run=True)
     sheets = xlsx.read_sheets(path, LEDGER, accept=lambda rows: _header_at(rows) is not None)
     rows = sheets[-1] if sheets else []
     start = _header_at(rows)
@@ -73,8 +71,8 @@ def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
             f"{path.name} 里没有找到台账的表头：需要“姓名、性别、出生日期、乡镇（街道）、状态、"
             "登记日期”等列。", "file")
     positions = _positions(rows[start])
-    result = ImportResult(dry_run=dry_run, columns={
-        LABELS.get(f, f): str(rows[start][i]).strip() for f, i in positions.items()})
+    result = ImportResult(columns={  # the first spelling of a column names its field
+        COLUMNS[f][0]: str(rows[start][i]).strip() for f, i in positions.items()})
     errors: list[str] = []
     townships = workspace.township_ids()
     schools = {s["name"]: s["id"] for s in records.iter_records(ws, "school")}
@@ -98,24 +96,12 @@ def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
             shown = "\n".join(errors[:30]) + ("\n……" if len(errors) > 30 else "")
             raise LedgerInvalid(f"{len(errors)} 行有错误，未导入任何案件：\n{shown}")
         result.cases = len(result.rows)
-        if dry_run:  # leaving the transaction by an exception rolls it back
-            raise _Preview(result)
     return result
-
-
-class _Preview(Exception):
-    def __init__(self, result: ImportResult) -> None:
-        super().__init__("preview")
-        self.result = result
 
 
 def preview(ws: Workspace, path: Path) -> ImportResult:
     """What `import_ledger` would make, with nothing written."""
-    try:
-        import_ledger(ws, path, dry_run=True)
-    except _Preview as done:
-        return done.result
-    raise AssertionError("a preview always rolls back")  # pragma: no cover
+    return import_ledger(ws, path, dry_run=True)
 
 
 def _header_at(rows: xlsx.Rows) -> int | None:

@@ -64,6 +64,8 @@ def archive(ws: Workspace, day: dt.date, term: str | None = None) -> RosterResul
 def _keep(ws: Workspace, term: str, day: dt.date, source: str,
           by_school: dict[str, list[str]], unmatched: list[str], *,
           dry_run: bool = False) -> RosterResult:
+    if dry_run:
+        return ws.rolled_back(lambda: _keep(ws, term, day, source, by_school, unmatched))
     done = {r["school_id"] for r in kept(ws, term)}
     schools = {s["id"]: s for s in records.iter_records(ws, "school")}
     mine = _writable_townships(ws)
@@ -83,8 +85,6 @@ def _keep(ws: Workspace, term: str, day: dt.date, source: str,
                                             "student_ids": students})
             result.schools += 1
             result.students += len(students)
-        if dry_run:  # leaving the transaction by an exception rolls it back
-            raise _DryRun(result)
     return result
 
 
@@ -96,12 +96,6 @@ def _writable_townships(ws: Workspace) -> set[str] | None:
     from wushan_desk.sync import scope
 
     return set(scope.centre_scope(ws, user.centre_id or "").township_ids)
-
-
-class _DryRun(Exception):
-    def __init__(self, result: RosterResult) -> None:
-        super().__init__("dry run")
-        self.result = result
 
 
 def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,
@@ -148,10 +142,7 @@ def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,
     if errors:
         raise ValidationError("名册没有导入（全部正确才导入）：\n" + "\n".join(errors[:20]),
                               "file")
-    try:
-        return _keep(ws, term, day, "学籍系统导入", by_school, unmatched, dry_run=dry_run)
-    except _DryRun as done:
-        return done.result
+    return _keep(ws, term, day, "学籍系统导入", by_school, unmatched, dry_run=dry_run)
 
 
 def _header(rows: list[list[Any]]) -> int | None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wushan_desk import files
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
@@ -48,6 +48,8 @@ APPLICATION_ID = 1465075505  # 'WSK1', set by db/0001
 #: wait and retries later instead of freezing (design.md rule 5).
 DEFAULT_BUSY_MS = 10_000
 
+
+T = TypeVar("T")
 
 @dataclass
 class Workspace:
@@ -113,6 +115,18 @@ class Workspace:
 
             self._db = sqlite_utils.Database(self.conn)
         return self._db
+
+    def rolled_back(self, work: Callable[[], T]) -> T:
+        """`work()` inside a transaction that is always rolled back, and its result: a
+        dry run or preview meets every rule and lock a real run would, and writes
+        nothing (inside another transaction: its savepoint is rolled back)."""
+        done: list[T] = []
+        try:
+            with self.transaction():
+                done.append(work())
+                raise _RollBack()
+        except _RollBack:
+            return done[0]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -233,6 +247,10 @@ class Workspace:
 
     def __post_init__(self) -> None:
         files.note_database(self.path, is_open=True)
+
+
+class _RollBack(Exception):
+    """Leaves `Workspace.rolled_back`'s transaction the way that undoes it."""
 
 
 def _busy_or(exc: BaseException) -> BaseException:
