@@ -94,6 +94,15 @@ class StatusEvent:
     order: str = ""  # a tie-breaker within one day (the event's creation stamp)
 
 
+def events_by_case(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[StatusEvent]]:
+    """Status event rows (case_id, date, status, created_hlc) as each case's events."""
+    out: dict[str, list[StatusEvent]] = {}
+    for row in rows:
+        out.setdefault(row["case_id"], []).append(
+            StatusEvent(row["date"], row["status"], row["created_hlc"]))
+    return out
+
+
 def status_on(events: Iterable[StatusEvent], day: dt.date) -> str | None:
     """The status of a case on `day`: its last event dated on or before it (None: the
     case did not exist yet)."""

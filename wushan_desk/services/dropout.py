@@ -208,12 +208,8 @@ def status(ws: Workspace, case_id: str, as_of: dt.date) -> CaseStatus:
     """A case's status on a date, from its events (and since when it has had it)."""
     if records.get(ws, "dropout_case", case_id) is None:
         raise ValidationError(f"找不到编号为 {case_id} 的案件。", "case_id")
-    events = _events(q.status_events(ws, case_id))
+    events = rules.events_by_case(q.status_events(ws, case_id)).get(case_id, [])
     return CaseStatus(case_id, rules.status_on(events, as_of), rules.since_on(events, as_of))
-
-
-def _events(rows: list[dict[str, Any]]) -> list[rules.StatusEvent]:
-    return [rules.StatusEvent(r["date"], r["status"], r["created_hlc"]) for r in rows]
 
 
 VISIT_EVERY_KEY = "dropout_visit_every_days"
@@ -256,10 +252,7 @@ class TownshipFigures:
 def board(ws: Workspace, as_of: dt.date) -> list[TownshipFigures]:
     """Per township: cases open, placed and closed on `as_of`, the oldest open case and
     how many open cases are overdue for a visit; every township, zero or not."""
-    by_case: dict[str, list[rules.StatusEvent]] = {}
-    for row in q.status_events(ws):
-        by_case.setdefault(row["case_id"], []).append(
-            rules.StatusEvent(row["date"], row["status"], row["created_hlc"]))
+    by_case = rules.events_by_case(q.status_events(ws))
     visits, every = q.last_visits(ws, as_of.isoformat()), visit_every_days(ws)
     figures: dict[str, dict[str, Any]] = {
         tid: {"township": name, "open": 0, "placed": 0, "closed": 0, "oldest": None,

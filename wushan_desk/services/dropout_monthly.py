@@ -129,19 +129,16 @@ def tally(events: list[dict[str, Any]], township_of: dict[str, str], month: Mont
             line["placed"] += 1
         if status == rules.CLOSED and before != rules.CLOSED:
             line["closed"] += 1
+    by_case = rules.events_by_case(events)
     for field, day in (("open_start", month.previous().last), ("open_end", month.last)):
-        for tid, count in _open_counts(events, township_of, day).items():
+        for tid, count in _open_counts(by_case, township_of, day).items():
             lines.setdefault(tid, dict.fromkeys(COUNTS, 0))[field] = count
     return lines
 
 
-def _open_counts(rows: list[dict[str, Any]], township_of: dict[str, str], day: dt.date
-                 ) -> dict[str, int]:
+def _open_counts(by_case: dict[str, list[rules.StatusEvent]], township_of: dict[str, str],
+                 day: dt.date) -> dict[str, int]:
     """Open cases per township on `day` (the board's rule, from the events)."""
-    by_case: dict[str, list[rules.StatusEvent]] = {}
-    for row in rows:
-        by_case.setdefault(row["case_id"], []).append(
-            rules.StatusEvent(row["date"], row["status"], row["created_hlc"]))
     counts: dict[str, int] = {}
     for case, history in by_case.items():
         if case in township_of and rules.status_on(history, day) in rules.OPEN_STATUSES:

@@ -102,13 +102,10 @@ def ledger_rows(ws: Workspace, township_id: str, as_of: dt.date, *,
     then (not today's). ID numbers masked unless `full` (the caller disclosed them)."""
     from wushan_desk.store import dropout_queries as q
 
-    events: dict[str, list[rules.StatusEvent]] = {}
-    placed: dict[str, str] = {}  # the placement of the last event on or before the date
-    for e in q.status_events(ws):  # in date order
-        events.setdefault(e["case_id"], []).append(
-            rules.StatusEvent(e["date"], e["status"], e["created_hlc"]))
-        if e["date"] <= as_of.isoformat():
-            placed[e["case_id"]] = e["placement"] or ""
+    rows_of_events = q.status_events(ws)  # in date order
+    events = rules.events_by_case(rows_of_events)
+    placed = {e["case_id"]: e["placement"] or "" for e in rows_of_events  # the last one
+              if e["date"] <= as_of.isoformat()}  # on or before the date wins
     duties: dict[str, list[str]] = {}
     for d in records.iter_records(ws, "dropout_duty"):
         duties.setdefault(d["case_id"], []).append(f"{d['role']}：{d['name']}")
