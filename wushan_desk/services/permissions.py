@@ -79,6 +79,18 @@ def check_write(ws: Workspace, table: str, before: dict[str, Any] | None,
         raise PermissionDenied(f"督导员账号只能修改本督导中心责任区内的记录：{refusal}。")
 
 
+def writable_townships(ws: Workspace) -> frozenset[str] | None:
+    """The townships the logged-in account may write in: a supervisor's centre zone;
+    None for any other role (county accounts write everywhere, read-only nowhere, which
+    `check_write` says). For services that skip what is not theirs instead of failing."""
+    actor: Actor | None = ws.user
+    if actor is None or actor.role != "supervisor":
+        return None
+    from wushan_desk.sync import scope
+
+    return frozenset(scope.centre_scope(ws, actor.centre_id or "").township_ids)
+
+
 def may_see_full(actor: Actor | None) -> bool:
     return may(actor, "view_full")
 

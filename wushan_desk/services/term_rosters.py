@@ -18,7 +18,7 @@ from wushan_desk.domain import ids
 from wushan_desk.domain import term_rosters as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.reports import xlsx
-from wushan_desk.services import records
+from wushan_desk.services import permissions, records
 from wushan_desk.store import term_roster_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -68,7 +68,7 @@ def _keep(ws: Workspace, term: str, day: dt.date, source: str,
         return ws.rolled_back(lambda: _keep(ws, term, day, source, by_school, unmatched))
     done = {r["school_id"] for r in kept(ws, term)}
     schools = {s["id"]: s for s in records.iter_records(ws, "school")}
-    mine = _writable_townships(ws)
+    mine = permissions.writable_townships(ws)
     result = RosterResult(term, unmatched=unmatched)
     with ws.transaction():
         for school_id, students in sorted(by_school.items()):
@@ -86,16 +86,6 @@ def _keep(ws: Workspace, term: str, day: dt.date, source: str,
             result.schools += 1
             result.students += len(students)
     return result
-
-
-def _writable_townships(ws: Workspace) -> set[str] | None:
-    """The townships a supervisor may write in (None: any, for county accounts)."""
-    user = ws.user
-    if user is None or getattr(user, "role", None) != "supervisor":
-        return None
-    from wushan_desk.sync import scope
-
-    return set(scope.centre_scope(ws, user.centre_id or "").township_ids)
 
 
 def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
 
 
 def make_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
@@ -34,3 +36,14 @@ def qdate(day: dt.date) -> QDate:
 def date_of(edit: QDateEdit) -> dt.date:
     value = edit.date()
     return dt.date(value.year(), value.month(), value.day())
+
+
+def save_buttons(dialog: QDialog, save: Callable[[], object]) -> QDialogButtonBox:
+    """保存 and 取消 for a form; Ctrl+Enter saves from any field (typing top to bottom,
+    the hands stay on the keyboard)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    QShortcut(QKeySequence("Ctrl+Return"), dialog, activated=save)
+    return buttons

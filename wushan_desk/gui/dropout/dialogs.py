@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as codes
 from wushan_desk.domain.errors import UserError
-from wushan_desk.gui.dropout.common import date_of, fill_table, make_table, qdate
+from wushan_desk.gui.dropout.common import (
+    date_of,
+    fill_table,
+    make_table,
+    qdate,
+    save_buttons,
+)
 from wushan_desk.services import dropout
 from wushan_desk.services.session import Workspace
 
@@ -197,11 +203,7 @@ class _Form(QDialog):
         self.error = QLabel(objectName="formError", wordWrap=True)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(save_buttons(self, self.save))
         self.date = QDateEdit(qdate(clock.today()), calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.form.addRow("日期(&D)", self.date)
@@ -243,9 +245,6 @@ class VisitDialog(_Form):
                               ("下一步期限", self.next_due), ("佐证", self.attach),
                               ("", self.attached)):
             self.form.addRow(label, widget)
-        from PySide6.QtGui import QKeySequence, QShortcut
-
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
 
     def add_files(self, chosen: list[str] | None = None) -> None:
         """Photos, recordings or scans, stored with the visit when it is saved."""

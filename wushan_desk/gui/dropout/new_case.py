@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QPushButton,
@@ -28,6 +26,7 @@ from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as codes
 from wushan_desk.domain.entities import KINDS
 from wushan_desk.domain.errors import UserError, ValidationError
+from wushan_desk.gui.dropout.common import save_buttons
 from wushan_desk.gui.widgets.form_fields import ChoiceEditor, Editor, labelled, make_editor
 from wushan_desk.services import dropout, records
 from wushan_desk.services.session import Workspace
@@ -75,12 +74,7 @@ class NewCaseDialog(QDialog):
         layout.addWidget(scroll, 1)
         self.error = QLabel(objectName="formError", wordWrap=True, visible=False)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
+        layout.addWidget(save_buttons(self, self.save))
         self.timer = QTimer(self, singleShot=True, interval=250)  # after typing pauses
         self.timer.timeout.connect(self.check_duplicates)
         for name in ("name", "birth_date", "resident_id"):
