@@ -79,8 +79,8 @@ class DropoutPage(QWidget):
         column.addLayout(bar)
         self.cases = make_table(LEDGER_COLUMNS)
         column.addWidget(self.cases, 1)
-        self.status.currentIndexChanged.connect(self.refresh)
-        self.overdue.toggled.connect(self.refresh)
+        self.status.currentIndexChanged.connect(self.show_ledger)  # the filters change
+        self.overdue.toggled.connect(self.show_ledger)  # the ledger only
         self.cases.doubleClicked.connect(lambda _index: self.open_case())
         self.open_button.clicked.connect(self.open_case)
         return tab
@@ -94,6 +94,13 @@ class DropoutPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Every tab again (after something was written)."""
+        self.show_ledger()
+        self.show_candidates()
+        self.show_board()
+        self.show_monthly()
+
+    def show_ledger(self) -> None:
         today = clock.today()
         self.rows = dropout.ledger(self.ws, today, status=self.status.currentData(),
                                    overdue_only=self.overdue.isChecked())
@@ -102,9 +109,6 @@ class DropoutPage(QWidget):
                             "▲ 逾期未跟进" if r.overdue else ""] for r in self.rows])
         late = sum(r.overdue for r in self.rows)
         self.count.setText(f"共 {len(self.rows)} 件，逾期 {late} 件")
-        self.show_candidates()
-        self.show_board()
-        self.show_monthly()
 
     def selected_case(self) -> str | None:
         row = self.cases.currentRow()
