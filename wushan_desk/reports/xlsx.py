@@ -316,6 +316,29 @@ def _rows(path: Path, number: int, sheet: Any, limits: Limits, spent: list[int])
     return rows
 
 
+def column_positions(row: list[Any], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Which cell of a header row holds each field, by the spellings each field may have
+    (the first cell that matches; fields with none are left out)."""
+    names = [str(v).strip() if v is not None else "" for v in row]
+    out: dict[str, int] = {}
+    for field_name, spellings in columns.items():
+        found = next((i for i, name in enumerate(names) if name in spellings), None)
+        if found is not None:
+            out[field_name] = found
+    return out
+
+
+def find_header(rows: Rows, columns: dict[str, tuple[str, ...]],
+                enough: Callable[[set[str]], bool]) -> tuple[int, dict[str, int]] | None:
+    """The header row among the first 20 (a title or notes may come first): the first
+    whose recognised fields are `enough`, with the positions of those fields."""
+    for index, row in enumerate(rows[:20]):
+        found = column_positions(row, columns)
+        if enough(set(found)):
+            return index, found
+    return None
+
+
 def plain_text(cell: Any) -> Any:
     """Keep a text cell as text in Excel and WPS: never a formula, never a hyperlink.
 

@@ -63,14 +63,14 @@ def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
     same, rolled back)."""
     if dry_run:
         return replace(ws.rolled_back(lambda: import_ledger(ws, path)), dry_run=True)
-    sheets = xlsx.read_sheets(path, LEDGER, accept=lambda rows: _header_at(rows) is not None)
+    sheets = xlsx.read_sheets(path, LEDGER, accept=lambda rows: _header(rows) is not None)
     rows = sheets[-1] if sheets else []
-    start = _header_at(rows)
-    if start is None:
+    header = _header(rows)
+    if header is None:
         raise ValidationError(
             f"{path.name} 里没有找到台账的表头：需要“姓名、性别、出生日期、乡镇（街道）、状态、"
             "登记日期”等列。", "file")
-    positions = _positions(rows[start])
+    start, positions = header
     result = ImportResult(columns={  # the first spelling of a column names its field
         COLUMNS[f][0]: str(rows[start][i]).strip() for f, i in positions.items()})
     errors: list[str] = []
@@ -104,23 +104,8 @@ def preview(ws: Workspace, path: Path) -> ImportResult:
     return import_ledger(ws, path, dry_run=True)
 
 
-def _header_at(rows: xlsx.Rows) -> int | None:
-    for index, row in enumerate(rows[:20]):
-        found = _positions(row)
-        if all(name in found for name in REQUIRED):
-            return index
-    return None
-
-
-def _positions(row: list[Any]) -> dict[str, int]:
-    names = [str(v).strip() if v is not None else "" for v in row]
-    out: dict[str, int] = {}
-    for field_name, spellings in COLUMNS.items():
-        for index, name in enumerate(names):
-            if name in spellings:
-                out[field_name] = index
-                break
-    return out
+def _header(rows: xlsx.Rows) -> tuple[int, dict[str, int]] | None:
+    return xlsx.find_header(rows, COLUMNS, lambda found: set(REQUIRED) <= found)
 
 
 def _cell(row: list[Any], index: int) -> Any:

@@ -1,8 +1,8 @@
 """学期名册存档: archive each school's roster for a term, or import the 学籍系统's.
 
 The candidate rule 名册缺失 (services/dropout.candidates) compares a school's latest
-roster of an earlier term with this term's: the union of this term's archived rosters
-when any exists, else the live roster. Archiving is done once a term (at the start of
+roster of an earlier term with this term's: per school, the roster kept for it this
+term, else its live students. Archiving is done once a term (at the start of
 each term, after the roster is up to date); an import replaces nothing: a school's
 roster of a term, once kept, is history (a second one for the same term is refused).
 """
@@ -97,12 +97,11 @@ def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,
     term = rules.check_term(term)
     sheets = xlsx.read_sheets(path, ROSTER, accept=lambda rows: _header(rows) is not None)
     rows = sheets[-1] if sheets else []
-    start = _header(rows)
-    if start is None:
+    header = _header(rows)
+    if header is None:
         raise ValidationError(f"{path.name} 里没有找到名册的表头：需要“学校、姓名”和“学籍号”"
                               "或“身份证号”列。", "file")
-    at = {f: i for i, cell in enumerate(rows[start]) for f, names in COLUMNS.items()
-          if str(cell or "").strip() in names}
+    start, at = header
     schools: dict[str, str | None] = {}
     for known in records.iter_records(ws, "school"):  # a name two schools share: unknown
         schools[known["name"]] = None if known["name"] in schools else known["id"]
@@ -135,13 +134,9 @@ def import_roster(ws: Workspace, path: Path, term: str, day: dt.date, *,
     return _keep(ws, term, day, "学籍系统导入", by_school, unmatched, dry_run=dry_run)
 
 
-def _header(rows: list[list[Any]]) -> int | None:
-    for n, row in enumerate(rows[:20]):
-        cells = {str(c or "").strip() for c in row}
-        if cells & set(COLUMNS["school"]) and cells & set(COLUMNS["name"]) and (
-                cells & set(COLUMNS["student_number"]) or cells & set(COLUMNS["resident_id"])):
-            return n
-    return None
+def _header(rows: xlsx.Rows) -> tuple[int, dict[str, int]] | None:
+    return xlsx.find_header(rows, COLUMNS, lambda found: {"school", "name"} <= found and bool(
+        found & {"student_number", "resident_id"}))
 
 
 def _id_key(text: str) -> str:
