@@ -36,6 +36,28 @@ def test_login_dialog_explains_a_wrong_password_and_opens_with_the_right_one(
         dialog.ws.close()
 
 
+def test_the_login_is_typed_straight_away(qtbot, styled_app, demo_copy: Path) -> None:
+    """The user name field has the focus when the dialog opens, Tab goes to the password
+    and Enter logs in: no mouse needed (the buttons had the focus before)."""
+    from PySide6.QtCore import Qt
+    from typing_helpers import enter_text
+
+    accounts.forget(demo_copy)
+    dialog = login.LoginDialog(demo_copy)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    assert dialog.focusWidget() is dialog.login
+    enter_text(qtbot, dialog.focusWidget(), ADMIN.login)
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.password
+    enter_text(qtbot, dialog.password, ADMIN.password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.ws is not None
+    dialog.ws.close()
+
+
 def test_idle_lock_keeps_what_was_on_screen(qtbot, styled_app, demo_ws: Workspace) -> None:
     accounts.attach(demo_ws, accounts.current_actor(demo_ws.path)
                     or _admin_actor(demo_ws))
