@@ -166,3 +166,23 @@ def test_account_management_adds_resets_and_disables(qtbot, styled_app, demo_ws:
     assert manage.table.rowCount() == before
     with pytest.raises(accounts.LoginFailed):
         accounts.login(demo_ws.path, accounts.Credentials("xiang", "temporary-pass"))
+
+
+@pytest.mark.parametrize("scripted", [False, True])
+def test_the_start_probe_reports_the_first_window(demo_copy: Path, scripted: bool) -> None:
+    """`bench` times the start with this probe: without a scripted login the first window
+    is the login dialog (closed by the probe, not left waiting for a password), with one
+    it is the main window; either way it prints seconds and exits."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items()
+           if scripted or k not in (accounts.ENV_USER, accounts.ENV_PASSWORD)}
+    env |= {"QT_QPA_PLATFORM": "offscreen", "WUSHAN_PROBE_T0": repr(time.time())}
+    done = subprocess.run([sys.executable, "-m", "wushan_desk.gui.probe", "start",
+                           str(demo_copy)], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert 0 < float(done.stdout.split()[-1]) < 120

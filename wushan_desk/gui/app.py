@@ -6,21 +6,26 @@ line's: 0 ok, 1 unexpected error, 3 the workspace was refused (nothing written).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QLockFile
+from PySide6.QtCore import QCoreApplication, QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance
-from wushan_desk.gui.main_window import MainWindow
 from wushan_desk.gui.widgets.background import close_for
 from wushan_desk.services.session import Workspace, WorkspaceError, open_workspace
+
+if TYPE_CHECKING:
+    from wushan_desk.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +99,7 @@ class Session:
             ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
         except accounts.LoginRequired:
             dialog = login.LoginDialog(path, parent)
+            QTimer.singleShot(0, _preload_main_window)  # once the dialog is on screen
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ws is None:
                 return None
             ws = dialog.ws
@@ -112,6 +118,8 @@ class Session:
 
     def _install(self, ws: Workspace, lock: QLockFile) -> None:
         """Show `ws` in a new window, then retire the previous window and workspace."""
+        from wushan_desk.gui.main_window import MainWindow  # loaded during the login
+
         old_window, old_ws, old_lock = self.window, self.ws, self.lock
         self.ws, self.window, self.lock = ws, MainWindow(ws), lock
         self.window.openRequested.connect(lambda p: self.open(p, self.window))
@@ -173,6 +181,20 @@ class Session:
         if self.lock is not None:
             self.lock.unlock()
             self.lock = None
+
+
+def _preload_main_window() -> None:
+    """Import the main window's modules in the background while the user types the
+    password: the login dialog shows without waiting for them (issue 7's start figure),
+    and the window is ready when the password is. Only imports: no widget is made off
+    the GUI thread; an error here shows again, properly, when the GUI thread imports."""
+    def load() -> None:
+        try:
+            importlib.import_module("wushan_desk.gui.main_window")
+        except Exception:
+            log.debug("preloading the main window failed", exc_info=True)
+
+    threading.Thread(target=load, name="preload-main-window", daemon=True).start()
 
 
 def _instance_lock(path: Path) -> QLockFile | None:

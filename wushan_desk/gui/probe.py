@@ -4,22 +4,39 @@
     python -m wushan_desk.gui.probe start PATH     the app on PATH, started as a user does
     python -m wushan_desk.gui.probe pages PATH     every page and list opened; JSON figures
 
-`empty` and `start` quit as soon as the event loop runs, i.e. once the window is shown;
-the parent times the whole process, so both include interpreter start and exit. `pages`
-prints the GUI thread's time for searches typed into the students list and the peak
-memory after every page and list has been opened.
+`empty` and `start` print the seconds from the parent's clock reading in WUSHAN_PROBE_T0
+(taken just before it started this process) to the first turn of the event loop after
+the first window is on screen, then quit: interpreter start counts, exit does not. With
+WUSHAN_DESK_USER and WUSHAN_DESK_PASSWORD set, `start` logs in as a script does and the
+first window is the main window; without them it is the login dialog. `pages` prints the
+GUI thread's time for searches typed into the students list and the peak memory after
+every page and list has been opened.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+
+def _report_shown_and_quit(app: QApplication) -> None:
+    """Once the event loop turns (the first window is shown): print the seconds since the
+    parent's clock reading, then leave every event loop (a dialog's too)."""
+    def done() -> None:
+        print(round(time.time() - float(os.environ["WUSHAN_PROBE_T0"]), 4), flush=True)
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, QDialog):  # a dialog's exec() ends only with it
+                widget.reject()
+        app.quit()
+
+    QTimer.singleShot(0, done)
 
 
 def empty_window() -> int:
@@ -27,12 +44,12 @@ def empty_window() -> int:
     window = QWidget()
     window.resize(1280, 720)
     window.show()
-    QTimer.singleShot(0, app.quit)
+    _report_shown_and_quit(app)
     return app.exec()
 
 
 def app_start(path: str) -> int:
-    """`wushan-desk --db PATH`, quitting once the main window is on screen."""
+    """`wushan-desk --db PATH`, quitting once its first window is on screen."""
     from wushan_desk import cli
     from wushan_desk.gui import app as gui_app
 
@@ -40,11 +57,12 @@ def app_start(path: str) -> int:
 
     def create_and_quit_when_shown() -> QApplication:
         app = create()
-        QTimer.singleShot(0, app.quit)
+        _report_shown_and_quit(app)
         return app
 
     gui_app.create_app = create_and_quit_when_shown
-    return cli.main(["--db", path])
+    cli.main(["--db", path])  # 3 when the login dialog was closed by the quit
+    return 0
 
 
 def all_pages(path: str) -> dict[str, Any]:
