@@ -407,6 +407,11 @@ FOUND = [
      [('edit', 'hub', 'dev0', 0, 'class_name', 0), ('inspect', 'dev2', 'follow_up', True, 3),
       ('round',), ('inspect', 'dev0', 'answer', True, 0)],
      True, [('move_school', 'dev2', 'dev1'), ('lose', 22), ('export', 'dev0', True)]),
+    # the hub's edit reached a laptop, the hub was restored and wrote the field again:
+    # its resend replaced the laptop's value with no conflict anywhere (now: resent
+    # snapshots carry their versions' bases and are judged like changes)
+    ([], 'hub', [('edit', 'hub', 'dev0', 0, 'guardian_name', 1), ('round',)],
+     True, [('edit', 'hub', 'dev0', 0, 'guardian_name', 2)]),
 ]
 
 
@@ -416,6 +421,7 @@ FOUND = [
 @example(plan=FOUND[0])
 @example(plan=FOUND[1])
 @example(plan=FOUND[2])
+@example(plan=FOUND[3])
 def test_parties_converge_and_concurrent_writes_are_kept(template, tmp_path_factory,
                                                          plan) -> None:
     net, zones, checklist = template

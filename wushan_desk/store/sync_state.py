@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +132,19 @@ def row_log(ws: Workspace, table: str, row_id: str) -> dict[str, Change]:
         r[0]: Change(table, row_id, r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]))
         for r in rows
     }
+
+
+def field_bases(ws: Workspace, table: str, row: Mapping[str, Any]) -> dict[str, str]:
+    """For each field of a stored row, the version its current version was written over
+    (the `base` its change carried), where the log knows it: a resent snapshot keeps the
+    ancestry that tells a concurrent write from a later one."""
+    log = row_log(ws, table, row["id"])
+    bases = {}
+    for name, stamp in json.loads(row["versions"]).items():
+        change = log.get(stamp)
+        if change is not None and name in change.base:
+            bases[name] = change.base[name]
+    return bases
 
 
 def previous_value(ws: Workspace, table: str, row_id: str, field: str, before_seq: int) -> Any:

@@ -75,7 +75,7 @@ class CreationBatch:
         for row_id in logged:
             entry = entries[row_id]
             if isinstance(entry, Snapshot):
-                merge_snapshot(self.ws, entry, self.source, self.stats)
+                merge_snapshot(self.ws, entry, self.source, self.stats, self.package_id)
             else:
                 merge_change(self.ws, entry, self.source, self.package_id, self.stats)
 

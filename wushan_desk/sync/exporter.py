@@ -86,7 +86,7 @@ def export_to(
         count = 0
         with lines_path.open("w", encoding="utf-8") as out:
             entries = (
-                _snapshots(ws, scope)
+                _snapshots(ws, scope, with_bases=full)
                 if enrolment or full
                 else _entries(ws, scope, peer_id, after, upto)
             )
@@ -274,19 +274,22 @@ def _school_rows(ws: Workspace, scope: Scope, school_id: str) -> Iterator[dict[s
 def _row_with_dependents(
     ws: Workspace, scope: Scope, table: str, row: dict[str, Any]
 ) -> Iterator[dict[str, Any]]:
-    yield payload.snapshot_entry(table, row)
+    yield payload.snapshot_entry(table, row, sync_state.field_bases(ws, table, row))
     for dep_table, column in DEPENDENTS.get(table, ()):
         for dep in sync_state.rows_where(ws, dep_table, column, row["id"]):
             if scope.contains(ws, dep_table, dep):
                 yield from _row_with_dependents(ws, scope, dep_table, dep)
 
 
-def _snapshots(ws: Workspace, scope: Scope) -> Iterator[dict[str, Any]]:
-    """Every row in scope, as state: what a newly enrolled device starts from."""
+def _snapshots(ws: Workspace, scope: Scope, *, with_bases: bool) -> Iterator[dict[str, Any]]:
+    """Every row in scope, as state: what a newly enrolled device starts from, or what a
+    side resends after a restore (then with the bases of the versions: the receiver
+    holds versions of its own to compare them with; an enrolled device holds none)."""
     for table in changes.synced_tables(ws):
         for row in sync_state.rows_of(ws, table):
             if scope.contains(ws, table, row):
-                yield payload.snapshot_entry(table, row)
+                bases = sync_state.field_bases(ws, table, row) if with_bases else None
+                yield payload.snapshot_entry(table, row, bases)
 
 
 def _files_of(ws: Workspace, entry: dict[str, Any]) -> set[str]:

@@ -356,7 +356,7 @@ def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes
         _settle(ws, judge, entry, header, stats)
         return
     if isinstance(entry, payload.Snapshot):
-        merge_snapshot(ws, entry, header.sender, stats)
+        merge_snapshot(ws, entry, header.sender, stats, header.package_id)
     else:
         merge_change(ws, entry, header.sender, header.package_id, stats)
     _observe(ws, entry)
@@ -387,7 +387,7 @@ def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Chang
         _observe(ws, entry)
         return
     if isinstance(entry, payload.Snapshot):  # the batch written, it may merge after all
-        merge_snapshot(ws, entry, header.sender, stats)
+        merge_snapshot(ws, entry, header.sender, stats, header.package_id)
     else:
         merge_change(ws, entry, header.sender, header.package_id, stats)
     _observe(ws, entry)

@@ -15,6 +15,7 @@ from typing import Any
 
 from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as rules
+from wushan_desk.domain.hlc import Stamp
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
@@ -222,8 +223,12 @@ def _conflict(
     )
 
 
-def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats) -> None:
-    """Apply a row's state: each field takes the newer version; no conflicts (it is state)."""
+def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats,
+                   package_id: str = "") -> None:
+    """Apply a row's state: each field takes the newer version. A field whose version
+    comes with its base (a resend after a restore) is judged as a change would be: a
+    different value written without knowledge of ours is a conflict (for a snapshot
+    without bases, from an enrolment, nothing can be told, and none is recorded)."""
     for c in snap.as_changes():
         changes.log_change(ws, c, source)
     # the row's newest log entry: the guard triggers accept a write naming it
@@ -242,6 +247,8 @@ def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats
         )
         stats.count(snap.table, "added")
         return
+    if snap.bases:
+        _snapshot_conflicts(ws, snap, current, package_id, stats)
     newer = {
         f: (v, s) for f, (v, s) in snap.fields.items() if s > changes.field_version(current, f)
     }
@@ -254,6 +261,31 @@ def merge_snapshot(ws: Workspace, snap: Snapshot, source: str, stats: MergeStats
         stats.count(snap.table, "unchanged")
 
 
+def _snapshot_conflicts(ws: Workspace, snap: Snapshot, current: Mapping[str, Any],
+                        package_id: str, stats: MergeStats) -> None:
+    """Conflicts between a resent row's versions (with bases) and ours: each field where
+    the values differ and neither version was written on top of the other."""
+    kind = changes.table_kind(snap.table)
+    logical = changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])}
+    log = sync_state.row_log(ws, snap.table, snap.row_id)
+    for name, base in snap.bases.items():
+        value, stamp = snap.fields[name]
+        local_stamp = changes.field_version(current, name)
+        if stamp == local_stamp or logical.get(name) == value:
+            continue
+        incoming_wins = stamp > local_stamp
+        sequential = (descends(log, base, local_stamp, name) if incoming_wins
+                      else descends(log, local_stamp, stamp, name))
+        if sequential:
+            continue
+        version = Change(snap.table, snap.row_id, stamp, Stamp.parse(stamp).device, "upsert",
+                         {name: value}, {name: base})
+        sync_state.add_conflict(ws, _conflict(
+            version, name, logical.get(name), local_stamp, value,
+            "incoming" if incoming_wins else "local", package_id))
+        stats.conflicts += 1
+
+
 def restate_snapshot(ws: Workspace, snap: Snapshot, source: str, package_id: str,
                      stats: MergeStats) -> None:
     """Bring back the signed content of a row from the hub's snapshot (judge.Restate).
@@ -262,7 +294,7 @@ def restate_snapshot(ws: Workspace, snap: Snapshot, source: str, package_id: str
     computer's edits made after the signing, unknown to it) takes the signed value in a
     local write stamped now, so it wins everywhere, and the value it replaces waits as a
     conflict for a person."""
-    merge_snapshot(ws, snap, source, stats)
+    merge_snapshot(ws, snap, source, stats, package_id)
     kind = changes.table_kind(snap.table)
     current = changes.read_row(ws, snap.table, snap.row_id)
     assert current is not None

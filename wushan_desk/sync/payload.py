@@ -5,8 +5,12 @@ Two kinds of line:
 - a change, exactly as logged by its author:
   ``{"t": "c", "tbl", "row", "hlc", "dev", "op", "data": {field: value}, "base": {field: stamp}}``
 - a snapshot of a whole row with each field's version, sent when a row enters the
-  recipient's scope (enrolment, a student transferred in):
-  ``{"t": "s", "tbl", "row", "origin", "created", "fields": {field: [value, stamp]}}``
+  recipient's scope (enrolment, a student transferred in) or a side resends everything
+  after a restore:
+  ``{"t": "s", "tbl", "row", "origin", "created", "fields": {field: [value, stamp]}}``;
+  outside enrolment a field may carry a third element, the base of its version (the
+  version its writer replaced), so that the receiver can tell a concurrent write from
+  a later one as it does for changes: ``[value, stamp, base]``.
 
 Field names end up in SQL column lists, so every name is checked against the kind's
 fields before anything is applied; values are checked against the field types.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wushan_desk.domain import entities
@@ -39,13 +43,16 @@ class Snapshot:
     origin: str
     created: str
     fields: dict[str, tuple[Any, str]]
+    #: per field, the version its current version was written over (when the sender knew)
+    bases: dict[str, str] = field(default_factory=dict)
 
     def only_by(self, authors: set[str]) -> Snapshot:
         """The fields whose versions were written by one of `authors` (a device resending
         its whole scope speaks for itself and for the hub, not for other devices)."""
         kept = {f: (v, s) for f, (v, s) in self.fields.items()
                 if Stamp.parse(s).device in authors}
-        return Snapshot(self.table, self.row_id, self.origin, self.created, kept)
+        return Snapshot(self.table, self.row_id, self.origin, self.created, kept,
+                        {f: b for f, b in self.bases.items() if f in kept})
 
     def as_changes(self) -> list[Change]:
         """The snapshot as the changes that produced it: one per distinct version."""
@@ -60,7 +67,7 @@ class Snapshot:
                 Stamp.parse(stamp).device,
                 "delete" if data.get("deleted") else "upsert",
                 data,
-                {},
+                {f: self.bases[f] for f in data if f in self.bases},
             )
             for stamp, data in sorted(groups.items())
         ]
@@ -85,10 +92,13 @@ def change_entry(change: Change, seq: int | None = None) -> dict[str, Any]:
     return entry
 
 
-def snapshot_entry(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored row with the version of every field (tombstone state included)."""
+def snapshot_entry(table: str, row: Mapping[str, Any],
+                   bases: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A stored row with the version of every field (tombstone state included), and the
+    bases of those versions where given."""
     kind = changes.table_kind(table)
     logical = changes.from_sql(kind, row) | {"deleted": bool(row["deleted"])}
+    bases = bases or {}
     return {
         "t": "s",
         "tbl": table,
@@ -96,7 +106,8 @@ def snapshot_entry(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
         "origin": row["origin_device"],
         "created": row["created_hlc"],
         "fields": {
-            f: [logical[f], changes.field_version(row, f)] for f in (*kind.field_names, "deleted")
+            f: [logical[f], changes.field_version(row, f), *([bases[f]] if f in bases else [])]
+            for f in (*kind.field_names, "deleted")
         },
     }
 
@@ -164,15 +175,18 @@ def _entry(obj: Any, tables: frozenset[str]) -> Change | Snapshot:
         return Change(table, row_id, stamp, obj["dev"], op, data, base, _author(obj.get("by")))
     raw = obj.get("fields")
     if not isinstance(raw, dict) or not all(
-        isinstance(v, list) and len(v) == 2 for v in raw.values()
+        isinstance(v, list) and len(v) in (2, 3) for v in raw.values()
     ):
         raise PayloadError("快照字段格式不对")
     values = _fields(kind, {f: v[0] for f, v in raw.items()})
     fields = {f: (values[f], _stamp(raw[f][1])) for f in values}
+    bases = {f: _stamp(raw[f][2]) for f in values if len(raw[f]) == 3}
+    if any(bases[f] >= fields[f][1] for f in bases):
+        raise PayloadError("快照的版本依据不早于版本本身")
     origin, created = obj.get("origin"), _stamp(obj.get("created"))
     if not isinstance(origin, str) or set(values) != {*kind.field_names, "deleted"}:
         raise PayloadError("快照不完整")
-    return Snapshot(table, row_id, origin, created, fields)
+    return Snapshot(table, row_id, origin, created, fields, bases)
 
 
 def _author(value: Any) -> str | None:
