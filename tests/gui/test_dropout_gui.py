@@ -112,6 +112,14 @@ def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,
     qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
     assert opened[1].exists()
     assert dropout_report.issued(demo_ws, case["id"]) is not None
+    shown = NoticeDialog(demo_ws, case["id"])  # from the case: the app's print preview
+    qtbot.addWidget(shown)
+    shown.print_notice()
+    qtbot.waitUntil(lambda: shown.preview is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: shown.preview.page_count() == 1, timeout=5000)
+    assert shown.preview.failure is None and "限期返校通知书" in shown.preview.pdf.name
+    assert not (tmp_path / "打印").exists()  # nothing left in a user folder
+    shown.preview.close()
 
 
 def test_the_board_exports_a_townships_ledger(qtbot, styled_app, demo_ws: Workspace,

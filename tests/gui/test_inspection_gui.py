@@ -18,8 +18,7 @@ from typing_helpers import enter_text
 
 from wushan_desk.domain import clock
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui import appearance
-from wushan_desk.gui.inspection import files as visit_files
+from wushan_desk.gui import appearance, printing
 from wushan_desk.gui.inspection.editor import VisitEditor
 from wushan_desk.gui.inspection.page import InspectionPage
 from wushan_desk.gui.inspection.parts import RED, KeyChoice, ScoreSpin
@@ -216,12 +215,14 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     editor.export_pdf(tmp_path / "督导意见书.pdf")
     qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
     assert (tmp_path / "督导意见书.pdf").read_bytes().startswith(b"%PDF")
-    opened: list[Path] = []
-    monkeypatch.setattr(visit_files, "open_file", opened.append)
-    editor.print_report("rectification")  # 整改通知书: opens in the PDF viewer
-    qtbot.waitUntil(lambda: editor.task is not None and editor.task.done, timeout=20_000)
-    assert len(opened) == 1 and opened[0].name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
-    assert opened[0].read_bytes().startswith(b"%PDF")
+    editor.print_report("rectification")  # 整改通知书: made off the GUI thread, previewed
+    qtbot.waitUntil(lambda: editor.print_preview is not None, timeout=20_000)
+    preview = editor.print_preview
+    qtbot.waitUntil(lambda: preview.page_count() >= 1, timeout=5000)
+    assert preview.pdf.name == f"{SCHOOL}-整改通知书-{TODAY}.pdf"
+    assert preview.pdf.read_bytes().startswith(b"%PDF") and preview.failure is None
+    assert preview.pdf.parent == printing.viewing_folder()  # private, removed at exit
+    preview.close()
 
     activate(qtbot, editor)
     qtbot.keyClick(editor.tabs, Qt.Key.Key_Escape)  # back to the list

@@ -39,13 +39,32 @@ def test_number_shortcuts_switch_pages(qtbot, window: MainWindow) -> None:
 
 
 def test_unbuilt_pages_say_so_honestly(window: MainWindow) -> None:
-    for name in ("学生资助", "报表"):
+    for name in ("学生资助",):
         page = window.pages[name]
         assert isinstance(page, PlaceholderPage)
         texts = " ".join(label.text() for label in page.findChildren(QLabel))
         assert IN_DEVELOPMENT in texts and name in texts
-    for built in ("学校与学生", "督导检查", "控辍保学", "同步"):
+    for built in ("学校与学生", "督导检查", "控辍保学", "同步", "报表"):
         assert not isinstance(window.pages[built], PlaceholderPage)
+
+
+def test_the_reports_page_leads_to_where_each_document_prints(window: MainWindow) -> None:
+    from wushan_desk.gui.reports_page import DOCUMENTS, ReportsPage
+
+    window.go_to("报表")
+    page = window.pages["报表"]
+    assert isinstance(page, ReportsPage)
+    texts = " ".join(label.text() for label in page.findChildren(QLabel))
+    assert all(d.name in texts for d in DOCUMENTS) and IN_DEVELOPMENT not in texts
+    for name, where, tab in (("控辍保学月报", "控辍保学", "月报"),
+                             ("督导检查表", "督导检查", "检查表"),
+                             ("审计记录", "设置", None)):
+        window.go_to("报表")
+        page.buttons[name].click()
+        assert window.current_page() == where
+        if tab:
+            tabs = window.pages[where].tabs
+            assert tabs.tabText(tabs.currentIndex()).replace("&", "").startswith(tab)
 
 
 def test_home_page_shows_the_workspace_counts(qtbot, window: MainWindow) -> None:

@@ -122,6 +122,12 @@ class MainWindow(QMainWindow):
             sync_page.synced.connect(lambda text: self.status_labels["sync"].setText(
                 f"上次同步：{text}"))
             return sync_page
+        if name == "报表":
+            from wushan_desk.gui.reports_page import ReportsPage
+
+            reports = ReportsPage()
+            reports.goTo.connect(self.go_to)
+            return reports
         return PlaceholderPage(name)
 
     def _reload_lists(self) -> None:
@@ -134,15 +140,24 @@ class MainWindow(QMainWindow):
             people.schools.refresh()
 
     def go_to(self, target: str) -> None:
-        """Show a page by name; "学校与学生:学校" also picks the schools tab."""
+        """Show a page by name; after a colon, the tab of that name ("学校与学生:学校",
+        "控辍保学:月报")."""
+        from PySide6.QtWidgets import QTabWidget
+
         from wushan_desk.gui.people.page import PeoplePage
 
         name, _, tab = target.partition(":")
         self.nav.setCurrentRow(PAGES.index(name))
-        people = self.pages.built("学校与学生")
-        if name == "学校与学生" and isinstance(people, PeoplePage):
-            people.tabs.setCurrentWidget(people.schools if tab == "学校" else people.students)
-            (people.schools if tab == "学校" else people.students).focus_search()
+        page = self.pages.built(name)
+        if name == "学校与学生" and isinstance(page, PeoplePage):
+            page.tabs.setCurrentWidget(page.schools if tab == "学校" else page.students)
+            (page.schools if tab == "学校" else page.students).focus_search()
+            return
+        tabs = getattr(page, "tabs", None)
+        if tab and isinstance(tabs, QTabWidget):
+            for index in range(tabs.count()):
+                if tabs.tabText(index).replace("&", "").startswith(tab):
+                    tabs.setCurrentIndex(index)
 
     def open_visit(self, visit_id: str) -> None:
         """Show one visit in the 督导检查 page's editor (from a school's history)."""

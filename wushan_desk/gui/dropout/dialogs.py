@@ -101,13 +101,12 @@ class CaseDialog(QDialog):
 
     def open_evidence(self, row: int, then: object = None) -> list[Path]:
         """Open read-only copies of a visit's photos and recordings (double-click)."""
-        from wushan_desk import paths
-        from wushan_desk.gui.inspection.files import open_file
+        from wushan_desk.gui.printing import open_file, viewing_folder
         from wushan_desk.services import attachments
 
         if not 0 <= row < len(self.entries):
             return []
-        folder = paths.user_data_dir() / "查看"
+        folder = viewing_folder(self.ws)  # private, removed at exit
         opened = []
         for attachment_id in self.entries[row].attachment_ids:
             try:
@@ -117,14 +116,14 @@ class CaseDialog(QDialog):
 
                 dialogs.show_error(self, exc, "佐证没有打开")
                 continue
-            (then or open_file)(copy)  # type: ignore[operator]
+            (then or (lambda path: open_file(path, self)))(copy)  # type: ignore[operator]
             opened.append(copy)
         return opened
 
 
 class NoticeDialog(QDialog):
     """Print the 限期返校通知书: a draft to read over, or issued today with its deadline
-    (recorded on the case). The PDF opens in the system viewer, which prints it."""
+    (recorded on the case). The document opens in the app's print preview."""
 
     def __init__(self, ws: Workspace, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,19 +147,20 @@ class NoticeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.printed: object = None
+        self.preview: object = None  # the print preview opened (gui/printing.py)
 
     def print_notice(self, then: object = None) -> None:
         """Render off the GUI thread (a notice takes a few tenths of a second on an old
-        laptop), then open it; a refusal shows in the dialog's error line."""
-        from wushan_desk import files, paths
-        from wushan_desk.gui.inspection.files import open_file
+        laptop) into the private viewing folder, then preview it for printing; a refusal
+        shows in the dialog's error line."""
+        from wushan_desk import files
+        from wushan_desk.gui import printing
+        from wushan_desk.gui.printing import viewing_folder
         from wushan_desk.gui.widgets.tasks import run_task
         from wushan_desk.services import dropout_report, records
 
         case = records.get(self.ws, "dropout_case", self.case_id) or {}
-        folder = paths.user_data_dir() / "打印"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = files.free_path(folder, files.safe_name(
+        target = files.free_path(viewing_folder(self.ws), files.safe_name(
             f"{case.get('name', '')}-限期返校通知书", ".pdf", fallback="限期返校通知书"))
         deadline = date_of(self.deadline)
         issue_on = clock.today() if self.issue.isChecked() else None
@@ -174,7 +174,10 @@ class NoticeDialog(QDialog):
 
         def done(out: Path) -> None:
             self.printed = out
-            (then or open_file)(out)  # type: ignore[operator]
+            if then:
+                then(out)  # type: ignore[operator]
+            else:
+                self.preview = printing.preview(out, "限期返校通知书", self.parentWidget())
             self.accept()
 
         def failed(exc: BaseException) -> None:

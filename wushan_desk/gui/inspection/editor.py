@@ -45,11 +45,7 @@ from wushan_desk.gui.inspection.dialogs import (
     VisitStartDialog,
     template_title,
 )
-from wushan_desk.gui.inspection.files import (
-    Row,
-    VisitFiles,
-    open_file,
-)
+from wushan_desk.gui.inspection.files import Row, VisitFiles
 from wushan_desk.gui.inspection.parts import (
     AMBER,
     RED,
@@ -63,6 +59,7 @@ from wushan_desk.gui.inspection.parts import (
     term_label,
 )
 from wushan_desk.gui.inspection.signature_pad import SignaturePanel
+from wushan_desk.gui.printing import open_file
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import writer_for
 from wushan_desk.gui.widgets.list_panel import make_action
@@ -124,7 +121,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
                             objectName="pageTitle")
         self.status = QLabel()
         self.save_state = QLabel(objectName="hint", openExternalLinks=False)
-        self.save_state.linkActivated.connect(lambda link: open_file(Path(link)))
+        self.save_state.linkActivated.connect(lambda link: open_file(Path(link), self))
         top = QHBoxLayout()
         top.addWidget(self.back)
         top.addWidget(self.title, 1)
@@ -171,7 +168,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
 
     def _action_buttons(self) -> list[QWidget]:
         self.act_print = make_action(self, "打印", "Ctrl+P",
-                                     "打印督导意见书（在 PDF 阅读器中预览后打印）")
+                                     "打印督导意见书（先显示打印预览）")
         self.act_print_notice = make_action(self, "打印整改通知书", None, "打印整改通知书")
         self.act_export = make_action(self, "导出PDF", None, "把督导意见书保存为 PDF 文件")
         self.act_export_notice = make_action(self, "导出整改通知书", None, "把整改通知书保存为 PDF")

@@ -7,24 +7,23 @@ A mixin of VisitEditor: it uses the editor's workspace, visit, rows and autosave
 
 from __future__ import annotations
 
-import atexit
 import html
-import os
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPainter
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtGui import QImage, QImageReader, QPainter
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
-from wushan_desk import files, paths
+from wushan_desk import files
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.gui import appearance
+from wushan_desk.gui import appearance, printing
 from wushan_desk.gui.inspection.parts import AnswerRow, CheckRow
+from wushan_desk.gui.printing import viewing_folder
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import SerialWorker
 from wushan_desk.gui.widgets.tasks import Task, run_task
@@ -38,30 +37,6 @@ PHOTO_QUALITY = 85
 REPORT_NAMES = {"inspection": "督导意见书", "rectification": "整改通知书"}
 
 Row = AnswerRow | CheckRow
-
-def open_file(path: Path) -> None:
-    """Open a PDF or photo in the system viewer (printing happens there, with preview)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
-def viewing_folder(ws: Workspace | None = None) -> Path:
-    """Where attachments are copied (decrypted) to be opened in other programs: the
-    workspace's private scratch folder (mode 0700; what a crash leaves there is wiped
-    when the workspace is next opened), else this process's temporary folder; removed
-    at exit."""
-    global _VIEWING
-    if _VIEWING is None:
-        root = None
-        if ws is not None:
-            ws.scratch_dir.mkdir(mode=0o700, exist_ok=True)
-            root = ws.scratch_dir
-        _VIEWING = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-view-", dir=root))
-        atexit.register(shutil.rmtree, _VIEWING, True)
-    return _VIEWING
-
-
-_VIEWING: Path | None = None
-
 
 def downscale_job(sources: list[Path], folder: Path) -> Any:
     """A run_task job: each photo re-encoded as JPEG (quality 85) at most 1600 px on its
@@ -123,6 +98,7 @@ class VisitFiles:
     task: Task | None
     save_state: QLabel
     amending: tuple[str, str | None] | None
+    print_preview: Any = None  # the last print preview opened (printing.PdfPrintPreview)
 
     _writer: SerialWorker
 
@@ -156,7 +132,8 @@ class VisitFiles:
 
     def _view_photo(self, photo_id: str) -> None:
         with dialogs.reported(self._widget(), "照片打不开"):
-            open_file(attachments.open_copy(self.ws, photo_id, viewing_folder(self.ws)))
+            printing.open_file(attachments.open_copy(self.ws, photo_id, viewing_folder(self.ws)),
+                                  self._widget())
 
     def _remove_photo(self, row: Row, photo_id: str) -> None:
         row.photo_ids = [p for p in row.photo_ids if p != photo_id]
@@ -239,11 +216,15 @@ class VisitFiles:
             self.export_pdf(Path(name), kind)
 
     def print_report(self, kind: str = "inspection") -> None:
-        """Print = open the PDF in the system viewer, which previews and prints it.
+        """Print: the document is made off the GUI thread into the workspace's private
+        viewing folder (removed at exit), then shown in the app's print preview, whose
+        打印 opens the system print dialog (gui/printing.py).
 
         A name already taken by a copy still open in a viewer gets " (2)" and so on.
         """
-        folder = paths.user_data_dir() / "打印"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = files.free_path(folder, self._default_name(kind))
-        self.export_pdf(target, kind, then=open_file)
+        target = files.free_path(viewing_folder(self.ws), self._default_name(kind))
+
+        def show(out: Path) -> None:
+            self.print_preview = printing.preview(out, REPORT_NAMES[kind], self._widget())
+
+        self.export_pdf(target, kind, then=show)
