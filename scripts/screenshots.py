@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -66,7 +67,7 @@ def main(out: Path) -> int:
             qapp.processEvents()
 
     shots = {"首页": "main-home", "学校与学生": "main-students", "督导检查": "inspection-list",
-             "控辍保学": "dropout", "同步": "sync-page", "设置": "settings"}
+             "控辍保学": "dropout", "同步": "sync-page", "报表": "reports", "设置": "settings"}
     for page, name in shots.items():
         window.go_to(page)
         settle()
@@ -82,6 +83,19 @@ def main(out: Path) -> int:
     settle()
     window.grab().save(str(out / "inspection-editor.png"))
     print(out / "inspection-editor.png")
+    editor = inspection.editor  # type: ignore[attr-defined]
+    editor.print_report("inspection")  # made in the background, then the print preview
+    for _ in range(600):
+        if editor.print_preview is not None:
+            break
+        settle()
+        time.sleep(0.05)
+    if editor.print_preview is not None:
+        editor.print_preview.resize(1000, 700)
+        settle()
+        editor.print_preview.grab().save(str(out / "print-preview.png"))
+        print(out / "print-preview.png")
+        editor.print_preview.close()
     from wushan_desk.gui.audit_view import AuditDialog
 
     trail = AuditDialog(session.ws, window)

@@ -2,9 +2,10 @@
 
 Supervisors print the signed report on site, on laptops that often have no PDF viewer
 (or one that cannot print), so the app prints by itself: the PDF's pages are rendered by
-PDFium (reports/raster.py) and drawn on Qt's printer, behind Qt's own print preview and
-the system print dialog (in Chinese: appearance.install_translations). The same preview
-saves a copy where the user chooses and opens the file in a viewer when there is one.
+PDFium (reports/raster.py, reached through services/print_pages.py) and drawn on Qt's
+printer, behind Qt's own print preview and the system print dialog (in Chinese:
+appearance.install_translations). The same preview saves a copy where the user
+chooses and opens the file in a viewer when there is one.
 
 The PDF itself is made off the GUI thread by the caller; drawing its pages here takes
 about 15 ms a page for the preview and 40 ms for the printer, page by page.
@@ -26,8 +27,8 @@ from PySide6.QtWidgets import QFileDialog, QToolBar, QWidget
 from wushan_desk import files
 from wushan_desk.gui import appearance
 from wushan_desk.gui.widgets import dialogs
-from wushan_desk.reports import raster
-from wushan_desk.reports.fonts import ReportError
+from wushan_desk.services import print_pages as raster
+from wushan_desk.services.print_pages import PrintError as ReportError
 from wushan_desk.services.session import Workspace
 
 #: Resolution of the preview's pages (sharp at the preview's 100 % zoom) and of printing

@@ -132,8 +132,8 @@ class VisitFiles:
 
     def _view_photo(self, photo_id: str) -> None:
         with dialogs.reported(self._widget(), "照片打不开"):
-            printing.open_file(attachments.open_copy(self.ws, photo_id, viewing_folder(self.ws)),
-                                  self._widget())
+            copy = attachments.open_copy(self.ws, photo_id, viewing_folder(self.ws))
+            printing.open_file(copy, self._widget())
 
     def _remove_photo(self, row: Row, photo_id: str) -> None:
         row.photo_ids = [p for p in row.photo_ids if p != photo_id]
