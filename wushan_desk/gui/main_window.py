@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             for index in range(tabs.count()):
                 if tabs.tabText(index).replace("&", "").startswith(tab):
                     tabs.setCurrentIndex(index)
+                    break
 
     def open_visit(self, visit_id: str) -> None:
         """Show one visit in the 督导检查 page's editor (from a school's history)."""
