@@ -205,3 +205,24 @@ def test_a_package_with_a_control_character_is_refused(fresh_ws: Workspace) -> N
     bad = good | {"data": good["data"] | {"name": "学\u202e校"}}
     with pytest.raises(ValueError, match="显示顺序"):
         judge.screen(payload.parse_entry(json.dumps(bad), tables))
+
+
+def test_a_value_screened_once_is_still_judged_in_each_field(fresh_ws: Workspace) -> None:
+    """The judge remembers values it found clean (a county's students share schools and
+    grades), per table and field: a value fine in one field is refused in another."""
+    from wushan_desk.store import changes
+    from wushan_desk.sync import payload
+    from wushan_desk.sync.judge import Judge
+
+    township = support.township()
+    good = {"t": "c", "tbl": "schools", "row": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+            "hlc": "1764000000000-00000-" + fresh_ws.device_id, "dev": fresh_ws.device_id,
+            "op": "upsert", "base": {},
+            "data": {"name": "学校", "type": "小学", "township_id": township}}
+    tables = frozenset(changes.synced_tables(fresh_ws))
+    judge = Judge(fresh_ws, fresh_ws.device_id, from_device=False)
+    judge.screen(payload.parse_entry(json.dumps(good), tables))
+    judge.screen(payload.parse_entry(json.dumps(good), tables))  # remembered: passes again
+    bad = good | {"data": good["data"] | {"type": township}}
+    with pytest.raises(ValueError, match="不是可选项"):
+        judge.screen(payload.parse_entry(json.dumps(bad), tables))

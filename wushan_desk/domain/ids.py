@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -142,7 +143,7 @@ def resident_id_check_char(first17: str) -> str:
     """
     if not (len(first17) == 17 and _ALL_DIGITS.fullmatch(first17)):
         raise ValidationError("计算校验位需要身份证号的前17位数字", "resident_id")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))  # 17 of each: checked above
     return _CHECK_CHARS[total % 11]
 
 
@@ -305,7 +306,7 @@ def parse_student_number(
 def _check_g_body(body: str, today: dt.date) -> None:
     """A G number is 'G' + the student's valid 18-character resident ID."""
     try:
-        _parse_18(body, today)
+        _parse_number(body, today)  # (the same ID was just parsed as the resident ID)
     except ValidationError as exc:
         raise ValidationError(
             f"学籍号G后面应是学生的18位身份证号，但{exc.message}", "student_number"

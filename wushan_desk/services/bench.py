@@ -6,8 +6,10 @@ versions and machines; nothing here asserts a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wushan_desk.progress import ProgressFn, no_progress
-from wushan_desk.services import accounts, browse, demo, records, sync
+from wushan_desk.services import accounts, browse, demo, demo_people, records, sync
 from wushan_desk.store import baseline, changes, sync_state
 from wushan_desk.store.workspace import open_workspace
 
@@ -337,8 +339,22 @@ def _fillers(n: int) -> Iterator[dict[str, Any]]:
 
 
 def _copies(model: dict[str, Any], n: int) -> Iterator[dict[str, Any]]:
+    """New students in the model's school and class, each a different child (name, sex,
+    birth date, ID, guardian): identical copies would let caches hide the cost of
+    checking IDs and of the pinyin sort key."""
+    rng = random.Random(7)
+    people = demo_people.People(rng)
+    born_first = dt.date.fromisoformat(model["birth_date"]) - dt.timedelta(days=180)
     for _ in range(n):
-        yield model | {"id": str(uuid.uuid4()), "resident_id": None, "student_number": None}
+        sex = rng.choice(("男", "女"))
+        born = born_first + dt.timedelta(days=rng.randrange(365))
+        resident_id = people.resident_id(demo_people.WUSHAN_AREA, born, sex)
+        yield model | {
+            "id": str(uuid.uuid4()), "name": people.surname() + people.child_given(sex),
+            "sex": sex, "birth_date": born.isoformat(), "resident_id": resident_id,
+            "student_number": "G" + resident_id, "guardian_name": people.adult_name("女"),
+            "guardian_phone": people.mobile(),
+        }
 
 
 @contextmanager

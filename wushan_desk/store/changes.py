@@ -365,6 +365,18 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
     return len(row_rows)
 
 
+def present_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]:
+    """Which of these rows exist in `table` (deleted or not): one query per 500."""
+    found: set[str] = set()
+    ids = list(row_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        cur = ws.conn.execute(
+            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        found |= {r[0] for r in cur}
+    return found
+
+
 def logged_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]:
     """Which of these rows have any entry in the change log here."""
     found: set[str] = set()

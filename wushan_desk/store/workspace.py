@@ -484,12 +484,20 @@ def _connect(path: Path, busy_ms: int, key: bytes | None = None) -> sqlite3.Conn
     return conn
 
 
+#: Page cache per connection, in KiB.
+CACHE_KIB = 32 * 1024
+
+
 def _configure(conn: sqlite3.Connection, busy_ms: int) -> None:
     """WAL for crash safety and concurrent readers; FULL sync so a dying battery loses nothing."""
     conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # 32 MB of page cache (SQLite's default is 2 MB), allocated only as pages are read: a
+    # first sync inserts into the indexes of a county's students at random places, and
+    # with the default every other insert decrypts a page again (twice the import time)
+    conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
 
 
 def _load_clock(conn: sqlite3.Connection, wall: Callable[[], int]) -> HybridClock:

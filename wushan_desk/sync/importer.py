@@ -282,6 +282,7 @@ def _apply(
                 lines = []
                 summary.status = "outdated"
             batch = CreationBatch(ws, header.sender, header.package_id, stats, judge.staged)
+            judge.note_absent(line.entry for line in lines)
             with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
                 for done, line in enumerate(lines, start=1):
                     _judged_merge(ws, judge, line.entry, header, stats, batch)

@@ -58,6 +58,8 @@ from wushan_desk.sync.scope import (
 MAX_DRIFT_MS = 30 * 24 * 3600 * 1000
 #: An amendment is written right after the edits it explains (one transaction).
 AMENDMENT_WINDOW_MS = 60_000
+#: Screened values remembered at most (memory: a few tens of MB).
+SCREENED_MAX = 200_000
 
 
 class Conflicted(Exception):
@@ -89,6 +91,11 @@ class Judge:
     #: reference rows looked up (a school, for each of its thousand children)
     _known: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     _last: tuple[str, str] = ("", "")
+    #: rows known absent before their first entry is judged (see `note_absent`)
+    _absent: set[tuple[str, str]] = field(default_factory=set)
+    #: (table, field, value) already screened and found in stored form: a county's
+    #: students share their schools, grades and villages, each checked once
+    _clean: set[tuple[str, str, Any]] = field(default_factory=set)
     at_hub: bool = False
 
     def __post_init__(self) -> None:
@@ -100,8 +107,7 @@ class Judge:
 
     def screen(self, entry: Change | Snapshot) -> None:
         """Values, stamps and authorship of one line; raises PayloadError-like ValueError."""
-        stamps = _stamps_of(entry)
-        newest = max(Stamp.parse(s).ms for s in stamps)
+        newest = Stamp.parse(max(_stamps_of(entry))).ms  # stamps sort as text
         if newest > self.now_ms + MAX_DRIFT_MS:
             days = (newest - self.now_ms) // 86_400_000
             raise ValueError(
@@ -119,17 +125,28 @@ class Judge:
         values = entry.data if isinstance(entry, Change) else {
             f: v for f, (v, _) in entry.fields.items()}
         for name, value in values.items():
-            if name == "deleted":
-                continue
-            spec = kind.field(name)
-            try:
-                clean = schema.clean_value(spec, value)
-            except ValidationError as exc:
-                raise ValueError(f"{kind.label}的“{spec.label}”：{exc.message}") from None
-            if clean != (value if value not in ("", None) else clean):
-                raise ValueError(f"{kind.label}的“{spec.label}”不是本软件保存的格式")
+            if name != "deleted":
+                self._screen_value(kind, name, value)
         if isinstance(entry, Change) and entry.table == "visit_amendments" and "visit_id" in values:
             self.amendments.add((str(values["visit_id"]), entry.device))
+
+    def _screen_value(self, kind: entities.Kind, name: str, value: Any) -> None:
+        """One value passes its field's rules and is in the form the app stores."""
+        # (not bools: True == 1 would let a bool pass as an int field's value)
+        key = (kind.table, name, value) if type(value) in (str, int, type(None)) else None
+        if key is not None and key in self._clean:
+            return
+        spec = kind.field(name)
+        try:
+            clean = schema.clean_value(spec, value)
+        except ValidationError as exc:
+            raise ValueError(f"{kind.label}的“{spec.label}”：{exc.message}") from None
+        if clean != (value if value not in ("", None) else clean):
+            raise ValueError(f"{kind.label}的“{spec.label}”不是本软件保存的格式")
+        if key is not None:
+            if len(self._clean) >= SCREENED_MAX:
+                self._clean.clear()
+            self._clean.add(key)
 
     def _hubs_own(self, entry: Change | Snapshot) -> bool:
         """A full resend's snapshot of hub-owned data holding only what this hub wrote
@@ -138,6 +155,17 @@ class Judge:
             Stamp.parse(s).device == self.ws.device_id for _, s in entry.fields.values())
 
     # -- judging, inside the transaction, before each merge ------------------------------
+
+    def note_absent(self, entries: Iterable[Change | Snapshot]) -> None:
+        """Find out in a few queries which rows these entries name are not held here (a
+        first sync: all of them), so that judging each one's first entry needs no read.
+        Call inside the import's transaction: the answer holds while it lasts."""
+        by_table: dict[str, set[str]] = {}
+        for entry in entries:
+            by_table.setdefault(entry.table, set()).add(entry.row_id)
+        for table, ids in by_table.items():
+            held = changes.present_rows(self.ws, table, ids)
+            self._absent |= {(table, row_id) for row_id in ids - held}
 
     def judge(self, entry: Change | Snapshot) -> dict[str, Any] | None:
         """The row as stored here (None: absent), if the entry may be merged; raises
@@ -148,7 +176,11 @@ class Judge:
         self._known.pop(self._last, None)
         self._last = (entry.table, entry.row_id)
         self._known.pop(self._last, None)
-        current = changes.read_row(self.ws, entry.table, entry.row_id)
+        if self._last in self._absent:  # its first entry: nothing before it made the row
+            self._absent.discard(self._last)
+            current = None
+        else:
+            current = changes.read_row(self.ws, entry.table, entry.row_id)
         logical = None if current is None else (
             changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])})
         if isinstance(entry, Snapshot) and current is not None and logical is not None \
