@@ -23,7 +23,6 @@ from typing import Any
 from wushan_desk import __version__, logs, paths
 from wushan_desk.domain.errors import UserError
 from wushan_desk.progress import Cancelled
-from wushan_desk.services.session import BUSY_MESSAGE, WorkspaceBusy
 
 log = logging.getLogger("wushan_desk")
 
@@ -318,6 +317,9 @@ def _gui_only(argv: list[str]) -> Path | str | None:
 
 def _run(args: argparse.Namespace) -> int:
     """Run one command; every expected refusal becomes one line and its exit code."""
+    # (imported here: `wushan-desk --db PATH` opens the app without loading the store)
+    from wushan_desk.services.session import BUSY_MESSAGE, WorkspaceBusy
+
     try:
         return int(args.func(args) or EXIT_OK)
     except WorkspaceBusy as exc:

@@ -186,3 +186,36 @@ def test_the_start_probe_reports_the_first_window(demo_copy: Path, scripted: boo
                           stdin=subprocess.DEVNULL, timeout=120)
     assert done.returncode == 0, done.stderr
     assert 0 < float(done.stdout.split()[-1]) < 120
+
+
+def test_the_login_form_shows_before_the_store_loads(demo_copy: Path) -> None:
+    """Issue 7's start: when the login form opens on an encrypted workspace, nothing of
+    the store, the accounts service, SQLCipher or the main window has been imported
+    (they load behind the form); cancelling at once exits cleanly, not with a crash in
+    the middle of that loading."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from PySide6.QtCore import QTimer
+from wushan_desk.gui import login_form
+heavy = ("wushan_desk.store.workspace", "wushan_desk.services.accounts", "sqlcipher3",
+         "wushan_desk.gui.main_window")
+original = login_form.LoginDialog.exec
+def exec_(self):
+    print("loaded:", sorted(m for m in heavy if m in sys.modules), flush=True)
+    QTimer.singleShot(0, self.reject)
+    return original(self)
+login_form.LoginDialog.exec = exec_
+from wushan_desk import cli
+sys.exit(cli.main(["--db", {str(demo_copy)!r}]))
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (accounts.ENV_USER, accounts.ENV_PASSWORD)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env | {"QT_QPA_PLATFORM": "offscreen"},
+                          stdin=subprocess.DEVNULL, timeout=120)
+    assert "loaded: []" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 3, done.stderr  # the login was cancelled: refused, no crash

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wushan_desk.gui.login import _PasswordForm
+from wushan_desk.gui.login_form import PasswordForm
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import accounts, records
 from wushan_desk.services.session import Workspace
@@ -89,7 +89,7 @@ class AccountsDialog(QDialog):
         self.refresh()
 
 
-class NewAccountDialog(_PasswordForm):
+class NewAccountDialog(PasswordForm):
     def __init__(self, ws: Workspace, centres: dict[str, str],
                  parent: QWidget | None = None) -> None:
         super().__init__("新建账号", "督导员须选择督导中心。首次登录后须修改这个初始密码。", parent)
@@ -115,7 +115,7 @@ class NewAccountDialog(_PasswordForm):
             centre_id=self.centre.currentData(), must_change=True), self.password, self.again)
 
 
-class ResetDialog(_PasswordForm):
+class ResetDialog(PasswordForm):
     def __init__(self, ws: Workspace, login: str, parent: QWidget | None = None) -> None:
         super().__init__(f"重置“{login}”的密码", "设置一个临时密码并当面或电话告诉本人；"
                          "本人登录后须立即修改。", parent)

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from wushan_desk import __version__, logs, paths
 from wushan_desk.gui import appearance
-from wushan_desk.gui.widgets.background import close_for
-from wushan_desk.services.session import Workspace, WorkspaceError, open_workspace
+from wushan_desk.services import start
 
 if TYPE_CHECKING:
     from wushan_desk.gui.main_window import MainWindow
+    from wushan_desk.services.session import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Session:
                 return EXIT_REFUSED
         except Exception as exc:
             from wushan_desk.gui.widgets import dialogs
+            from wushan_desk.services.session import WorkspaceError
 
             lock.unlock()
             dialogs.show_error(parent, exc, "无法打开工作区", block=blocking)
@@ -90,35 +91,27 @@ class Session:
 
         Already logged in to it in this process (a reopen), or WUSHAN_DESK_USER and
         WUSHAN_DESK_PASSWORD set (scripts): no dialog. A clear workspace made before
-        accounts existed is offered encryption first.
+        accounts existed is offered encryption first. The app's first window, the login
+        form, shows before the rest of the app loads (issue 7), which loads meanwhile.
         """
-        from wushan_desk.gui import login
-        from wushan_desk.services import accounts
+        if self.window is None and start.asks_login(path):
+            ws = _login_form(path, parent)
+        else:
+            from wushan_desk.services import accounts
+            from wushan_desk.services.session import open_workspace
 
-        try:
-            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
-        except accounts.LoginRequired:
-            dialog = login.LoginDialog(path, parent)
-            QTimer.singleShot(0, _preload_main_window)  # once the dialog is on screen
-            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ws is None:
-                return None
-            ws = dialog.ws
-        if ws.user is not None and ws.user.must_change:  # a temporary password: change it
-            change = login.PasswordChangeDialog(ws, parent)
-            if change.exec() != QDialog.DialogCode.Accepted:
-                ws.close()
-                return None
-        if ws.user is None and not accounts.is_encrypted(path) and ws.key is None:
-            ws.close()
-            offer = login.EncryptDialog(path, parent)
-            if offer.exec() == QDialog.DialogCode.Accepted and offer.ws is not None:
-                return offer.ws
-            ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
-        return ws
+            try:
+                ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
+            except accounts.LoginRequired:
+                ws = _login_form(path, parent)
+        if ws is None:
+            return None
+        return _after_login(ws, path, parent)
 
     def _install(self, ws: Workspace, lock: QLockFile) -> None:
         """Show `ws` in a new window, then retire the previous window and workspace."""
         from wushan_desk.gui.main_window import MainWindow  # loaded during the login
+        from wushan_desk.gui.widgets.background import close_for
 
         old_window, old_ws, old_lock = self.window, self.ws, self.lock
         self.ws, self.window, self.lock = ws, MainWindow(ws), lock
@@ -141,8 +134,10 @@ class Session:
         """Restore a backup into the open workspace off the GUI thread (its queued writes
         done first), then show it again in a fresh window, whatever the outcome."""
         from wushan_desk.gui.widgets import dialogs
+        from wushan_desk.gui.widgets.background import close_for
         from wushan_desk.gui.widgets.tasks import run_task
         from wushan_desk.services import backups
+        from wushan_desk.services.session import open_workspace
 
         assert self.ws is not None and self.window is not None and self.lock is not None
         path, window, lock = self.ws.path, self.window, self.lock
@@ -171,6 +166,8 @@ class Session:
 
     def close(self) -> None:
         """Window first, then queued writes, then the connection and the lock."""
+        from wushan_desk.gui.widgets.background import close_for
+
         if self.window is not None:
             _dispose(self.window)
             self.window = None
@@ -181,6 +178,37 @@ class Session:
         if self.lock is not None:
             self.lock.unlock()
             self.lock = None
+
+
+def _login_form(path: Path, parent: QWidget | None) -> Workspace | None:
+    """The login form (the main window's modules load behind it); None if cancelled."""
+    from wushan_desk.gui.login_form import LoginDialog
+
+    dialog = LoginDialog(path, parent)
+    QTimer.singleShot(0, _preload_main_window)  # once the form is on screen
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.ws
+
+
+def _after_login(ws: Workspace, path: Path, parent: QWidget | None) -> Workspace | None:
+    """A temporary password changed first; a clear workspace offered encryption."""
+    from wushan_desk.gui import login
+    from wushan_desk.services import accounts
+    from wushan_desk.services.session import open_workspace
+
+    if ws.user is not None and ws.user.must_change:  # a temporary password: change it
+        change = login.PasswordChangeDialog(ws, parent)
+        if change.exec() != QDialog.DialogCode.Accepted:
+            ws.close()
+            return None
+    if ws.user is None and not accounts.is_encrypted(path) and ws.key is None:
+        ws.close()
+        offer = login.EncryptDialog(path, parent)
+        if offer.exec() == QDialog.DialogCode.Accepted and offer.ws is not None:
+            return offer.ws
+        ws = open_workspace(path, create=False, busy_ms=GUI_BUSY_MS)
+    return ws
 
 
 def _preload_main_window() -> None:
@@ -194,7 +222,9 @@ def _preload_main_window() -> None:
         except Exception:
             log.debug("preloading the main window failed", exc_info=True)
 
-    threading.Thread(target=load, name="preload-main-window", daemon=True).start()
+    # not a daemon: the interpreter waits for it at exit (a login cancelled at once),
+    # since tearing Python down in the middle of loading Qt's modules crashes it
+    threading.Thread(target=load, name="preload-main-window").start()
 
 
 def _instance_lock(path: Path) -> QLockFile | None:

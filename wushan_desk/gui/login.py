@@ -8,7 +8,6 @@ or reset, so half-typed work is there after unlocking.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -16,116 +15,21 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
+from wushan_desk.gui.login_form import LoginDialog, PasswordForm
 from wushan_desk.services import accounts, audit
 from wushan_desk.services.session import Workspace
+
+__all__ = ["EncryptDialog", "IdleLock", "LockDialog", "LoginDialog", "PasswordChangeDialog",
+           "idle_minutes"]
 
 #: Minutes without keyboard or mouse before the window locks (setting: 设置 page).
 DEFAULT_IDLE_MINUTES = 10
 
 
-class _PasswordForm(QDialog):
-    """A small form with an inline error line (never a second dialog for a typo)."""
-
-    def __init__(self, title: str, intro: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(title, objectName="pageTitle"))
-        layout.addWidget(QLabel(intro, wordWrap=True, objectName="hint"))
-        self.form = QFormLayout()
-        layout.addLayout(self.form)
-        self.error = QLabel("", objectName="formError", wordWrap=True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.fields: list[QLineEdit] = []
-
-    def field(self, label: str, *, secret: bool = False, text: str = "") -> QLineEdit:
-        """A line of the form. The first empty one has the focus when the form opens, and
-        Tab goes through the fields before the buttons (which were made first): the user
-        types at once, without reaching for the mouse."""
-        edit = QLineEdit(text)
-        if secret:
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.form.addRow(label, edit)
-        if self.fields:
-            QWidget.setTabOrder(self.fields[-1], edit)
-        QWidget.setTabOrder(edit, self.buttons)
-        if not text and not any(not f.text() for f in self.fields):
-            edit.setFocus()
-        self.fields.append(edit)
-        return edit
-
-    def fail(self, message: str) -> None:
-        self.error.setText(f"▲ {message}")
-        self.error.show()
-
-    def submit(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def attempt(self, action: Callable[[], object], password: QLineEdit | None = None,
-                again: QLineEdit | None = None) -> bool:
-        """Run `action` if the two passwords typed agree; its refusal is shown in the
-        form's error line, success closes the form. True when done."""
-        if password is not None and again is not None and password.text() != again.text():
-            self.fail("两次输入的密码不一致。")
-            return False
-        QApplication.setOverrideCursor(_wait_cursor())
-        try:
-            action()
-        except accounts.UserError as exc:
-            self.fail(exc.message)
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.accept()
-        return True
-
-
-class LoginDialog(_PasswordForm):
-    """User name and password for an encrypted workspace; `ws` is set when accepted."""
-
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
-        super().__init__("登录", f"工作区“{path.name}”已加密，请输入您的用户名和密码。", parent)
-        self.path = path
-        self.ws: Workspace | None = None
-        self.login = self.field("用户名")
-        self.password = self.field("密码", secret=True)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
-        self.password.returnPressed.connect(self.submit)
-
-    def submit(self) -> None:
-        QApplication.setOverrideCursor(_wait_cursor())
-        try:  # argon2id: about a tenth of a second here, on purpose
-            self.ws = accounts.login(self.path, accounts.Credentials(
-                self.login.text().strip(), self.password.text()), busy_ms=100)
-        except accounts.LoginFailed as exc:
-            self.password.clear()
-            self.password.setFocus()
-            self.fail(exc.message)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        try:  # the login itself into the audit trail now (else with the next action)
-            audit.flush_pending(self.ws)
-        except accounts.UserError:
-            pass
-        self.accept()
-
-
-class EncryptDialog(_PasswordForm):
+class EncryptDialog(PasswordForm):
     """Offer to encrypt a workspace made before accounts existed (with its first admin)."""
 
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
@@ -150,7 +54,7 @@ class EncryptDialog(_PasswordForm):
         self.attempt(encrypt, self.password, self.again)
 
 
-class PasswordChangeDialog(_PasswordForm):
+class PasswordChangeDialog(PasswordForm):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__("修改密码", "新密码至少 8 位。修改后，下次登录和解锁都用新密码。", parent)
         self.ws = ws
@@ -163,7 +67,7 @@ class PasswordChangeDialog(_PasswordForm):
                                                       self.new.text()), self.new, self.again)
 
 
-class LockDialog(_PasswordForm):
+class LockDialog(PasswordForm):
     """The idle lock: only the password of the logged-in account opens it again."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -265,5 +169,3 @@ def idle_minutes(ws: Workspace) -> float:
         return DEFAULT_IDLE_MINUTES
 
 
-def _wait_cursor() -> Qt.CursorShape:
-    return Qt.CursorShape.WaitCursor

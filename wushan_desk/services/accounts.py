@@ -23,6 +23,7 @@ from typing import Any
 
 from wushan_desk.domain import clock, text
 from wushan_desk.domain.errors import UserError, ValidationError
+from wushan_desk.services.start import ENV_PASSWORD, ENV_USER
 from wushan_desk.store import accounts as store
 from wushan_desk.store import keyslots
 from wushan_desk.store.keyslots import LoginFailed
@@ -44,7 +45,6 @@ ROLES: dict[str, str] = {
     "supervisor": "督导员",
     "read_only": "只读",
 }
-ENV_USER, ENV_PASSWORD = "WUSHAN_DESK_USER", "WUSHAN_DESK_PASSWORD"
 MIN_PASSWORD = 8
 _LOGIN = re.compile(r"^[\w.\-@]{2,32}$")
 
