@@ -67,7 +67,8 @@ def main(out: Path) -> int:
             qapp.processEvents()
 
     shots = {"首页": "main-home", "学校与学生": "main-students", "督导检查": "inspection-list",
-             "控辍保学": "dropout", "同步": "sync-page", "报表": "reports", "设置": "settings"}
+             "控辍保学": "dropout", "学生资助": "aid", "同步": "sync-page", "报表": "reports",
+             "设置": "settings"}
     for page, name in shots.items():
         window.go_to(page)
         settle()

@@ -7,6 +7,7 @@ And the database itself refuses writes that bypass the log (guard triggers).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 from pathlib import Path
@@ -211,6 +212,10 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     from wushan_desk.services import term_rosters
 
     term_rosters.archive(ws, clock.today())
+    from wushan_desk.services import aid
+
+    aid.load_defaults(ws, "2026-2027")
+    aid.set_day(ws, dt.date(2027, 2, 8), "放假", "春节")
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     _account_parsers(sub, common)
     _dropout_parsers(sub, common)
+    from wushan_desk import cli_aid  # 学生资助 (its own module: this one is long enough)
+
+    cli_aid.add_commands(sub, common)
     return parser
 
 

@@ -219,3 +219,24 @@ sys.exit(cli.main(["--db", {str(demo_copy)!r}]))
                           stdin=subprocess.DEVNULL, timeout=120)
     assert "loaded: []" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 3, done.stderr  # the login was cancelled: refused, no crash
+
+
+def test_a_process_already_logged_in_opens_without_the_form(
+        styled_app: QApplication, demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early login form is for a fresh start: a process that logged in already (a
+    script, the screenshot tool) opens the window directly."""
+    from wushan_desk.gui import app as gui_app
+    from wushan_desk.gui import login_form
+    assert ADMIN is not None
+    monkeypatch.delenv(accounts.ENV_USER, raising=False)
+    monkeypatch.delenv(accounts.ENV_PASSWORD, raising=False)
+    accounts.login(demo_copy, ADMIN).close()
+
+    shown: list[bool] = []
+    monkeypatch.setattr(login_form.LoginDialog, "exec", lambda _self: shown.append(True) or 0)
+    session = gui_app.Session()
+    try:
+        assert session.open(demo_copy) == 0 and session.window is not None
+        assert not shown
+    finally:
+        session.close()

@@ -40,7 +40,7 @@ from network import HUB, Network, build_network, table_state
 from support import make_template
 
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import backups, browse, inspection, records
+from wushan_desk.services import aid, backups, browse, inspection, records, workspace
 from wushan_desk.store import changes, sync_state
 from wushan_desk.sync import scope
 
@@ -50,6 +50,8 @@ FIELDS = {"class_name": ["1班", "2班", "3班"], "guardian_name": ["向红", "�
 HEADS = ["冉校长", "向校长", "谭校长"]
 SUMMARIES = ["师资齐全", "课表规范", "食堂卫生好"]
 DAY = dt.date(2026, 10, 12)
+AID_YEAR = "2026-2027"
+AMOUNTS = [1250.0, 1300.0, 1350.0]
 EXAMPLES = 3000 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 20
 EXAMPLES = int(os.environ.get("WUSHAN_EXAMPLES", "0")) or EXAMPLES
 
@@ -70,6 +72,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Network, dict[st
     net = build_network(tmp_path_factory.mktemp("convergence"), devices=3)
     with net.open(HUB) as hub:
         checklist = make_template(hub)
+        aid.load_defaults(hub, AID_YEAR)  # the county's aid standards go to every device
     net.exchange(rounds=1)
     zones = {}
     for dev in DEVICES:
@@ -213,6 +216,23 @@ class Model:
             records.put(hub, "school", {"id": self.zones[device].other_school,
                                         "township_id": township})
 
+    def edit_standard(self, value: int, holiday: bool) -> None:
+        """The county changes an aid standard or enters a holiday (hub-owned data)."""
+        with self.net.open(HUB) as hub:
+            if holiday:
+                day = dt.date(2027, 2, 8 + value)
+                row = workspace.reference_id(f"calendar_day:{day.isoformat()}")
+                if records.get(hub, "calendar_day", row) is not None:
+                    return
+                aid.set_day(hub, day, "放假", "春节")
+                self.note(HUB, "calendar_days", row, ["kind"], set(DEVICES))
+                return
+            standard = aid.standards(hub, AID_YEAR)[0]
+            if standard.amount == AMOUNTS[value]:
+                return
+            aid.set_amount(hub, standard.id, AMOUNTS[value])
+        self.note(HUB, "aid_standards", standard.id, ["amount"], set(DEVICES))
+
     # -- packages -----------------------------------------------------------------------
 
     def export(self, device: str, to_hub: bool) -> None:
@@ -294,6 +314,7 @@ steps = st.lists(
                   st.booleans(), st.integers(0, 5)),
         st.tuples(st.just("transfer"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
         st.tuples(st.just("move_school"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
+        st.tuples(st.just("standard"), st.integers(0, 2), st.booleans()),
         st.tuples(st.just("export"), st.sampled_from(DEVICES), st.booleans()),
         st.tuples(st.just("deliver"), st.integers(0, 50), st.booleans()),
         st.tuples(st.just("lose"), st.integers(0, 50)),
@@ -326,6 +347,8 @@ def run_steps(model: Model, plan: list[tuple]) -> None:
             model.transfer(*args)
         elif kind == "move_school":
             model.move_school(*args)
+        elif kind == "standard":
+            model.edit_standard(*args)
         elif kind == "export":
             model.export(*args)
         elif kind == "deliver" and model.mail:
@@ -415,6 +438,13 @@ FOUND = [
 ]
 
 
+#: The county's aid standards and calendar changed, the hub put back to a copy from before
+#: the last change and changing them again: every laptop ends with the hub's.
+AID_PLAN = ([('standard', 1, False), ('standard', 0, True), ('round',)], HUB,
+            [('standard', 2, False), ('standard', 1, True), ('round',)], True,
+            [('standard', 0, False), ('round',)])
+
+
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(plan=plans)
@@ -422,6 +452,7 @@ FOUND = [
 @example(plan=FOUND[1])
 @example(plan=FOUND[2])
 @example(plan=FOUND[3])
+@example(plan=AID_PLAN)
 def test_parties_converge_and_concurrent_writes_are_kept(template, tmp_path_factory,
                                                          plan) -> None:
     net, zones, checklist = template

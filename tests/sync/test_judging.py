@@ -96,6 +96,13 @@ def rename_centre(net: Network) -> None:
     tamper(net, "dev0", "centres", centre["id"], {"name": "我的中心"})
 
 
+def raise_aid_standard(net: Network) -> None:
+    """A laptop paying its children more by changing the county's standard."""
+    with net.open("dev0") as ws:
+        standard = next(sync_state.rows_of(ws, "aid_standards", live=True))
+    tamper(net, "dev0", "aid_standards", standard["id"], {"amount": 99999.0})
+
+
 def far_future(net: Network) -> None:
     with net.open("dev0") as ws, ws.transaction():
         stamp = f"9999999999999-99999-{ws.device_id}"
@@ -119,6 +126,7 @@ CASES: dict[str, tuple[Callable[[Network], None], str, tuple[str, ...]]] = {
     "move-school-in": (move_school_into_zone, "out-of-zone", ("移入或移出",)),
     "move-student-out": (move_student_out, "out-of-zone", ("移入或移出", "县教委")),
     "hub-only-table": (rename_centre, "bad-entry", ("县级中心库",)),
+    "aid-standard": (raise_aid_standard, "bad-entry", ("县级中心库", "资助标准")),
     "far-future-stamp": (far_future, "bad-entry", ("日期",)),
     "dangling-reference": (dangling_school, "rule-broken", ("学校", "不存在")),
 }

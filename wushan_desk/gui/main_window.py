@@ -109,6 +109,10 @@ class MainWindow(QMainWindow):
             from wushan_desk.gui.dropout.page import DropoutPage
 
             return DropoutPage(self.ws)
+        if name == "学生资助":
+            from wushan_desk.gui.aid_page import AidPage
+
+            return AidPage(self.ws)
         if name == "设置":
             settings = SettingsPage(self.ws, self.set_text_size)
             settings.backups.restoreRequested.connect(self.restoreRequested)

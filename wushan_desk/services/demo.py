@@ -37,6 +37,7 @@ from wushan_desk.progress import (
 )
 from wushan_desk.services import (
     accounts,
+    aid,
     demo_dropout,
     demo_inspections,
     records,
@@ -58,6 +59,8 @@ from wushan_desk.store.errors import WorkspaceError, WorkspaceExists
 from wushan_desk.store.workspace import Workspace
 
 DEMO_NAME = "演示工作区（巫山县）"
+#: The demo is set in this school year (see demo_people.FIRST_GRADE_BORN).
+DEMO_SCHOOL_YEAR = "2026-2027"
 STUDENTS_AT_SCALE_1 = 60_000
 MAX_SCALE = 20.0
 BATCH = 2_000
@@ -271,6 +274,9 @@ class _Builder:
             self.total += sum(len(v) for v in cases.values())
             for kind, recs in cases.items():  # events checked by the tests, as visits are
                 self.write(kind, recs, "正在生成控辍保学台账…", validate=False)
+            # the county's aid standards of the demo's school year, and the holiday calendar
+            aid.load_defaults(ws, DEMO_SCHOOL_YEAR)
+            aid.seed_calendar(ws)
         return self.counts
 
     def _dropout_ledger(self, schools: list[School]) -> dict[str, list[dict]]:

@@ -116,7 +116,8 @@ class Judge:
             )
         if self.from_device:
             if entry.table in HUB_AUTHORED and not self._hubs_own(entry):
-                raise ValueError(f"设备不能修改县级中心库管理的数据（{entry.table}）")
+                label = changes.table_kind(entry.table).label
+                raise ValueError(f"设备不能修改县级中心库管理的数据（{label}）")
             if isinstance(entry, Snapshot) and not self.full:
                 raise ValueError("设备只能发送本机所做的修改")
             if isinstance(entry, Change) and entry.device != self.sender:

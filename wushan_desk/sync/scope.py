@@ -15,7 +15,8 @@ from wushan_desk.domain import entities
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.workspace import Workspace
 
-#: Tables every device holds in full (the hub's checklists included).
+#: Tables every device holds in full (the hub's checklists, aid standards and calendar
+#: included).
 REFERENCE_TABLES = frozenset(
     {
         "counties",
@@ -26,6 +27,9 @@ REFERENCE_TABLES = frozenset(
         "devices",
         "checklist_templates",
         "checklist_items",
+        "aid_programmes",
+        "aid_standards",
+        "calendar_days",
     }
 )
 

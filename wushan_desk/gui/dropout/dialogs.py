@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as codes
 from wushan_desk.domain.errors import UserError
-from wushan_desk.gui.dropout.common import (
+from wushan_desk.gui.widgets.small import (
     date_of,
     fill_table,
     make_table,

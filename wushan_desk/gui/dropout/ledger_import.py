@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from wushan_desk.domain.errors import UserError
-from wushan_desk.gui.dropout.common import fill_table, make_table
+from wushan_desk.gui.widgets.small import fill_table, make_table
 from wushan_desk.gui.widgets.tasks import run_task
 from wushan_desk.services.session import Workspace
 

@@ -26,8 +26,8 @@ from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as codes
 from wushan_desk.domain.entities import KINDS
 from wushan_desk.domain.errors import UserError, ValidationError
-from wushan_desk.gui.dropout.common import save_buttons
 from wushan_desk.gui.widgets.form_fields import ChoiceEditor, Editor, labelled, make_editor
+from wushan_desk.gui.widgets.small import save_buttons
 from wushan_desk.services import dropout, records
 from wushan_desk.services.session import Workspace
 

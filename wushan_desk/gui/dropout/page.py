@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as codes
 from wushan_desk.domain.errors import UserError
-from wushan_desk.gui.dropout.common import date_of, fill_table, make_table, qdate
 from wushan_desk.gui.dropout.dialogs import CaseDialog
 from wushan_desk.gui.widgets import dialogs
+from wushan_desk.gui.widgets.small import date_of, fill_table, make_table, qdate
 from wushan_desk.services import dropout
 from wushan_desk.services.session import Workspace
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by the 控辍保学 page and its dialogs."""
+"""Small helpers shared by pages and dialogs: plain read-only tables, dates, save buttons."""
 
 from __future__ import annotations
 
