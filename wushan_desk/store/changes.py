@@ -366,26 +366,25 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
 
 
 def present_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]:
-    """Which of these rows exist in `table` (deleted or not): one query per 500."""
-    found: set[str] = set()
-    ids = list(row_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        cur = ws.conn.execute(
-            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-        found |= {r[0] for r in cur}
-    return found
+    """Which of these rows exist in `table` (deleted or not)."""
+    return _found(ws, f"SELECT id FROM {table} WHERE id IN", (), row_ids)
 
 
 def logged_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]:
     """Which of these rows have any entry in the change log here."""
+    return _found(ws, "SELECT DISTINCT row_id FROM change_log WHERE tbl = ? AND row_id IN",
+                  (table,), row_ids)
+
+
+def _found(ws: Workspace, query: str, params: tuple[Any, ...],
+           row_ids: Collection[str]) -> set[str]:
+    """The ids `query` ("... IN", completed here) returns: one query per 500 ids, below
+    SQLite's limit on parameters."""
     found: set[str] = set()
     ids = list(row_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        cur = ws.conn.execute(
-            f"SELECT DISTINCT row_id FROM change_log WHERE tbl = ? AND row_id IN "
-            f"({', '.join('?' * len(chunk))})", (table, *chunk))
+        cur = ws.conn.execute(f"{query} ({', '.join('?' * len(chunk))})", (*params, *chunk))
         found |= {r[0] for r in cur}
     return found
 
