@@ -54,12 +54,9 @@ def _year(text: str | None) -> str:
     return rules.check_school_year(text) if text else rules.school_year_of(clock.today())
 
 
-def _money(value: float | None) -> str:
-    return "按实际收费标准" if value is None else f"{value:g}"
-
-
 def cmd_standards(args: argparse.Namespace) -> int:
     from wushan_desk.cli import _workspace
+    from wushan_desk.domain import aid as rules
     from wushan_desk.services import aid
 
     year = _year(args.year)
@@ -77,7 +74,7 @@ def cmd_standards(args: argparse.Namespace) -> int:
               "载入默认标准。")
     for r in rows:
         print(f"{r.id}  {r.programme}  {r.section}  {r.level}  {r.boarding}  "
-              f"{_money(r.amount)}（{r.basis}）")
+              f"{rules.amount_text(r.amount)}（{r.basis}）")
     return 0
 
 
@@ -96,16 +93,10 @@ def cmd_defaults(args: argparse.Namespace) -> int:
 
 def cmd_set_amount(args: argparse.Namespace) -> int:
     from wushan_desk.cli import _workspace
+    from wushan_desk.domain import aid as rules
     from wushan_desk.services import aid
 
-    if args.amount.strip() == "按实收":
-        amount = None
-    else:
-        try:
-            amount = float(args.amount)
-        except ValueError:
-            raise UserError(f"金额应为数字（元），如 1250 或 2.5：{args.amount}",
-                            "bad-amount") from None
+    amount = rules.parse_amount(args.amount)
     with _workspace(args) as ws:
         aid.set_amount(ws, args.standard, amount, args.note)
     return 0

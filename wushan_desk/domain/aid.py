@@ -60,6 +60,27 @@ def per_payment(amount: float, basis: str) -> float:
     return round(amount / 2, 2) if basis == PER_TERM else amount
 
 
+#: How an amount paid at the school's actual fee (免学费, 免保教费) is written and shown.
+ACTUAL_FEE = "按实收"
+
+
+def parse_amount(text: str) -> float | None:
+    """A standard's amount as typed: yuan, or 按实收 (None: the actual fee)."""
+    text = (text or "").strip()
+    if text == ACTUAL_FEE:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValidationError(f"金额应为数字（元），如 1250 或 2.5；按实际收费标准的写"
+                              f"“{ACTUAL_FEE}”：{text}", "amount") from None
+
+
+def amount_text(value: float | None) -> str:
+    """An amount as the lists show it: 1,250 or 2.5, or 按实际收费标准."""
+    return "按实际收费标准" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _check_programme(record: dict[str, Any], lookup: Lookup) -> None:
     record["school_year"] = check_school_year(record["school_year"])
 

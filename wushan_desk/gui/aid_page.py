@@ -42,17 +42,13 @@ LATER = ("家庭经济困难学生认定（含公示期倒计时）、发放花�
          "现在可以维护资助标准和节假日安排，公示期按这里的工作日计算。")
 
 
-def money(value: float | None) -> str:
-    return "按实际收费" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 class AidPage(QWidget):
     """资助标准 and 节假日安排 tabs; editing buttons only where editing is allowed."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.editable = self._editable()
+        self.editable = aid.may_edit(ws)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("学生资助", objectName="pageTitle"))
         layout.addWidget(QLabel(LATER, wordWrap=True, objectName="hint"))
@@ -62,13 +58,6 @@ class AidPage(QWidget):
         self.tabs.addTab(self._calendar_tab(), "节假日安排(&H)")
         self.show_standards()
         self.show_calendar()
-
-    def _editable(self) -> bool:
-        try:
-            aid.require_hub(self.ws)
-        except aid.NotAtHub:
-            return False
-        return True
 
     # -- standards ---------------------------------------------------------------------
 
@@ -101,10 +90,11 @@ class AidPage(QWidget):
 
     def show_standards(self) -> None:
         self.rows = aid.standards(self.ws, self.year.currentData())
+        amount = rules.amount_text
         fill_table(self.standards_table, [
             [r.programme, r.stage, r.basis, "是" if r.hardship_only else "否", r.section,
-             r.level, r.boarding, money(r.amount),
-             money(r.payment) if r.basis != rules.PER_DAY else f"{money(r.amount)}/天",
+             r.level, r.boarding, amount(r.amount),
+             amount(r.payment) if r.basis != rules.PER_DAY else f"{amount(r.amount)}/天",
              r.note] for r in self.rows])
         if self.rows:
             where = "双击一行可修改金额。" if self.editable else "由县教委在中心库维护，本机只读。"
@@ -139,18 +129,13 @@ class AidPage(QWidget):
                 self, "修改金额",
                 f"{standard.programme}\n{standard.section}·{standard.level}·{standard.boarding}"
                 f"\n标准（元，{'每天' if standard.basis == rules.PER_DAY else '每年'}；"
-                "写“按实收”表示按实际收费标准）：",
+                f"写“{rules.ACTUAL_FEE}”表示按实际收费标准）：",
                 QLineEdit.EchoMode.Normal,
-                "按实收" if standard.amount is None else f"{standard.amount:g}")
+                rules.ACTUAL_FEE if standard.amount is None else f"{standard.amount:g}")
             if not ok:
                 return False
         try:
-            amount = None if text.strip() == "按实收" else float(text)
-        except ValueError:
-            dialogs.inform(self, "修改金额", f"金额应为数字（元），如 1250 或 2.5：{text}")
-            return False
-        try:
-            aid.set_amount(self.ws, standard.id, amount)
+            aid.set_amount(self.ws, standard.id, rules.parse_amount(text))
         except UserError as exc:
             dialogs.show_error(self, exc, "金额没有修改")
             return False
@@ -214,9 +199,8 @@ class AidPage(QWidget):
             return
         found = aid.count_working_days(self.ws, start, end)
         text = f"共 {found.count} 个工作日（含首尾两天）。"
-        last = rules.add_working_days(start, rules.NOTICE_WORKING_DAYS, aid.exceptions(self.ws))
         text += (f"从 {start:%m月%d日} 起公示 {rules.NOTICE_WORKING_DAYS} 个工作日，"
-                 f"至少到 {last:%m月%d日}。")
+                 f"至少到 {found.notice_ends:%m月%d日}。")
         if found.unknown_years:
             years = "、".join(str(y) for y in found.unknown_years)
             text += f"注意：{years}年还没有节假日安排，实际工作日可能更少。"

@@ -94,9 +94,7 @@ class Session:
         accounts existed is offered encryption first. The app's first window, the login
         form, shows before the rest of the app loads (issue 7), which loads meanwhile.
         """
-        # (the accounts service already loaded: this process may have logged in to it)
-        fresh = "wushan_desk.services.accounts" not in sys.modules
-        if self.window is None and fresh and start.asks_login(path):
+        if self.window is None and start.asks_login(path):
             ws = _login_form(path, parent)
         else:
             from wushan_desk.services import accounts

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from wushan_desk import __version__
 from wushan_desk.gui import appearance
-from wushan_desk.gui.pages import HomePage, PlaceholderPage, SettingsPage
+from wushan_desk.gui.pages import HomePage, SettingsPage
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.session import Workspace
 
@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             reports = ReportsPage()
             reports.goTo.connect(self.go_to)
             return reports
-        return PlaceholderPage(name)
+        raise KeyError(f"no page called {name!r}")
 
     def _reload_lists(self) -> None:
         """After an import the lists must show the new data (the home page reloads itself)."""

@@ -1,5 +1,4 @@
-"""The simple pages: 首页 (workspace facts, quick links), 设置, and honest placeholders
-for what is not built yet (they say what the page will do, not pretend to work)."""
+"""The simple pages: 首页 (workspace facts, quick links) and 设置."""
 
 from __future__ import annotations
 
@@ -26,32 +25,9 @@ from wushan_desk.gui.widgets.background import reader_for
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.session import Workspace
 
-IN_DEVELOPMENT = "此功能正在开发中，将在后续版本提供"
-
-#: What each unbuilt page will do, in the words of the supervisors' work.
-PLANNED: dict[str, str] = {
-    "督导检查": "按督导清单到校检查：逐项记录检查结果和照片，填写整改意见并跟踪整改，"
-              "现场生成并打印签字的督导报告。",
-    "控辍保学": "建立辍学和疑似辍学学生台账：登记劝返措施和每次跟踪回访，一人一案，"
-              "劝返复学后销号，并与学籍系统核对。",
-    "同步": "用 U 盘或共享文件夹与县教委交换数据包：导出本机的新记录，导入县教委下发的清单、"
-          "名单和回执，处理两边同时修改产生的冲突。",
-}
-
 
 def page_title(text: str) -> QLabel:
     return QLabel(text, objectName="pageTitle")
-
-
-class PlaceholderPage(QWidget):
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title(title))
-        layout.addWidget(QLabel(PLANNED.get(title, ""), wordWrap=True, objectName="pageIntro"))
-        notice = QLabel(f"ⓘ {IN_DEVELOPMENT}", objectName="notice", wordWrap=True)
-        layout.addWidget(notice)
-        layout.addStretch(1)
 
 
 def _fact(value: str, label: str) -> QFrame:

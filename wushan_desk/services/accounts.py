@@ -23,7 +23,7 @@ from typing import Any
 
 from wushan_desk.domain import clock, text
 from wushan_desk.domain.errors import UserError, ValidationError
-from wushan_desk.services.start import ENV_PASSWORD, ENV_USER
+from wushan_desk.services import start
 from wushan_desk.store import accounts as store
 from wushan_desk.store import keyslots
 from wushan_desk.store.keyslots import LoginFailed
@@ -82,11 +82,14 @@ class Actor:
             self.role == "read_only" and not self.centre_id)
 
 
+#: The variables scripts log in with (defined where the first window reads them).
+ENV_USER, ENV_PASSWORD = start.ENV_USER, start.ENV_PASSWORD
+
+
 def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credentials | None:
     """WUSHAN_DESK_USER / WUSHAN_DESK_PASSWORD, when both are set (for scripts)."""
-    env = os.environ if environ is None else environ
-    user, password = env.get(ENV_USER, "").strip(), env.get(ENV_PASSWORD, "")
-    return Credentials(user, password) if user and password else None
+    found = start.env_credentials(environ)
+    return Credentials(*found) if found else None
 
 
 def check_login_name(login: str) -> str:
@@ -160,13 +163,19 @@ def current_actor(path: str | Path) -> Actor | None:
     return _ACTORS.get(os.path.realpath(path))
 
 
+def logged_in(path: str | Path) -> bool:
+    """Has this process logged in to the workspace at `path` (its key and account known)?"""
+    path = Path(os.path.abspath(path))
+    return known_key(path) is not None and current_actor(path) is not None
+
+
 def reopen(path: str | Path, *, busy_ms: int = DEFAULT_BUSY_MS, create: bool = False
            ) -> Workspace:
     """Open a workspace this process already logged in to (or one without accounts);
     for an encrypted one nobody logged in to yet, the environment's credentials, else
     LoginRequired."""
     path = Path(os.path.abspath(path))
-    if keyslots.is_encrypted(path) and (known_key(path) is None or current_actor(path) is None):
+    if keyslots.is_encrypted(path) and not logged_in(path):
         credentials = credentials_from_env()
         if credentials is None:
             raise LoginRequired(f"工作区 {path.name} 已加密，请先登录。")

@@ -59,9 +59,14 @@ class StandardRow:
         return None if self.amount is None else rules.per_payment(self.amount, self.basis)
 
 
+def may_edit(ws: Workspace) -> bool:
+    """Is this workspace where the county sets standards (the hub, or a stand-alone one)?"""
+    return identity.role(ws) != "centre"
+
+
 def require_hub(ws: Workspace) -> None:
-    """NotAtHub unless this workspace may set standards (the hub, or a stand-alone one)."""
-    if identity.role(ws) == "centre":
+    """NotAtHub unless this workspace may set standards (`may_edit`)."""
+    if not may_edit(ws):
         raise NotAtHub("资助项目、标准和节假日安排由县教委在县级中心库维护，"
                        "督导中心设备上只能查看；同步后即可看到县教委的最新版本。")
 
@@ -122,13 +127,12 @@ def set_amount(ws: Workspace, standard_id: str, amount: float | None, note: str 
     """Change one standard's amount (None: the school's actual fee). A confirmed roster
     keeps the amounts it was confirmed with (rosters copy them, they never look back)."""
     require_hub(ws)
+    if records.get(ws, STANDARD, standard_id) is None:
+        raise UserError("这条资助标准已不存在（可能刚被删除），请刷新后再试。", "not-found")
     record: dict[str, Any] = {"id": standard_id, "amount": amount}
     if note is not None:
         record["note"] = note
-    current = records.get(ws, STANDARD, standard_id)
-    if current is None:
-        raise UserError("这条资助标准已不存在（可能刚被删除），请刷新后再试。", "not-found")
-    records.put(ws, STANDARD, current | record, seen=seen)
+    records.put(ws, STANDARD, record, seen=seen)  # only these fields: others keep theirs
 
 
 # ----------------------------------------------------------------------- the calendar
@@ -196,12 +200,16 @@ class WorkingDays:
     count: int
     #: calendar years in the period with no schedule entered (weekends only counted)
     unknown_years: tuple[int, ...]
+    #: the last day of a public notice posted on the first day (NOTICE_WORKING_DAYS long)
+    notice_ends: dt.date
 
 
 def count_working_days(ws: Workspace, start: dt.date, end: dt.date) -> WorkingDays:
-    """Working days from `start` to `end` (both included), and which years of the
-    period have no holiday schedule here yet (the count could then be too high)."""
+    """Working days from `start` to `end` (both included), which years of the period
+    have no holiday schedule here yet (the count could then be too high), and when a
+    notice posted on `start` may end. The calendar is read once."""
     known = exceptions(ws)
     years = {int(d[:4]) for d in known}
     unknown = tuple(y for y in range(start.year, end.year + 1) if y not in years)
-    return WorkingDays(rules.working_days(start, end, known), unknown)
+    return WorkingDays(rules.working_days(start, end, known), unknown,
+                       rules.add_working_days(start, rules.NOTICE_WORKING_DAYS, known))

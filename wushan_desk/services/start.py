@@ -8,6 +8,7 @@ environment, without importing the store or the accounts service.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,9 +18,18 @@ from wushan_desk.store import keyslots
 ENV_USER, ENV_PASSWORD = "WUSHAN_DESK_USER", "WUSHAN_DESK_PASSWORD"
 
 
-def asks_login(path: Path, environ: Mapping[str, str] | None = None) -> bool:
-    """Will a process that has not logged in yet need a person's login to open `path`?
-    (It is encrypted, and the environment holds no credentials for a script.)"""
+def env_credentials(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """WUSHAN_DESK_USER / WUSHAN_DESK_PASSWORD, when both are set (for scripts)."""
     env = os.environ if environ is None else environ
-    scripted = env.get(ENV_USER, "").strip() and env.get(ENV_PASSWORD, "")
-    return keyslots.is_encrypted(Path(os.path.abspath(path))) and not scripted
+    user, password = env.get(ENV_USER, "").strip(), env.get(ENV_PASSWORD, "")
+    return (user, password) if user and password else None
+
+
+def asks_login(path: Path, environ: Mapping[str, str] | None = None) -> bool:
+    """Will opening `path` need a person's login? (It is encrypted, this process has not
+    logged in to it, and the environment holds no credentials for a script.)"""
+    # the accounts service is loaded once the store is in use, never before a login
+    accounts = sys.modules.get("wushan_desk.services.accounts")
+    if accounts is not None and accounts.logged_in(path):
+        return False
+    return keyslots.is_encrypted(Path(os.path.abspath(path))) and env_credentials(environ) is None
