@@ -216,6 +216,11 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
 
     aid.load_defaults(ws, "2026-2027")
     aid.set_day(ws, dt.date(2027, 2, 8), "放假", "春节")
+    from wushan_desk.services import aid_recognition as recognition
+
+    applied = recognition.apply(ws, student, "2026-2027", dt.date(2026, 9, 10),
+                                members=[{"name": "王大山", "relation": "父亲"}])
+    recognition.review(ws, applied, dt.date(2026, 9, 20), "属实", "困难")
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

@@ -15,7 +15,7 @@ from wushan_desk.domain.errors import UserError
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     from wushan_desk.cli import _date_arg
 
-    aid = sub.add_parser("aid", help="学生资助：资助项目与标准、节假日安排（工作日）")
+    aid = sub.add_parser("aid", help="学生资助：资助项目与标准、节假日安排、家庭经济困难认定")
     asub = aid.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = asub.add_parser("standards", parents=[common], help="某学年的资助项目与标准")
     p.add_argument("--year", default=None, help="学年，如 2026-2027（默认今天所在学年）")
@@ -45,6 +45,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("end", type=_date_arg, metavar="END")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workdays)
+    from wushan_desk import cli_recognition  # 家庭经济困难认定, under the same `aid`
+
+    cli_recognition.add_commands(asub, common)
 
 
 def _year(text: str | None) -> str:

@@ -7,9 +7,12 @@ import datetime as dt
 import chinese_calendar
 import pytest
 import support
-from network import Network
+from network import HUB, Network
 
-from wushan_desk.services import aid
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import aid, records
+from wushan_desk.services import aid_recognition as recognition
+from wushan_desk.store import changes, sync_state
 
 D = dt.date
 YEAR = "2026-2027"
@@ -34,3 +37,85 @@ def test_a_centre_laptop_shows_the_standards_but_cannot_change_them(net: Network
         with pytest.raises(aid.NotAtHub):
             aid.set_day(dev, D(2027, 2, 8), "放假")
     assert support.file_digest(net.path("dev0")) == digest
+
+
+def _zone_student(net: Network, device: str, inside: bool = True) -> dict:
+    from wushan_desk.services import records
+    from wushan_desk.sync import scope
+
+    with net.open(HUB) as hub:
+        zone = scope.device_scope(hub, net.ids[device])
+        return next(s for s in records.iter_records(hub, "student")
+                    if scope.in_zone(hub, zone, "students", s) == inside)
+
+
+def _recognised(ws, student_id: str) -> str:
+    rec = recognition.apply(ws, student_id, YEAR, D(2026, 9, 10),
+                            members=[{"name": "王大山", "relation": "父亲", "income": 9000}])
+    recognition.review(ws, rec, D(2026, 9, 20), "经民主评议，困难属实", "特别困难")
+    recognition.post_notice(ws, rec, D(2026, 9, 28), place="校务公开栏")
+    return rec
+
+
+def test_a_recognition_travels_to_the_hub_and_stays_in_its_zone(net: Network) -> None:
+    student = _zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        rec = _recognised(dev, student["id"])
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:  # the county decides once the notice is over
+        assert recognition.get(hub, rec)["notice_to"] == "2026-10-09"
+        recognition.decide(hub, rec, D(2026, 10, 12), True)
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        assert recognition.level_of(dev, student["id"], YEAR) == "特别困难"
+        assert [e["status"] for e in recognition.events(dev, rec)] == [
+            "申请", "评议", "公示中", "已认定"]
+    with net.open("dev1") as other:
+        assert records.get(other, "aid_recognition", rec) is None
+        assert recognition.listing(other) == []
+
+
+def test_a_laptop_cannot_recognise_a_child_of_another_zone(net: Network) -> None:
+    student = _zone_student(net, "dev0", inside=False)
+    with net.open("dev0") as dev, pytest.raises(ValidationError, match="学籍名单上找不到"):
+        recognition.apply(dev, student["id"], YEAR, D(2026, 9, 10))
+
+
+def test_a_recognition_flipped_without_its_event_is_refused(net: Network, tmp_path) -> None:
+    """A tampered laptop writes 已认定 straight into the record (no notice, no event):
+    the hub refuses the package and stays byte for byte as it was."""
+    student = _zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        rec = recognition.apply(dev, student["id"], YEAR, D(2026, 9, 10))
+        stored = records.get(dev, "aid_recognition", rec)
+        changes.write_local(dev, "aid_recognitions", rec,
+                            stored | {"status": "已认定", "level": "特别困难"})
+    before = support.file_digest(net.path(HUB))
+    (summary,) = net.import_(HUB, *net.export("dev0"))
+    assert summary["status"] == "rejected" and "认定状态只能通过" in summary["rejected"]
+    assert support.file_digest(net.path(HUB)) == before
+
+
+def test_a_recognition_decided_on_the_laptop_keeps_what_was_decided(net: Network) -> None:
+    """The laptop decides while the county, not yet knowing, corrects the family's income:
+    the record stays as decided everywhere, the county's edit waits at the hub as a
+    conflict for a person, and every package is still taken."""
+    student = _zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        rec = _recognised(dev, student["id"])
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        recognition.decide(dev, rec, D(2026, 10, 12), True)
+    with net.open(HUB) as hub:
+        recognition.update(hub, rec, {"household_income": 30000})
+    for _ in range(2):
+        for summary in (*net.import_(HUB, *net.export("dev0")),
+                        *net.import_("dev0", *net.export(HUB, "dev0"))):
+            assert summary["status"] in ("applied", "unchanged"), summary
+    for party in (HUB, "dev0"):  # both hold what was decided
+        with net.open(party) as ws:
+            kept = recognition.get(ws, rec)
+            assert (kept["status"], kept.get("household_income")) == ("已认定", None)
+    with net.open(HUB) as hub:  # the county's correction waits for a person
+        assert any(c.row_id == rec and c.field == "household_income"
+                   and c.local_value == 30000 for c in sync_state.conflicts(hub))

@@ -1,8 +1,9 @@
 """Property: whatever is delivered, lost, restored or forged, the parties converge.
 
-A hub and three devices (three centres) make random writes to students, schools and
+A hub and three devices (three centres) make random writes to students, schools,
 inspections (visits, answers, findings, signatures with their images, finalizing,
-amendments, follow-up re-checks); the county transfers children and moves schools
+amendments, follow-up re-checks) and hardship recognitions (steps, facts, decisions
+that lock them); the county transfers children and moves schools
 between zones; packages are exported at random moments and delivered in random order,
 some twice, some never; any party may be put back to an earlier copy of itself (with
 `restore`, or by copying the file back); a copied laptop sends forged packages.
@@ -14,6 +15,8 @@ After a final exchange of two round trips:
 - every field written holds the value of the write with the highest stamp among the
   writes that survived (made or received by some party that was not rolled back past it)
   (`assert_highest_stamp_wins`);
+  except in a record locked by a decision, which holds exactly the content one surviving
+  decision locked (`assert_locked_as_decided`);
 - every pair of concurrent writes of different values to one field left a conflict;
 - every forged package was refused whole, the hub byte-for-byte as before.
 
@@ -41,8 +44,11 @@ from support import make_template
 
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import aid, backups, browse, inspection, records, workspace
+from wushan_desk.services import aid_recognition as recognition
+from wushan_desk.services.aid_recognition import FACTS
 from wushan_desk.store import changes, sync_state
 from wushan_desk.sync import scope
+from wushan_desk.sync.merge import SEALING
 
 DEVICES = ["dev0", "dev1", "dev2"]
 PARTIES = [HUB, *DEVICES]
@@ -52,6 +58,8 @@ SUMMARIES = ["师资齐全", "课表规范", "食堂卫生好"]
 DAY = dt.date(2026, 10, 12)
 AID_YEAR = "2026-2027"
 AMOUNTS = [1250.0, 1300.0, 1350.0]
+LEVELS = ["特别困难", "困难", "一般困难"]
+INCOMES = [12000.0, 15000.0, 18000.0]
 EXAMPLES = 3000 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 20
 EXAMPLES = int(os.environ.get("WUSHAN_EXAMPLES", "0")) or EXAMPLES
 
@@ -116,6 +124,9 @@ class Model:
     copies: list[tuple[str, Path, frozenset[int]]] = field(default_factory=list)
     visits: dict[str, list[str]] = field(default_factory=lambda: {d: [] for d in DEVICES})
     moved: set[str] = field(default_factory=set)  # devices whose tracked rows left them
+    recognitions: dict[str, list[str]] = field(default_factory=lambda: {d: [] for d in DEVICES})
+    #: write index of a decision -> the content it locked (a recognition's facts)
+    locked: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     # -- writes -----------------------------------------------------------------------
 
@@ -193,6 +204,52 @@ class Model:
                                          inspector_ids=d.visit["inspector_ids"])
             inspection.record_check(ws, d.findings[0]["id"], check, "已整改",
                                     day=DAY + dt.timedelta(days=20))
+
+    # -- hardship recognitions (records that lock when decided) --------------------------
+
+    def recognise(self, device: str, action: str, at_hub: bool, value: int) -> None:
+        """A tracked child's recognition: the centre's laptop or the county takes a step,
+        or corrects the family's income."""
+        party = HUB if at_hub else device
+        with self.net.open(party) as ws:
+            try:
+                noted = self._recognise(ws, device, action, value)
+            except ValidationError:
+                return  # not possible here and now (decided already, not applied yet...)
+        if noted:
+            rec, names = noted
+            self.note(party, "aid_recognitions", rec, names, self._audience(device))
+            if action == "decide":
+                self.locked[len(self.writes) - 1] = self._content(party, rec)
+
+    def _recognise(self, ws: Any, device: str, action: str, value: int
+                   ) -> tuple[str, list[str]] | None:
+        recs = self.recognitions[device]
+        if action == "apply":
+            student = self.zones[device].tracked[0]
+            if records.get(ws, "student", student) is not None:
+                recs.append(recognition.apply(ws, student, AID_YEAR, DAY - dt.timedelta(30)))
+            return None
+        rec = recs[-1] if recs else None
+        if rec is None or records.get(ws, "aid_recognition", rec) is None:
+            return None
+        if action == "review":
+            recognition.review(ws, rec, DAY - dt.timedelta(20), "属实", LEVELS[value % 3])
+        elif action == "notice":
+            recognition.post_notice(ws, rec, DAY)  # Monday to Friday
+        elif action == "decide":
+            recognition.decide(ws, rec, DAY + dt.timedelta(7), value % 2 == 0)
+            return rec, ["status"]
+        elif action == "income":
+            income = INCOMES[value % len(INCOMES)]
+            if recognition.get(ws, rec).get("household_income") != income:
+                recognition.update(ws, rec, {"household_income": income})
+                return rec, ["household_income"]
+        return None
+
+    def _content(self, party: str, rec: str) -> dict[str, Any]:
+        with self.net.open(party) as ws:
+            return {k: v for k, v in recognition.get(ws, rec).items() if k in FACTS}
 
     # -- the county moves children ------------------------------------------------------
 
@@ -312,6 +369,9 @@ steps = st.lists(
                   st.sampled_from(["start", "answer", "finding", "finalize", "amend",
                                    "follow_up"]),
                   st.booleans(), st.integers(0, 5)),
+        st.tuples(st.just("recognise"), st.sampled_from(DEVICES),
+                  st.sampled_from(["apply", "review", "notice", "decide", "income"]),
+                  st.booleans(), st.integers(0, 5)),
         st.tuples(st.just("transfer"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
         st.tuples(st.just("move_school"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
         st.tuples(st.just("standard"), st.integers(0, 2), st.booleans()),
@@ -343,6 +403,8 @@ def run_steps(model: Model, plan: list[tuple]) -> None:
         elif kind == "inspect":
             device, action, at_hub, value = args
             model.inspect(device, action, HUB if at_hub else device, value)
+        elif kind == "recognise":
+            model.recognise(*args)
         elif kind == "transfer":
             model.transfer(*args)
         elif kind == "move_school":
@@ -393,7 +455,31 @@ def assert_highest_stamp_wins(model: Model) -> None:
             latest[key] = w
     with model.net.open(HUB) as hub:
         for (table, row, name), w in latest.items():
+            if _locked(hub, table, row):
+                continue  # its content is the one locked (assert_locked_as_decided)
             assert table_state(hub, table, {row})[row][name] == w.value, w
+
+
+def _locked(ws: Any, table: str, row: str) -> bool:
+    """Is the row a record locked at the hub (merge.SEALING)?"""
+    statuses = SEALING.get(table)
+    stored = changes.read_row(ws, table, row) if statuses else None
+    return bool(stored is not None and stored["status"] in statuses)
+
+
+def assert_locked_as_decided(model: Model) -> None:
+    """A decided recognition holds, everywhere, exactly the content one surviving
+    decision locked: nothing written elsewhere meanwhile is mixed into it."""
+    survived = set().union(*model.seen.values())
+    with model.net.open(HUB) as hub:
+        for index in model.locked:
+            row = model.writes[index].row
+            if index not in survived or not _locked(hub, "aid_recognitions", row):
+                continue
+            held = {k: v for k, v in recognition.get(hub, row).items() if k in FACTS}
+            candidates = [c for i, c in model.locked.items()
+                          if i in survived and model.writes[i].row == row]
+            assert held in candidates, (row, held, candidates)
 
 
 def assert_concurrent_writes_left_conflicts(model: Model) -> None:
@@ -440,6 +526,21 @@ FOUND = [
 
 #: The county's aid standards and calendar changed, the hub put back to a copy from before
 #: the last change and changing them again: every laptop ends with the hub's.
+RECOGNITION_PLAN = ([('recognise', 'dev0', 'apply', False, 0),
+                     ('recognise', 'dev0', 'review', False, 0),
+                     ('recognise', 'dev0', 'notice', False, 0), ('round',)], None, [], False,
+                    [('recognise', 'dev0', 'decide', False, 0),
+                     ('recognise', 'dev0', 'income', True, 1), ('round',),
+                     ('recognise', 'dev0', 'income', True, 2)])
+#: The laptop and the county decide the same recognition differently, unaware of each
+#: other: the county's decision stands everywhere.
+RIVAL_DECISIONS = ([('recognise', 'dev1', 'apply', False, 0),
+                    ('recognise', 'dev1', 'review', False, 1),
+                    ('recognise', 'dev1', 'notice', False, 0),
+                    ('recognise', 'dev1', 'income', False, 0), ('round',)], None, [], False,
+                   [('recognise', 'dev1', 'income', True, 2),
+                    ('recognise', 'dev1', 'decide', False, 0),
+                    ('recognise', 'dev1', 'decide', True, 1), ('round',)])
 AID_PLAN = ([('standard', 1, False), ('standard', 0, True), ('round',)], HUB,
             [('standard', 2, False), ('standard', 1, True), ('round',)], True,
             [('standard', 0, False), ('round',)])
@@ -453,6 +554,8 @@ AID_PLAN = ([('standard', 1, False), ('standard', 0, True), ('round',)], HUB,
 @example(plan=FOUND[2])
 @example(plan=FOUND[3])
 @example(plan=AID_PLAN)
+@example(plan=RECOGNITION_PLAN)
+@example(plan=RIVAL_DECISIONS)
 def test_parties_converge_and_concurrent_writes_are_kept(template, tmp_path_factory,
                                                          plan) -> None:
     net, zones, checklist = template
@@ -468,4 +571,5 @@ def test_parties_converge_and_concurrent_writes_are_kept(template, tmp_path_fact
     model.net.exchange(rounds=2)
     assert_converged(model.net)
     assert_highest_stamp_wins(model)
+    assert_locked_as_decided(model)
     assert_concurrent_writes_left_conflicts(model)

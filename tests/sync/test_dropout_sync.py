@@ -125,8 +125,8 @@ def test_a_status_flip_without_its_own_event_is_refused_at_the_hub(net: Network,
 def test_a_case_closed_on_the_laptop_while_the_hub_edits_it_does_not_stop_sync(
         net: Network) -> None:
     """The laptop closes a case (已销号) while the county, not yet knowing, edits its plan
-    and adds a responsible person: the laptop keeps its closed case as it was, the
-    county's edits wait there as conflicts, and every later package is still taken (it
+    and adds a responsible person: both keep the closed case as it was closed, the
+    county's edit waits as a conflict, and every later package is still taken (it
     refused all of them before)."""
     from wushan_desk.store import sync_state
 
@@ -149,7 +149,7 @@ def test_a_case_closed_on_the_laptop_while_the_hub_edits_it_does_not_stop_sync(
     with net.open("dev0") as dev:
         kept = records.get(dev, "dropout_case", case)
         assert kept["status"] == "已销号" and kept["plan"] == "原方案"
-        assert any(c.row_id == case and c.field == "plan"
-                   for c in sync_state.conflicts(dev))
-    with net.open(HUB) as hub:
-        assert records.get(hub, "dropout_case", case)["status"] == "已销号"
+    with net.open(HUB) as hub:  # the case as closed, the county's edit for review
+        kept = records.get(hub, "dropout_case", case)
+        assert (kept["status"], kept["plan"]) == ("已销号", "原方案")
+        assert any(c.row_id == case and c.field == "plan" for c in sync_state.conflicts(hub))

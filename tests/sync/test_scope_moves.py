@@ -212,3 +212,35 @@ def test_a_transferred_child_takes_their_dropout_case_along(net: Network, capsys
         assert records.get(dev1, "dropout_case", case)["status"] == "疑似辍学"
         assert dropout.timeline(dev1, case)
     assert_gone(net, "dev0", {sid: child})
+
+
+def test_a_transferred_child_takes_their_hardship_recognition_along(net: Network,
+                                                                     capsys) -> None:
+    """The recognition, its household members, its events and its evidence follow the
+    child to the new centre's laptop, and leave the old one."""
+    from wushan_desk.services import aid_recognition as recognition
+    from wushan_desk.services import attachments
+
+    school = zone_school(net, "dev0")
+    sid, child = next((k, v) for k, v in children_of(net, "dev0", school["id"]).items()
+                      if v["resident_id"])
+    with net.open("dev0") as dev0:
+        rec = recognition.apply(dev0, sid, "2026-2027", dt.date(2026, 9, 10),
+                                members=[{"name": "王大山", "relation": "父亲"}])
+        proof = attachments.add_bytes(dev0, b"\x89PNG-proof", "低保证.png",
+                                      owner_kind="aid_recognition", owner_id=rec)
+        recognition.review(dev0, rec, dt.date(2026, 9, 20), "属实", "困难")
+    exchange_cli(capsys, net)
+    target = zone_school(net, "dev1", with_ids=False)
+    with net.open(HUB) as hub:
+        records.put(hub, "student", {"id": sid, "school_id": target["id"]})
+    exchange_cli(capsys, net)
+    with net.open("dev0") as dev0:
+        assert records.get(dev0, "aid_recognition", rec) is None
+        assert recognition.listing(dev0) == []
+    with net.open("dev1") as dev1:
+        assert recognition.get(dev1, rec)["status"] == "评议"
+        assert [m["name"] for m in recognition.members(dev1, rec)] == ["王大山"]
+        assert len(recognition.events(dev1, rec)) == 2
+        assert attachments.read(dev1, proof) == b"\x89PNG-proof"
+    assert_gone(net, "dev0", {sid: child})

@@ -209,4 +209,10 @@ for _name in ("township", "centre", "centre_township", "school", "staff", "devic
 
 # Later features declare their kinds in their own modules; importing them here means
 # `entities.KINDS` always holds every kind, in order: foundation first.
-from wushan_desk.domain import aid, dropout, inspection, term_rosters  # noqa: E402, F401
+from wushan_desk.domain import (  # noqa: E402, F401
+    aid,
+    aid_recognition,
+    dropout,
+    inspection,
+    term_rosters,
+)

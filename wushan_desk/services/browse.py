@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wushan_desk.domain import codes, entities, ids
+from wushan_desk.domain.errors import UserError
 from wushan_desk.store import queries, sync_state
 from wushan_desk.store.workspace import Workspace
 
@@ -176,6 +177,18 @@ def townships(ws: Workspace) -> list[Choice]:
 def schools_in(ws: Workspace, township_id: str | None = None) -> list[Choice]:
     """Live schools (of one township, or all), in pinyin order of their names."""
     return [Choice(i, n) for i, n, _ in queries.schools_in(ws.conn, township_id)]
+
+
+def school_id_named(ws: Workspace, name: str) -> str:
+    """The id of the live school called `name` (a command line names schools so);
+    UserError naming the schools whose names contain it when none is called so."""
+    schools = schools_in(ws)
+    for choice in schools:
+        if choice.name == name.strip():
+            return choice.id
+    similar = "、".join(c.name for c in schools if name.strip() and name.strip() in c.name)
+    raise UserError(f"没有名为“{name}”的学校" + (f"；名称相近的有：{similar[:200]}" if similar
+                                                 else "；请核对学校全称"), "no-school")
 
 
 def grades_for(ws: Workspace, school_id: str | None) -> tuple[str, ...]:

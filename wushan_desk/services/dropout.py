@@ -164,7 +164,8 @@ def change_status(ws: Workspace, case_id: str, status: str, day: dt.date, *,
                 "case_id": case_id, "date": day.isoformat(), "from_status": case["status"],
                 "status": status, "placement": placement, "note": note,
                 "made_by": made_by or _who(ws)}).id
-            records.put(ws, "dropout_case", case | {"status": status, "placement": placement})
+            records.put(ws, "dropout_case", case | {"status": status, "placement": placement},
+                        seal=status == rules.CLOSED)
     return event
 
 

@@ -146,13 +146,15 @@ def _check_seen(ws: Workspace, kind_name: str, record: Mapping[str, Any],
 
 
 def put(ws: Workspace, kind_name: str, record: Mapping[str, Any],
-        *, seen: Mapping[str, str] | None = None) -> PutResult:
+        *, seen: Mapping[str, str] | None = None, seal: bool = False) -> PutResult:
     """Create or update one record by `id` (a new id is made when absent).
 
     Putting a tombstoned record brings it back: the restore is a change that syncs.
     `seen` (from `versions`, when the record was shown) makes the write refuse with
     ChangedMeanwhile if a field it writes was changed since; the fields it does not
-    write keep whatever they hold now.
+    write keep whatever they hold now. `seal` (a record locking, sync/merge.SEALING)
+    logs every field, changed or not: the change carries the content as locked, which
+    then wins over edits made elsewhere meanwhile.
     """
     with ws.transaction():  # validated against what is stored under the write lock
         if seen is not None and record.get("id"):
@@ -160,7 +162,9 @@ def put(ws: Workspace, kind_name: str, record: Mapping[str, Any],
         record_id, clean, created = prepare(ws, kind_name, record)
         if not created:
             clean["deleted"] = False
-        changed = changes.write_local(ws, entities.kind(kind_name).table, record_id, clean)
+        kind = entities.kind(kind_name)
+        changed = changes.write_local(ws, kind.table, record_id, clean,
+                                      force=kind.field_names if seal else ())
     return PutResult(record_id, created, changed)
 
 

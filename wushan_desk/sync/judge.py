@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wushan_desk.domain import aid_recognition as recognition_rules
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import entities, schema
 from wushan_desk.domain import inspection as rules
@@ -41,6 +42,7 @@ from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import identity
 from wushan_desk.sync.authorship import draft_refusal
 from wushan_desk.sync.container import PackageRejected
+from wushan_desk.sync.merge import seals
 from wushan_desk.sync.payload import Snapshot
 from wushan_desk.sync.scope import (
     BY_SCHOOL,
@@ -196,8 +198,8 @@ class Judge:
                 raise Conflicted()  # part of a row another device wrote: it resends it
             return current  # an edit of a row we do not hold: logged, not applied (merge)
         self._references(kind, incoming, after, stamp)
-        if current is None and entry.table == "dropout_statuses":
-            self.new_events[entry.row_id] = after  # evidence for its case's move (below)
+        if current is None and entry.table in STATUS_EVENTS:
+            self.new_events[entry.row_id] = after  # evidence for its record's move (below)
         if self.zone is not None and self._senders(entry, current):
             # (an attachment without owner is its creator's)
             origin = {"origin_device": current["origin_device"] if current is not None
@@ -310,6 +312,8 @@ class Judge:
             finally:
                 rules.AS_STATE.reset(token)
             return
+        if not (self.from_device or self.at_hub) and seals(entry):
+            return  # the hub's lock (a decision, a closing) stands over a rival one here
         refusal = draft_refusal(self.ws, kind.name, after, entry.device)
         if refusal:
             self._reject("rule-broken", f"{kind.label}“{_title(kind, after)}”：{refusal}")
@@ -356,21 +360,27 @@ class Judge:
             found.append(dropout_rules.INCOMING)
         if kind.name == "dropout_status":
             found.append(dropout_rules.STATUS_CHANGE)
-        if kind.name == "dropout_case" and before is not None \
-                and before.get("status") != after.get("status") \
-                and self._status_event(str(after.get("id")), before.get("status"),
-                                       after.get("status")):
+        if kind.name == "dropout_case" and self._status_event("case_id", before, after):
             found.append(dropout_rules.STATUS_CHANGE)
+        if kind.name in RECOGNITION_KINDS:
+            found.append(recognition_rules.INCOMING)
+        if kind.name == "aid_recognition_event" or (
+                kind.name == "aid_recognition"
+                and self._status_event("recognition_id", before, after)):
+            found.append(recognition_rules.STATUS_CHANGE)
         return list(dict.fromkeys(found))
 
-    def _status_event(self, case_id: str, before: Any, after: Any) -> bool:
-        """Does this package bring a new status event of this case moving it from
-        `before` to `after` (the evidence that the status-change use case made the edit:
-        it writes the event and the case in one transaction, so they travel together)?
-        An event already held proves nothing: a tampered laptop could point at the case's
-        old move to flip it back."""
-        return any(r.get("case_id") == case_id and r.get("from_status") == before
-                   and r.get("status") == after for r in self.new_events.values())
+    def _status_event(self, column: str, before: Mapping[str, Any] | None,
+                      after: Mapping[str, Any]) -> bool:
+        """Does this package bring a new status event (its parent in `column`) moving
+        the record from its status `before` to the one `after` (the evidence that the
+        status-change use case made the edit: it writes the event and the record in one
+        transaction, so they travel together)? An event already held proves nothing: a
+        tampered laptop could point at the record's old move to flip it back."""
+        if before is None or before.get("status") == after.get("status"):
+            return False
+        return any(r.get(column) == after.get("id") and r.get("from_status") == before["status"]
+                   and r.get("status") == after.get("status") for r in self.new_events.values())
 
     def _signed(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
         """Is this a finalized visit, or part of one?"""
@@ -379,7 +389,13 @@ class Judge:
         return bool(visit and visit.get("status") == rules.FINAL)
 
     def _closed_case(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
-        """Is this a dropout case closed (已销号) here, or a duty or visit of one?"""
+        """Is this a dropout case closed (已销号) here, or a duty or visit of one, or a
+        decided hardship recognition or a household member of one?"""
+        if kind.name in ("aid_recognition", "aid_household_member"):
+            rec_id = record.get("id") if kind.name == "aid_recognition" \
+                else record.get("recognition_id")
+            rec = self._lookup("aid_recognition", str(rec_id)) if rec_id else None
+            return bool(rec and rec.get("status") in recognition_rules.DECIDED)
         if kind.name not in ("dropout_case", "dropout_duty", "dropout_visit"):
             return False
         case_id = record.get("id") if kind.name == "dropout_case" else record.get("case_id")
@@ -512,6 +528,10 @@ def _history(ws: Workspace, table: str, row_id: str, column: str) -> set[str]:
     return values
 
 
+#: Tables of dated status events, which are the evidence of their record's move.
+STATUS_EVENTS = frozenset({"dropout_statuses", "aid_recognition_events"})
+RECOGNITION_KINDS = frozenset({"aid_recognition", "aid_recognition_event",
+                               "aid_household_member"})
 DROPOUT_KINDS = frozenset({"dropout_case", "dropout_status", "dropout_duty", "dropout_visit",
                            "dropout_dismissal", "enrolment_change"})
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from wushan_desk.domain import aid_recognition as recognition_rules
 from wushan_desk.domain import clock, entities
+from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.store import changes, sync_state
@@ -128,14 +130,50 @@ def merge_change(
                 older_than=change.stamp,
             )
     found += _deletion_conflicts(current, logical, change, log, package_id)
+    found, sealed = _sealed_over(ws, change, logical, found)
     changes.write_fields(
         ws, change.table, change.row_id, seq, winners, origin=change.device, current=current
     )
     for c in found:
         sync_state.add_conflict(ws, c)
+    if sealed:  # stamped now: the locked content wins here and wherever this goes
+        ws.clock.observe(change.stamp)
+        changes.write_local(ws, change.table, change.row_id, sealed)
     stats.conflicts += len(found)
     differs = any(logical.get(f) != v for f, (v, _) in winners.items())
     stats.count(change.table, "changed" if differs else "unchanged")
+
+
+#: Tables whose records lock at some statuses (a closed case, a decided recognition):
+#: the change that locks one carries every field as locked (records.put(seal=True)).
+SEALING: dict[str, tuple[str, ...]] = {
+    "dropout_cases": (dropout_rules.CLOSED,),
+    "aid_recognitions": recognition_rules.DECIDED,
+}
+
+
+def seals(change: Change) -> bool:
+    """Does this change lock its record (moves it into a locking status)?"""
+    return change.data.get("status") in SEALING.get(change.table, ())
+
+
+def _sealed_over(ws: Workspace, change: Change, logical: Mapping[str, Any],
+                 found: list[sync_state.Conflict]
+                 ) -> tuple[list[sync_state.Conflict], dict[str, Any]]:
+    """A change that locks a record wins over what this computer wrote concurrently
+    without knowing of it (its author locked what they saw): those values, which won
+    by stamp, are put back to the locked ones and wait as conflicts, so that every
+    party ends with the content as locked (the other side keeps it: sync/judge).
+    Two rival locks (both decided, unaware of each other): the hub's stands, at the hub
+    and on the laptop."""
+    if not seals(change):
+        return found, {}
+    rival = logical.get("status") in SEALING[change.table]
+    if rival and ws.state("role") != "centre":
+        return found, {}  # the hub's own decision stands; the laptop's waits for review
+    lost = {c.field: c.incoming_value for c in found if c.winner == "local"
+            and c.field != "deleted"}
+    return [replace(c, winner="incoming") if c.field in lost else c for c in found], lost
 
 
 def keep_for_review(ws: Workspace, change: Change, package_id: str, stats: MergeStats) -> None:

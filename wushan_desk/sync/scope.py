@@ -52,6 +52,9 @@ PARENTS: dict[str, tuple[str, str]] = {
     "dropout_statuses": ("case_id", "dropout_cases"),
     "dropout_duties": ("case_id", "dropout_cases"),
     "dropout_visits": ("case_id", "dropout_cases"),
+    "aid_recognitions": ("student_id", "students"),
+    "aid_household_members": ("recognition_id", "aid_recognitions"),
+    "aid_recognition_events": ("recognition_id", "aid_recognitions"),
 }
 
 #: Tables scoped by a parent row when they name one, else by their own rule in
@@ -73,7 +76,11 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
 #: Rows that follow another row when it changes scope: (table, column holding its id).
 DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id"),
-                 ("dropout_dismissals", "student_id"), ("dropout_cases", "student_id")),
+                 ("dropout_dismissals", "student_id"), ("dropout_cases", "student_id"),
+                 ("aid_recognitions", "student_id")),
+    "aid_recognitions": (("aid_household_members", "recognition_id"),
+                         ("aid_recognition_events", "recognition_id"),
+                         ("attachments", "owner_id")),
     "dropout_cases": (("dropout_statuses", "case_id"), ("dropout_duties", "case_id"),
                       ("dropout_visits", "case_id"), ("attachments", "owner_id")),
     "staff": (("attachments", "owner_id"),),
