@@ -14,7 +14,7 @@ from wushan_desk import cli
 from wushan_desk.domain import aid_recognition as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.domain.schema import RecordInvalid
-from wushan_desk.services import aid, records
+from wushan_desk.services import aid, aid_report, records
 from wushan_desk.services import aid_recognition as recognition
 
 D = dt.date
@@ -221,3 +221,59 @@ def test_the_cli(seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "低保证.jpg" in capsys.readouterr().out
     assert cli.main(["aid", "recognitions", "--school", "不存在的学校", *db]) == cli.EXIT_REJECTED
     assert "没有名为“不存在的学校”的学校" in capsys.readouterr().err
+
+
+def _pdf_text(path: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_the_public_notice_shows_name_grade_and_level_only(ws, tmp_path: Path) -> None:
+    """The notice PDF, scanned: the child's name, grade and level are there; the ID
+    number, birth date, phone, address and any ID- or phone-shaped number are not."""
+    import re
+
+    student = records.get(ws, "student", _student(ws))
+    records.put(ws, "student", {"id": student["id"], "guardian_phone": "13912345678",
+                                "hukou_address": "重庆市巫山县骡坪镇茶园村三组",
+                                "class_name": "3班"})
+    rec = _noticed(ws, D(2026, 11, 16))
+    out = tmp_path / "公示.pdf"
+    result = aid_report.public_notice(ws, "巫山县骡坪镇中心小学", YEAR, out)
+    assert result.pages == 1
+    text = _pdf_text(out)
+    body = "\n".join(line for line in text.splitlines()
+                     if "报告编号" not in line and "校验码" not in line)
+    assert "王超" in body and "三年级" in body and "特别困难" in body
+    assert "2026年11月16日至2026年11月20日（5个工作" in body.replace(" ", "")
+    for secret in ("11010519491231002X", "1949-12-31", "1949年12月31日", "19491231",
+                   "13912345678", "茶园村", "3班", "低保", "残疾", "18000", "王大山"):
+        assert secret not in body, secret
+    assert not re.search(r"\d{17}[\dXx]|1[3-9]\d{9}|\d{16,19}", body.replace(" ", ""))
+    assert recognition.get(ws, rec)["status"] == rules.NOTICE  # printing changes nothing
+
+
+def test_no_notice_to_print_is_explained(ws, tmp_path: Path) -> None:
+    recognition.apply(ws, _student(ws), YEAR, D(2026, 9, 10))  # not on notice yet
+    with pytest.raises(ValidationError, match="没有公示中的困难认定"):
+        aid_report.public_notice(ws, "巫山县骡坪镇中心小学", YEAR, tmp_path / "n.pdf")
+    assert not (tmp_path / "n.pdf").exists()
+
+
+def test_the_notice_from_the_cli(seeded: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.wsdb"
+    support.copy_workspace(seeded, path)
+    ws = support.open_workspace(path, create=False)
+    _noticed(ws)
+    ws.close()
+    out = tmp_path / "公示.pdf"
+    args = ["report", "aid-notice", "--school", "巫山县骡坪镇中心小学", "--year", YEAR,
+            "--db", str(path)]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["pages"] == 1
+    assert "王超" in _pdf_text(out)
+    assert cli.main([*args, "--out", str(tmp_path / "n.xlsx")]) == cli.EXIT_REJECTED
+    assert ".pdf" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -290,3 +291,28 @@ def test_inspection_history_is_valid_and_realistic(ws: Workspace) -> None:
     assert {v["status"] for v in visits} == {rules.DRAFT, rules.FINAL}
     closed = [f for f in records.iter_records(ws, "finding") if f["status"] == rules.FIXED]
     assert closed and all(f["closed_on"] for f in closed)
+
+
+def test_recognitions_follow_their_steps_over_three_years(ws: Workspace) -> None:
+    """Each recognition's events chain from 申请 to its status; notices last five working
+    days by the calendar, except the two planted for the cross-check."""
+    from wushan_desk.domain import aid as aid_rules
+    from wushan_desk.services import aid
+    from wushan_desk.services import aid_recognition as recognition
+
+    rows = recognition.listing(ws)
+    assert {r.school_year for r in rows} == {"2024-2025", "2025-2026", "2026-2027"}
+    assert {r.status for r in rows if r.school_year == "2026-2027"} == {
+        "申请", "评议", "公示中", "已认定", "未通过"}
+    known, short = aid.exceptions(ws), 0
+    for row in rows[::3]:
+        rec = recognition.get(ws, row.id)
+        chain = recognition.events(ws, row.id)
+        assert chain[0]["from_status"] is None and chain[-1]["status"] == rec["status"]
+        assert all(a["status"] == b["from_status"] for a, b in itertools.pairwise(chain))
+        if rec["notice_from"]:
+            days = aid_rules.working_days(dt.date.fromisoformat(rec["notice_from"]),
+                                          dt.date.fromisoformat(rec["notice_to"]), known)
+            short += days < aid_rules.NOTICE_WORKING_DAYS
+    assert short <= 2
+    assert len(recognition.members(ws, rows[0].id)) >= 2

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", default=None, help="月份 YYYY-MM（默认上个月）")
     p.add_argument("--out", type=Path, required=True, help=".pdf 或 .xlsx 文件")
     p.set_defaults(func=cmd_dropout_monthly_report)
+    from wushan_desk import cli_recognition  # 学生资助 documents beside their commands
+
+    cli_recognition.add_reports(rsub2, common)
 
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")

@@ -1,7 +1,9 @@
-"""`wushan-desk aid apply|review|notice|decide|revoke|recheck|recognitions|show`:
-家庭经济困难认定 from the command line (services/aid_recognition.py).
+"""`wushan-desk aid apply|review|notice|decide|revoke|recheck|recognitions|show` and
+`wushan-desk report aid-notice`: 家庭经济困难认定 from the command line
+(services/aid_recognition.py, services/aid_report.py).
 
-Registered by cli_aid.add_commands under the same `aid` command.
+Registered by cli_aid.add_commands under the same `aid` command, and by cli.py under
+`report`.
 """
 
 from __future__ import annotations
@@ -61,6 +63,34 @@ def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
     p = asub.add_parser("show", parents=[common], help="一条认定的全部情况、家庭成员与办理记录")
     p.add_argument("recognition", metavar="RECOGNITION_ID")
     p.set_defaults(func=cmd_show)
+
+
+def add_reports(rsub: Any, common: argparse.ArgumentParser) -> None:
+    """`report aid-notice`: the school's public notice of its recognitions on notice."""
+    p = rsub.add_parser("aid-notice", parents=[common],
+                        help="家庭经济困难学生认定结果公示（只含姓名、年级、困难等级）")
+    p.add_argument("--school", required=True, help="学校名称")
+    p.add_argument("--year", default=None, help="学年（默认今天所在学年）")
+    p.add_argument("--out", type=Path, required=True, help="PDF 文件")
+    p.set_defaults(func=cmd_aid_notice)
+
+
+def cmd_aid_notice(args: argparse.Namespace) -> int:
+    from wushan_desk.cli import _workspace
+    from wushan_desk.cli_aid import _year
+    from wushan_desk.domain.errors import UserError
+    from wushan_desk.services import aid_report, audit
+
+    if args.out.suffix.lower() != ".pdf":
+        raise UserError("公示名单请保存为 .pdf 文件。", "bad-suffix")
+    with _workspace(args) as ws:
+        result = aid_report.public_notice(ws, args.school, _year(args.year), args.out)
+        audit.record_or_defer(ws, "print", kind="aid_recognition", detail={
+            "document": "家庭经济困难学生认定结果公示", "school": args.school,
+            "file": args.out.name})
+    print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
+                      "content_hash": result.content_hash}, ensure_ascii=False))
+    return 0
 
 
 def _id_and_date(p: argparse.ArgumentParser, date_arg: Any) -> None:

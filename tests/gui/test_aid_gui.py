@@ -9,7 +9,7 @@ import pytest
 import support
 from PySide6.QtWidgets import QApplication
 
-from wushan_desk.gui.aid_page import AidPage
+from wushan_desk.gui.aid.page import AidPage
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.small import qdate
 from wushan_desk.services import aid
@@ -85,4 +85,136 @@ def test_a_centre_laptop_sees_the_standards_read_only(styled_app: QApplication, 
     page.standards_table.selectRow(0)
     assert not page.edit_amount("1")
     assert aid.standards(ws, YEAR) == digest_before
+    ws.close()
+
+
+def _accepting(dialog, action) -> None:
+    """The dialog's exec runs `action` (what the user types and clicks) instead of
+    blocking, and returns what the dialog ended with."""
+    dialog.exec = lambda: (action(), dialog.result())[1]
+
+
+def test_a_supervisor_recognises_a_student_step_by_step(styled_app: QApplication, qtbot,
+                                                        tmp_path: Path) -> None:
+    """Apply from the roster with a household member, review, post a notice (its
+    working days shown as the dates are picked), decide: the list and the history
+    follow each step, and a step the status does not allow is not offered."""
+    from wushan_desk.gui.aid.recognition_dialogs import ApplyDialog, StepDialog
+    from wushan_desk.services import aid_recognition as recognition
+    from wushan_desk.services import records
+
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    aid.seed_calendar(ws)
+    school = support.add_school(ws)
+    records.put(ws, "student", support.student_record(school, name="王小超"))
+    page = AidPage(ws)
+    qtbot.addWidget(page)
+    tab = page.recognitions
+    tab.year.setCurrentIndex(tab.year.findData(YEAR))
+    assert page.tabs.currentWidget() is tab and tab.table.rowCount() == 0
+
+    apply = ApplyDialog(ws, YEAR, tab)
+    qtbot.addWidget(apply)
+
+    def fill_application() -> None:
+        apply.search.setText("小超")
+        assert apply.find_students() == 1
+        apply.applied.setDate(qdate(dt.date(2026, 11, 2)))
+        apply.editors["household_size"].set_value("3")
+        apply.editors["household_income"].set_value("9000")
+        apply.add_member({"name": "王大山", "relation": "父亲", "age": 45, "income": 9000.0})
+        apply.save()
+
+    _accepting(apply, fill_application)
+    rec = tab.new_application(apply)
+    assert rec, apply.error.text()
+    assert tab.table.item(0, 2).text() == "王小超"
+    assert tab.table.item(0, 5).text() == "申请"
+    assert "王大山（父亲，45岁，年收入9,000元）" in tab.details.text()
+    assert not tab.step_buttons["notice"].isEnabled() and tab.step_buttons["review"].isEnabled()
+
+    def step(name: str, fill) -> None:
+        dialog = StepDialog(ws, name, tab.selected(), tab)
+        qtbot.addWidget(dialog)
+        _accepting(dialog, lambda: (fill(dialog), dialog.run()))
+        assert tab.take_step(name, dialog), dialog.error.text()
+
+    def review(d: StepDialog) -> None:
+        d.day.setDate(qdate(dt.date(2026, 11, 5)))
+        d.level.setCurrentText("特别困难")
+        d.text.setPlainText("经民主评议，家庭困难属实")
+
+    step("review", review)
+
+    def notice(d: StepDialog) -> None:
+        d.day.setDate(qdate(dt.date(2026, 11, 9)))  # Monday: the end follows to Friday
+        assert d.end.date() == qdate(dt.date(2026, 11, 13))
+        d.end.setDate(qdate(dt.date(2026, 11, 12)))
+        assert "▲ 公示 4 个工作日" in d.count.text()
+        d.end.setDate(qdate(dt.date(2026, 11, 13)))
+        assert d.count.text().startswith("公示 5 个工作日")
+        d.place.setText("校务公开栏")
+
+    step("notice", notice)
+    assert tab.table.item(0, 5).text() == "公示中" and tab.table.item(0, 7).text() == "2026-11-13"
+
+    def decide(d: StepDialog) -> None:
+        d.day.setDate(qdate(dt.date(2026, 11, 16)))
+
+    step("decide", decide)
+    assert tab.table.item(0, 5).text() == "已认定"
+    assert "2026-11-16 已认定" in tab.details.text()
+    assert tab.step_buttons["recheck"].isEnabled() and not tab.step_buttons["decide"].isEnabled()
+    assert recognition.level_of(ws, recognition.get(ws, rec)["student_id"], YEAR) == "特别困难"
+    ws.close()
+
+
+def test_a_refused_step_explains_and_changes_nothing(styled_app: QApplication, qtbot,
+                                                     tmp_path: Path) -> None:
+    from wushan_desk.gui.aid.recognition_dialogs import StepDialog
+    from wushan_desk.services import aid_recognition as recognition
+    from wushan_desk.services import records
+
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    school = support.add_school(ws)
+    student = records.put(ws, "student", support.student_record(school)).id
+    rec = recognition.apply(ws, student, YEAR, dt.date(2026, 11, 2))
+    page = AidPage(ws)
+    qtbot.addWidget(page)
+    tab = page.recognitions
+    tab.year.setCurrentIndex(tab.year.findData(YEAR))
+    tab.table.selectRow(0)
+    dialog = StepDialog(ws, "review", tab.selected(), tab)
+    qtbot.addWidget(dialog)
+    dialog.day.setDate(qdate(dt.date(2026, 11, 5)))
+    dialog.run()  # no opinion written
+    assert not dialog.error.isHidden() and "请填写评议意见" in dialog.error.text()
+    assert recognition.get(ws, rec)["status"] == "申请"
+    ws.close()
+
+
+def test_the_public_notice_prints_for_the_chosen_school(styled_app: QApplication, qtbot,
+                                                        tmp_path: Path, told: list[str],
+                                                        monkeypatch) -> None:
+    """Made off the GUI thread into the private viewing folder; without a school chosen
+    the tab says why instead."""
+    from wushan_desk.services import aid_recognition as recognition
+    from wushan_desk.services import records
+
+    monkeypatch.setenv("WUSHAN_DESK_HOME", str(tmp_path))
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    aid.seed_calendar(ws)
+    school = support.add_school(ws)
+    student = records.put(ws, "student", support.student_record(school, name="王小超")).id
+    rec = recognition.apply(ws, student, YEAR, dt.date(2026, 11, 2))
+    recognition.review(ws, rec, dt.date(2026, 11, 5), "属实", "困难")
+    recognition.post_notice(ws, rec, dt.date(2026, 11, 9))
+    tab = AidPage(ws).recognitions
+    qtbot.addWidget(tab)
+    assert not tab.print_notice() and "请先在“学校”中选择" in told[-1]
+    tab.school.setCurrentIndex(tab.school.findData(school))
+    printed: list[Path] = []
+    assert tab.print_notice(then=printed.append)
+    qtbot.waitUntil(lambda: bool(printed), timeout=20_000)
+    assert printed[0].suffix == ".pdf" and printed[0].stat().st_size > 1000
     ws.close()

@@ -89,6 +89,10 @@ def test_home_is_the_work_queue(qtbot, window) -> None:
     if cases.count:
         go[0].click()
         assert window.current_page() == "控辍保学"
+    notices = next(w for w in expected if w.page == "学生资助")
+    assert notices.count > 0  # the demo's notices running at its "today" end by now
+    next(b for b in home.todo_box.findChildren(QPushButton) if b.text() == "去学生资助").click()
+    assert window.current_page() == "学生资助"
 
 
 def test_the_notice_prints_from_the_case(qtbot, styled_app, demo_ws: Workspace,

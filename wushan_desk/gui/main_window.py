@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
 
             return DropoutPage(self.ws)
         if name == "学生资助":
-            from wushan_desk.gui.aid_page import AidPage
+            from wushan_desk.gui.aid.page import AidPage
 
             return AidPage(self.ws)
         if name == "设置":

@@ -144,23 +144,28 @@ def seed_calendar(ws: Workspace) -> int:
     Only what differs from Monday-to-Friday is kept: holidays on weekdays, working
     weekends. A day the county entered or deleted by hand is left as it is."""
     require_hub(ws)
+    added = 0
+    with ws.transaction():
+        for day, (kind, name) in sorted(state_council_days().items()):
+            day_id = workspace.reference_id(f"calendar_day:{day.isoformat()}")
+            if records.get(ws, DAY, day_id, deleted=True) is None:
+                records.put(ws, DAY, {"id": day_id, "date": day.isoformat(), "kind": kind,
+                                      "name": name, "source": SEEDED})
+                added += 1
+    return added
+
+
+def state_council_days() -> dict[dt.date, tuple[str, str]]:
+    """Every day from FIRST_SEEDED_YEAR that chinesecalendar knows to differ from
+    Monday-to-Friday: date -> (放假 or 调休上班, the holiday's Chinese name)."""
     from chinese_calendar import constants
 
     found = {day: ("放假", str(name)) for day, name in constants.holidays.items()
              if day.weekday() < 5}
     found |= {day: ("调休上班", str(name)) for day, name in constants.workdays.items()
               if day.weekday() >= 5}
-    added = 0
-    with ws.transaction():
-        for day, (kind, name) in sorted(found.items()):
-            if day.year < FIRST_SEEDED_YEAR:
-                continue
-            day_id = workspace.reference_id(f"calendar_day:{day.isoformat()}")
-            if records.get(ws, DAY, day_id, deleted=True) is None:
-                records.put(ws, DAY, {"id": day_id, "date": day.isoformat(), "kind": kind,
-                                      "name": _holiday_name(name), "source": SEEDED})
-                added += 1
-    return added
+    return {day: (kind, _holiday_name(name)) for day, (kind, name) in found.items()
+            if day.year >= FIRST_SEEDED_YEAR}
 
 
 def _holiday_name(english: str) -> str:

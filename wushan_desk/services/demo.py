@@ -38,6 +38,7 @@ from wushan_desk.progress import (
 from wushan_desk.services import (
     accounts,
     aid,
+    demo_aid,
     demo_dropout,
     demo_inspections,
     records,
@@ -277,6 +278,12 @@ class _Builder:
             # the county's aid standards of the demo's school year, and the holiday calendar
             aid.load_defaults(ws, DEMO_SCHOOL_YEAR)
             aid.seed_calendar(ws)
+            recognised = demo_aid.recognitions(
+                random.Random(self.rng_visits.getrandbits(64)), self.new_id,
+                list(records.iter_records(ws, "student")), aid.exceptions(ws))
+            self.total += sum(len(v) for v in recognised.values())
+            for kind in demo_aid.KINDS:  # steps checked by the tests, as visits are
+                self.write(kind, recognised[kind], "正在生成资助认定…", validate=False)
         return self.counts
 
     def _dropout_ledger(self, schools: list[School]) -> dict[str, list[dict]]:

@@ -1,8 +1,9 @@
 """首页 as the supervisor's work queue: what needs doing next, each with where to do it.
 
-Three lines, computed as of a day for the zone this workspace works on: rectifications
-past their deadline, dropout cases whose next step is due (or overdue), and schools
-still short of this term's routine visits. The same rules as the pages they open.
+Four lines, computed as of a day for the zone this workspace works on: rectifications
+past their deadline, dropout cases whose next step is due (or overdue), schools still
+short of this term's routine visits, and hardship notices ending within two working days
+or over and waiting for the decision. The same rules as the pages they open.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import inspection as inspection_rules
-from wushan_desk.services import browse, dropout, inspection
+from wushan_desk.services import aid_recognition, browse, dropout, inspection
 from wushan_desk.store.workspace import Workspace
 
 #: A case's next step due within this many days is already on the list.
 DUE_SOON_DAYS = 3
 SHOWN = 3  # names shown on each line
+#: A hardship notice with this many working days left, or over, is on the list.
+NOTICE_DAYS_LEFT = 2
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class WorkItem:
 
 
 def work_queue(ws: Workspace, day: dt.date) -> list[WorkItem]:
-    """The three lines of 首页's 待办, as of `day`."""
+    """The lines of 首页's 待办, as of `day`."""
     zone = browse.working_zone(ws)
     late = [f for f in inspection.open_findings(ws, day, zone=zone) if f["overdue"]]
     soon = (day + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
@@ -39,6 +42,7 @@ def work_queue(ws: Workspace, day: dt.date) -> list[WorkItem]:
              if r.status in dropout_rules.OPEN_STATUSES
              and (r.overdue or (r.next_due is not None and r.next_due <= soon))]
     short = inspection.coverage(ws, inspection_rules.term_of(day), zone=zone)
+    notices = aid_recognition.notices_ending(ws, NOTICE_DAYS_LEFT, today=day)
     return [
         WorkItem("督导检查", len(late), "整改逾期的问题",
                  tuple(f"{f['school']}：{f['description'][:12]}" for f in late[:SHOWN])),
@@ -46,4 +50,6 @@ def work_queue(ws: Workspace, day: dt.date) -> list[WorkItem]:
                  tuple(f"{r.name}（{r.status}）" for r in cases[:SHOWN])),
         WorkItem("督导检查", len(short), "本学期经常性督导不足两次的学校",
                  tuple(r.school for r in short[:SHOWN])),
+        WorkItem("学生资助", len(notices), "即将结束或已期满待认定的困难认定公示",
+                 tuple(f"{r.name}（{r.notice_to[5:]}止）" for r in notices[:SHOWN])),
     ]

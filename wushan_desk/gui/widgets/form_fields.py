@@ -112,7 +112,12 @@ class TextEditor(Editor):
             return normalize_date(text)
         if self.spec.type == "int":
             return int(text) if text else None
-        return text
+        if self.spec.type == "number" and text:
+            try:
+                return float(unicodedata.normalize("NFKC", text).replace(",", ""))
+            except ValueError:
+                return text  # validation says what is wrong with it
+        return text or (None if self.spec.type == "number" else text)
 
     def set_value(self, value: Any) -> None:
         self.edit.setText("" if value is None else str(value))

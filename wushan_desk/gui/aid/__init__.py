@@ -1,0 +1,1 @@
+"""学生资助 screens: standards and calendar, hardship recognitions."""
