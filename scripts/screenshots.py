@@ -72,6 +72,9 @@ def main(out: Path) -> int:
     for page, name in shots.items():
         window.go_to(page)
         settle()
+        if page == "学生资助":  # a family's members and steps under the list
+            window.pages[page].recognitions.table.selectRow(0)  # type: ignore[attr-defined]
+            settle()
         window.grab().save(str(out / f"{name}.png"))
         print(out / f"{name}.png")
     inspection = window.pages["督导检查"]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -103,6 +104,7 @@ class RecognitionsTab(QWidget):
         column.addWidget(self.table, 3)
         self.details = QLabel(objectName="hint", wordWrap=True)
         self.details.setMinimumHeight(60)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.details, 1)
         for combo in (self.year, self.school, self.status):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
