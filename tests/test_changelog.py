@@ -221,6 +221,16 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     applied = recognition.apply(ws, student, "2026-2027", dt.date(2026, 9, 10),
                                 members=[{"name": "王大山", "relation": "父亲"}])
     recognition.review(ws, applied, dt.date(2026, 9, 20), "属实", "困难")
+    from wushan_desk.services import aid_roster
+
+    programme = next(p["id"] for p in records.iter_records(ws, "aid_programme")
+                     if p["name"] == "农村义务教育学生营养改善计划")
+    roster = aid_roster.new_roster(ws, made["school"], programme, "2026-2027-1")
+    meal = aid_roster.add_payment(ws, roster, student, boarding="走读", days=90,
+                                  bank_card="6222021001115555556")
+    aid_roster.report(ws, roster, dt.date(2026, 10, 8))
+    aid_roster.confirm(ws, roster, dt.date(2026, 10, 9))
+    aid_roster.adjust(ws, meal, dt.date(2026, 10, 20), "发放完成", "银行代发")
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

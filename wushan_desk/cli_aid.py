@@ -48,6 +48,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     from wushan_desk import cli_recognition  # 家庭经济困难认定, under the same `aid`
 
     cli_recognition.add_commands(asub, common)
+    from wushan_desk import cli_roster  # 发放花名册, under the same `aid`
+
+    cli_roster.add_commands(asub, common)
 
 
 def _year(text: str | None) -> str:

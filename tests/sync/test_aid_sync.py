@@ -119,3 +119,59 @@ def test_a_recognition_decided_on_the_laptop_keeps_what_was_decided(net: Network
     with net.open(HUB) as hub:  # the county's correction waits for a person
         assert any(c.row_id == rec and c.field == "household_income"
                    and c.local_value == 30000 for c in sync_state.conflicts(hub))
+
+
+MEALS = "农村义务教育学生营养改善计划"
+
+
+def _meal_roster(net: Network) -> tuple[str, str]:
+    """A draft nutrition roster on dev0 with one of its pupils; (roster, payment)."""
+    from wushan_desk.domain import codes
+    from wushan_desk.services import aid_roster
+    from wushan_desk.sync import scope
+
+    with net.open(HUB) as hub:
+        zone = scope.device_scope(hub, net.ids["dev0"])
+        pupil = next(s for s in records.iter_records(hub, "student")
+                     if s["grade"] in codes.PRIMARY and scope.in_zone(hub, zone, "students", s))
+        programme = next(p["id"] for p in records.iter_records(hub, "aid_programme")
+                         if p["name"] == MEALS and p["school_year"] == YEAR)
+    with net.open("dev0") as dev:
+        roster = aid_roster.new_roster(dev, pupil["school_id"], programme, "2026-2027-1")
+        payment = aid_roster.add_payment(dev, roster, pupil["id"], boarding="走读", days=90)
+        aid_roster.report(dev, roster, D(2026, 10, 8))
+    return roster, payment
+
+
+def test_a_roster_reported_on_the_laptop_is_confirmed_at_the_county(net: Network) -> None:
+    from wushan_desk.services import aid_roster
+
+    roster, payment = _meal_roster(net)
+    with net.open("dev0") as dev, pytest.raises(aid.NotAtHub):
+        aid_roster.confirm(dev, roster, D(2026, 10, 10))
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        assert aid_roster.view(hub, roster).total == 450
+        aid_roster.confirm(hub, roster, D(2026, 10, 10))
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        assert aid_roster.view(dev, roster).roster["status"] == "已确认"
+        aid_roster.adjust(dev, payment, D(2026, 10, 20), "发放完成", "银行代发")
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        assert aid_roster.view(hub, roster).lines[0].status == "已发放"
+    with net.open("dev1") as other:
+        assert records.get(other, "aid_roster", roster) is None
+
+
+def test_a_laptop_that_confirms_its_own_roster_is_refused(net: Network) -> None:
+    """A tampered laptop writes 已确认 into its roster: the hub refuses the package."""
+    roster, _ = _meal_roster(net)
+    with net.open("dev0") as dev:
+        stored = records.get(dev, "aid_roster", roster)
+        changes.write_local(dev, "aid_rosters", roster,
+                            stored | {"status": "已确认", "confirmed_on": "2026-10-10"})
+    before = support.file_digest(net.path(HUB))
+    (summary,) = net.import_(HUB, *net.export("dev0"))
+    assert summary["status"] == "rejected" and "县级中心库确认" in summary["rejected"]
+    assert support.file_digest(net.path(HUB)) == before

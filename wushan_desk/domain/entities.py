@@ -212,6 +212,7 @@ for _name in ("township", "centre", "centre_township", "school", "staff", "devic
 from wushan_desk.domain import (  # noqa: E402, F401
     aid,
     aid_recognition,
+    aid_roster,
     dropout,
     inspection,
     term_rosters,

@@ -98,6 +98,10 @@ def mask_field(kind_name: str, field: str, text: str) -> str:
         return ids.mask_resident_id(text)
     if "phone" in field:
         return ids.mask_phone(text)
+    if field == "bank_card":
+        from wushan_desk.domain.aid_roster import mask_card
+
+        return mask_card(text)
     return text[:2] + "……"  # an address: enough to recognise, not to read
 
 

@@ -51,3 +51,50 @@ def members(ws: Workspace, recognition_id: str) -> list[dict[str, Any]]:
         "SELECT id, name, age, relation, employer, income, health FROM aid_household_members "
         "WHERE deleted = 0 AND recognition_id = ? ORDER BY created_hlc", (recognition_id,))
     return list(dict_rows(cur))
+
+
+def rosters(ws: Workspace, *, school_id: str | None = None, term: str | None = None,
+            status: str | None = None) -> list[dict[str, Any]]:
+    """Live payment rosters with school and programme names, their number of payments
+    and planned total (before adjustments), by term, school and programme."""
+    sql = ("SELECT r.*, sc.name AS school, p.name AS programme, "
+           "(SELECT count(*) FROM aid_payments x WHERE x.roster_id = r.id AND x.deleted = 0) "
+           "AS payments, (SELECT coalesce(sum(x.amount), 0) FROM aid_payments x "
+           "WHERE x.roster_id = r.id AND x.deleted = 0) AS total "
+           "FROM aid_rosters r JOIN schools sc ON sc.id = r.school_id "
+           "JOIN aid_programmes p ON p.id = r.programme_id WHERE r.deleted = 0")
+    args: list[Any] = []
+    for column, value in (("r.school_id", school_id), ("r.term", term), ("r.status", status)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            args.append(value)
+    cur = ws.conn.execute(sql + " ORDER BY r.term DESC, sc.name, p.position", args)
+    return list(dict_rows(cur))
+
+
+def payments(ws: Workspace, roster_id: str) -> list[dict[str, Any]]:
+    """A roster's live payments with the student's name, grade and class, by class and
+    name."""
+    cur = ws.conn.execute(
+        "SELECT x.*, s.name, s.grade, s.class_name FROM aid_payments x "
+        "JOIN students s ON s.id = x.student_id WHERE x.deleted = 0 AND x.roster_id = ? "
+        "ORDER BY s.grade, s.class_name, s.name", (roster_id,))
+    return list(dict_rows(cur))
+
+
+def payments_of_student(ws: Workspace, student_id: str) -> list[dict[str, Any]]:
+    """A student's live payments on any roster, with its programme, term and school."""
+    cur = ws.conn.execute(
+        "SELECT x.id, x.roster_id, x.amount, x.status, r.programme_id, r.term, "
+        "sc.name AS school FROM aid_payments x JOIN aid_rosters r ON r.id = x.roster_id "
+        "JOIN schools sc ON sc.id = r.school_id "
+        "WHERE x.deleted = 0 AND r.deleted = 0 AND x.student_id = ?", (student_id,))
+    return list(dict_rows(cur))
+
+
+def adjustments(ws: Workspace, payment_id: str) -> list[dict[str, Any]]:
+    """A payment's adjustments in date order."""
+    cur = ws.conn.execute(
+        "SELECT id, date, kind, amount, reason, made_by FROM aid_adjustments "
+        "WHERE deleted = 0 AND payment_id = ? ORDER BY date, created_hlc", (payment_id,))
+    return list(dict_rows(cur))

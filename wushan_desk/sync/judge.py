@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wushan_desk.domain import aid_recognition as recognition_rules
+from wushan_desk.domain import aid_roster as roster_rules
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import entities, schema
 from wushan_desk.domain import inspection as rules
@@ -364,6 +365,8 @@ class Judge:
             found.append(dropout_rules.STATUS_CHANGE)
         if kind.name in RECOGNITION_KINDS:
             found.append(recognition_rules.INCOMING)
+        if kind.name == "aid_roster" and not self.from_device:
+            found.append(roster_rules.CONFIRMING)  # the hub confirms rosters
         if kind.name == "aid_recognition_event" or (
                 kind.name == "aid_recognition"
                 and self._status_event("recognition_id", before, after)):
@@ -391,6 +394,10 @@ class Judge:
     def _closed_case(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
         """Is this a dropout case closed (已销号) here, or a duty or visit of one, or a
         decided hardship recognition or a household member of one?"""
+        if kind.name in ("aid_roster", "aid_payment"):
+            roster_id = record.get("id") if kind.name == "aid_roster" else record.get("roster_id")
+            roster = self._lookup("aid_roster", str(roster_id)) if roster_id else None
+            return bool(roster and roster.get("status") == roster_rules.CONFIRMED)
         if kind.name in ("aid_recognition", "aid_household_member"):
             rec_id = record.get("id") if kind.name == "aid_recognition" \
                 else record.get("recognition_id")

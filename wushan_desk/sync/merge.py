@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wushan_desk.domain import aid_recognition as recognition_rules
+from wushan_desk.domain import aid_roster as roster_rules
 from wushan_desk.domain import clock, entities
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import inspection as rules
@@ -149,6 +150,7 @@ def merge_change(
 SEALING: dict[str, tuple[str, ...]] = {
     "dropout_cases": (dropout_rules.CLOSED,),
     "aid_recognitions": recognition_rules.DECIDED,
+    "aid_rosters": (roster_rules.CONFIRMED,),
 }
 
 

@@ -38,7 +38,7 @@ REFERENCE_TABLES = frozenset(
 HUB_AUTHORED = REFERENCE_TABLES - {"schools"}
 
 #: Tables scoped by the township of the school a row names in `school_id`.
-BY_SCHOOL = frozenset({"students", "visits", "term_rosters"})
+BY_SCHOOL = frozenset({"students", "visits", "term_rosters", "aid_rosters"})
 
 #: Tables scoped by their parent row: table -> (column holding the parent id, parent table).
 PARENTS: dict[str, tuple[str, str]] = {
@@ -55,6 +55,8 @@ PARENTS: dict[str, tuple[str, str]] = {
     "aid_recognitions": ("student_id", "students"),
     "aid_household_members": ("recognition_id", "aid_recognitions"),
     "aid_recognition_events": ("recognition_id", "aid_recognitions"),
+    "aid_payments": ("roster_id", "aid_rosters"),
+    "aid_adjustments": ("payment_id", "aid_payments"),
 }
 
 #: Tables scoped by a parent row when they name one, else by their own rule in
@@ -68,6 +70,7 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "students": ("school_id",),
     "visits": ("school_id",),
     "term_rosters": ("school_id",),
+    "aid_rosters": ("school_id",),
     "staff": ("centre_id", "school_id"),
     "attachments": ("owner_kind", "owner_id"),
     "dropout_cases": ("school_id", "township_id"),
@@ -78,6 +81,8 @@ DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "students": (("attachments", "owner_id"), ("enrolment_changes", "student_id"),
                  ("dropout_dismissals", "student_id"), ("dropout_cases", "student_id"),
                  ("aid_recognitions", "student_id")),
+    "aid_rosters": (("aid_payments", "roster_id"),),
+    "aid_payments": (("aid_adjustments", "payment_id"),),
     "aid_recognitions": (("aid_household_members", "recognition_id"),
                          ("aid_recognition_events", "recognition_id"),
                          ("attachments", "owner_id")),
