@@ -113,6 +113,12 @@ def test_a_confirmed_roster_is_locked_and_takes_dated_adjustments(ws) -> None:
     roster = _roster(ws)
     paid = aid_roster.add_payment(ws, roster, students["王超"], boarding="住校", bank_card=CARD)
     aid_roster.report(ws, roster, D(2026, 10, 8))
+    from wushan_desk.services import work_queue
+
+    waiting = [w for w in work_queue.work_queue(ws, D(2026, 10, 9))
+               if "等待县教委确认" in w.what]
+    assert waiting[0].count == 1
+    assert waiting[0].names == ("巫山县骡坪镇中心小学·家庭经济困难学生生活补助",)
     with pytest.raises(RecordInvalid, match="已报送县教委"):
         records.put(ws, "aid_payment", {"id": paid, "boarding": "走读"})
     aid_roster.confirm(ws, roster, D(2026, 10, 10))
@@ -182,3 +188,33 @@ def test_the_cli(seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert CARD not in json.dumps(shown)
     assert cli.main(["aid", "rosters", "--term", TERM, "--json", *db]) == 0
     assert json.loads(capsys.readouterr().out)[0]["payments"] == 1
+
+
+def test_a_long_roster_prints_with_running_totals_and_exports(ws, tmp_path: Path) -> None:
+    """45 pupils on the nutrition roster: three pages, each with its subtotal and the
+    running total, the signature lines at the end, cards masked; the XLSX has the total."""
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from wushan_desk.services import aid_report
+
+    _, schools, _ = _ids(ws)
+    roster = _roster(ws, MEALS)
+    for n in range(45):
+        pupil = records.put(ws, "student", support.student_record(
+            schools["巫山县骡坪镇中心小学"], name=f"学生{n:02d}", resident_id=None)).id
+        aid_roster.add_payment(ws, roster, pupil, boarding="走读", days=90, bank_card=CARD)
+    out = tmp_path / "花名册.pdf"
+    assert aid_report.roster_export(ws, roster, out) == 45
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout.replace(" ", "")
+    assert text.count("本页小计") == 3 and "累计9000元" in text and "累计20250元（合计）" in text
+    assert "共45人，发放金额合计20,250.00元" in text and "（草稿，未确认）" in text
+    assert "经办人" in text and "校长" in text and "学校（公章）" in text
+    assert CARD not in text and "****5556" in text
+    sheet = load_workbook(tmp_path / "x.xlsx" if aid_report.roster_export(
+        ws, roster, tmp_path / "x.xlsx") else None).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:2] == ["序号", "姓名"] and values[-1][5] == 20250
+    assert all(CARD not in str(v) for row in values for v in row)

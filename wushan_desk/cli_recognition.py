@@ -73,6 +73,12 @@ def add_reports(rsub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--year", default=None, help="学年（默认今天所在学年）")
     p.add_argument("--out", type=Path, required=True, help="PDF 文件")
     p.set_defaults(func=cmd_aid_notice)
+    p = rsub.add_parser("aid-roster", parents=[common], help="资助发放花名册（PDF 或 XLSX）")
+    p.add_argument("roster", metavar="ROSTER_ID")
+    p.add_argument("--out", type=Path, required=True, help=".pdf 或 .xlsx 文件")
+    p.add_argument("--full", action="store_true", help="导出完整银行卡号（须有权限并说明用途）")
+    p.add_argument("--purpose", default="", help="导出完整信息的用途，如“银行代发”")
+    p.set_defaults(func=cmd_aid_roster)
 
 
 def cmd_aid_notice(args: argparse.Namespace) -> int:
@@ -90,6 +96,21 @@ def cmd_aid_notice(args: argparse.Namespace) -> int:
             "file": args.out.name})
     print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
                       "content_hash": result.content_hash}, ensure_ascii=False))
+    return 0
+
+
+def cmd_aid_roster(args: argparse.Namespace) -> int:
+    from wushan_desk.cli import _workspace
+    from wushan_desk.services import aid_report, audit, permissions, records
+
+    with _workspace(args) as ws:
+        permissions.require(ws, "export")
+        if args.full:
+            records.disclose(ws, "aid_payment", args.purpose)
+        count = aid_report.roster_export(ws, args.roster, args.out, full=args.full)
+        audit.record_or_defer(ws, "export", kind="aid_roster", record_id=args.roster,
+                              detail={"file": args.out.name, "rows": count, "full": args.full})
+    print(json.dumps({"file": str(args.out), "rows": count}, ensure_ascii=False))
     return 0
 
 

@@ -218,3 +218,67 @@ def test_the_public_notice_prints_for_the_chosen_school(styled_app: QApplication
     qtbot.waitUntil(lambda: bool(printed), timeout=20_000)
     assert printed[0].suffix == ".pdf" and printed[0].stat().st_size > 1000
     ws.close()
+
+
+def test_a_roster_is_built_confirmed_and_exported(styled_app: QApplication, qtbot,
+                                                  tmp_path: Path, told: list[str]) -> None:
+    """After the recognition: a roster of the living subsidy, the child listed at the
+    standard, an unrecognised child refused in plain words, reported, confirmed (locked:
+    only adjustments), exported with the card masked."""
+    from openpyxl import load_workbook
+
+    from wushan_desk.gui.aid.rosters import NewRosterDialog, PaymentDialog
+    from wushan_desk.services import aid_recognition as recognition
+    from wushan_desk.services import records
+
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    aid.load_defaults(ws, YEAR)
+    aid.seed_calendar(ws)
+    school = support.add_school(ws)
+    poor = records.put(ws, "student", support.student_record(school, name="王小超")).id
+    records.put(ws, "student", support.student_record(school, name="李小娜", resident_id=None))
+    rec = recognition.apply(ws, poor, YEAR, dt.date(2026, 9, 1))
+    recognition.review(ws, rec, dt.date(2026, 9, 10), "属实", "困难")
+    recognition.post_notice(ws, rec, dt.date(2026, 9, 14))
+    recognition.decide(ws, rec, dt.date(2026, 9, 21), True)
+    page = AidPage(ws)
+    qtbot.addWidget(page)
+    tab = page.rosters
+    tab.term.setCurrentIndex(tab.term.findData("2026-2027-1"))
+
+    new = NewRosterDialog(ws, "2026-2027-1", tab)
+    qtbot.addWidget(new)
+    new.programme.setCurrentIndex(new.programme.findText("家庭经济困难学生生活补助（两免一补）"))
+    _accepting(new, new.save)
+    assert tab.act("new", new) and tab.table.rowCount() == 1
+    assert tab.buttons["add"].isEnabled() and not tab.buttons["adjust"].isEnabled()
+
+    def pay(name: str, card: str = "") -> PaymentDialog:
+        dialog = PaymentDialog(ws, tab.selected()["id"], tab)
+        qtbot.addWidget(dialog)
+
+        def fill() -> None:
+            dialog.search.setText(name)
+            dialog.find_students()
+            dialog.boarding.setCurrentText("住校")
+            dialog.card.setText(card)
+            dialog.save()
+
+        _accepting(dialog, fill)
+        return dialog
+
+    refused = pay("李小娜")
+    assert not tab.act("add", refused) and "只发给认定的家庭经济困难学生" in refused.error.text()
+    assert tab.act("add", pay("王小超", "6222021001115555556"))
+    assert tab.lines.item(0, 4).text() == "625" and tab.lines.item(0, 7).text() == "**** 5556"
+    assert tab.act("report") and tab.act("confirm")
+    assert tab.selected()["status"] == "已确认" and tab.buttons["adjust"].isEnabled()
+    assert not tab.buttons["add"].isEnabled()
+    tab.lines.selectRow(0)
+    assert tab.act("adjust", ("退回", "银行退回：卡已注销", None))
+    assert tab.lines.item(0, 5).text() == "退回" and "合计 0.00 元" in tab.note.text()
+    out = tmp_path / "花名册.xlsx"
+    assert tab.act("export", out) and "银行卡号已遮挡" in told[-1]
+    cells = [str(c.value) for row in load_workbook(out).active.iter_rows() for c in row]
+    assert "王小超" in cells and "6222021001115555556" not in cells
+    ws.close()

@@ -78,3 +78,79 @@ def _period(ws: Workspace, school: str, year: str, start: dt.date, end: dt.date,
         r.Paragraph(f"{school}（盖章）", align="right", indent=0),
         r.Paragraph(r.chinese_date(start), align="right", indent=0),
     ]
+
+
+# ------------------------------------------------------------------------ payment rosters
+
+ROSTER_HEADER = ("序号", "姓名", "年级班级", "住校", "标准（元）", "发放金额（元）", "状态",
+                 "说明", "持卡人", "银行卡号")
+#: Rows per printed page: each page ends with its subtotal and the running total.
+ROWS_PER_PAGE = 20
+
+
+def roster_rows(ws: Workspace, roster_id: str, *, full: bool = False) -> list[list[Any]]:
+    """The roster's lines as printed and exported: bank cards masked unless `full` (the
+    caller disclosed them with a purpose)."""
+    from wushan_desk.services import aid_roster
+    from wushan_desk.store import aid_queries
+
+    cards = {p["id"]: p["bank_card"] or "" for p in aid_queries.payments(ws, roster_id)}
+    holders = {p["id"]: p["account_holder"] or "" for p in aid_queries.payments(ws, roster_id)}
+    rows = []
+    for n, line in enumerate(aid_roster.view(ws, roster_id).lines, 1):
+        rows.append([n, line.name, line.grade, line.boarding,
+                     "" if line.standard is None else line.standard, line.amount, line.status,
+                     line.override_reason, holders[line.id],
+                     cards[line.id] if full else line.card])
+    return rows
+
+
+def roster_export(ws: Workspace, roster_id: str, path: Path, *, full: bool = False) -> int:
+    """The roster as .pdf (paginated, running totals, signature lines) or .xlsx, by the
+    file's suffix; returns the number of lines."""
+    from wushan_desk.domain.term_rosters import term_label
+    from wushan_desk.services import aid_roster
+
+    shown = aid_roster.view(ws, roster_id)
+    roster = next(r for r in aid_roster.rosters(ws) if r["id"] == roster_id)
+    rows = roster_rows(ws, roster_id, full=full)
+    title = f"{term_label(roster['term'])}{roster['programme']}发放花名册"
+    if path.suffix.lower() == ".xlsx":
+        from wushan_desk.reports.xlsx import write_table
+
+        total = ["", "合计", "", "", "", shown.total, "", "", "", ""]
+        write_table(path, "发放花名册", list(ROSTER_HEADER), [*rows, total])
+        return len(rows)
+    if path.suffix.lower() != ".pdf":
+        raise ValidationError("花名册可导出为 .pdf 或 .xlsx 文件。", "out")
+    draft = "" if roster["status"] == "已确认" else f"（{roster['status']}，未确认）"
+    doc = r.Document(title=title + draft, issuer=roster["school"],
+                     report_id=f"{roster_id}:aid-roster", kind="aid-roster",
+                     blocks=_roster_pages(rows, shown.total), letterhead=(roster["school"],),
+                     landscape=True, red_letterhead=False)
+    r.render_pdf(doc, path)
+    return len(rows)
+
+
+def _roster_pages(rows: list[list[Any]], total: float) -> list[Any]:
+    widths = (0.6, 1.2, 1.3, 0.8, 1.1, 1.2, 0.9, 2.0, 1.2, 2.2)
+    columns = [r.Column(h, w, "right" if "元" in h else "left")
+               for h, w in zip(ROSTER_HEADER, widths, strict=True)]
+    blocks: list[Any] = []
+    running = 0.0
+    pages = [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
+    for number, page in enumerate(pages, 1):
+        counted = sum(row[5] for row in page if row[6] in ("拟发放", "已发放"))
+        running += counted
+        last = number == len(pages)
+        totals = ["", "本页小计", "", "", "", round(counted, 2), "",
+                  f"累计 {round(running, 2):g} 元" + ("（合计）" if last else ""), "", ""]
+        blocks.append(r.Table(columns, page or [["", "（无）", *[""] * 8]], totals=totals,
+                              size=10))
+        if not last:
+            blocks.append(r.PageBreak())
+    blocks += [r.Paragraph(f"共 {len(rows)} 人，发放金额合计 {total:,.2f} 元（退回、停发不计）。",
+                           indent=0, size=r.SIZE_XIAO4),
+               r.SignatureBlock([r.Signer("经办人"), r.Signer("审核人"), r.Signer("校长"),
+                                 r.Signer("学校（公章）")], columns=2)]
+    return blocks

@@ -1,9 +1,10 @@
 """首页 as the supervisor's work queue: what needs doing next, each with where to do it.
 
-Four lines, computed as of a day for the zone this workspace works on: rectifications
+The lines, computed as of a day for the zone this workspace works on: rectifications
 past their deadline, dropout cases whose next step is due (or overdue), schools still
-short of this term's routine visits, and hardship notices ending within two working days
-or over and waiting for the decision. The same rules as the pages they open.
+short of this term's routine visits, hardship notices ending within two working days
+or over and waiting for the decision, and payment rosters reported and waiting for the
+county's confirmation. The same rules as the pages they open.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from wushan_desk.domain import aid_roster as roster_rules
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import inspection as inspection_rules
-from wushan_desk.services import aid_recognition, browse, dropout, inspection
+from wushan_desk.services import aid_recognition, aid_roster, browse, dropout, inspection
 from wushan_desk.store.workspace import Workspace
 
 #: A case's next step due within this many days is already on the list.
@@ -43,6 +45,7 @@ def work_queue(ws: Workspace, day: dt.date) -> list[WorkItem]:
              and (r.overdue or (r.next_due is not None and r.next_due <= soon))]
     short = inspection.coverage(ws, inspection_rules.term_of(day), zone=zone)
     notices = aid_recognition.notices_ending(ws, NOTICE_DAYS_LEFT, today=day)
+    waiting = aid_roster.rosters(ws, status=roster_rules.REPORTED)
     return [
         WorkItem("督导检查", len(late), "整改逾期的问题",
                  tuple(f"{f['school']}：{f['description'][:12]}" for f in late[:SHOWN])),
@@ -52,4 +55,6 @@ def work_queue(ws: Workspace, day: dt.date) -> list[WorkItem]:
                  tuple(r.school for r in short[:SHOWN])),
         WorkItem("学生资助", len(notices), "即将结束或已期满待认定的困难认定公示",
                  tuple(f"{r.name}（{r.notice_to[5:]}止）" for r in notices[:SHOWN])),
+        WorkItem("学生资助", len(waiting), "已报送、等待县教委确认的发放花名册",
+                 tuple(f"{r['school']}·{r['programme'].split('（')[0]}" for r in waiting[:SHOWN])),
     ]

@@ -2,8 +2,8 @@
 
 Standards and calendar are edited at the hub and shown read-only on a centre's laptop
 (services/aid.py says why). Their lists are small (a few dozen standards, a hundred
-days a year): read on the GUI thread in milliseconds. Payment rosters and cross-checks
-come later; the page says so instead of pretending.
+days a year): read on the GUI thread in milliseconds. Cross-checks and the roster
+import come later; the page says so instead of pretending.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from wushan_desk.domain import aid as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import UserError
 from wushan_desk.gui.aid.recognitions import RecognitionsTab
+from wushan_desk.gui.aid.rosters import RostersTab
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.small import date_of, fill_table, make_table, qdate, save_buttons
 from wushan_desk.services import aid
@@ -39,8 +40,8 @@ STANDARD_COLUMNS = ("资助项目", "学段", "计发方式", "仅限困难学�
                     "标准（元）", "每次发放（元）", "说明")
 DAY_COLUMNS = ("日期", "星期", "类别", "节日", "来源")
 WEEKDAYS = "一二三四五六日"
-LATER = ("发放花名册和资助核查将在后续版本提供；现在可以办理家庭经济困难认定，"
-         "维护资助标准和节假日安排（公示期按这里的工作日计算）。")
+LATER = ("资助核查（重复发放、认定与发放不一致等）和花名册 Excel 导入将在后续版本提供；"
+         "现在可以办理困难认定、编制和确认发放花名册，维护资助标准和节假日安排。")
 
 
 class AidPage(QWidget):
@@ -57,6 +58,8 @@ class AidPage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.recognitions = RecognitionsTab(ws)
         self.tabs.addTab(self.recognitions, "困难认定(&G)")
+        self.rosters = RostersTab(ws)
+        self.tabs.addTab(self.rosters, "发放花名册(&M)")
         self.tabs.addTab(self._standards_tab(), "资助标准(&S)")
         self.tabs.addTab(self._calendar_tab(), "节假日安排(&H)")
         self.show_standards()
