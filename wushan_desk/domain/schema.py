@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -261,3 +262,14 @@ def json_schema(kind_name: str) -> dict[str, Any]:
         "required": [s.name for s in spec_kind.fields if s.required],
         "additionalProperties": False,
     }
+
+
+@contextmanager
+def acting_as(var: Any) -> Iterator[None]:
+    """Run the block as the use case a context variable names (a status change, an
+    opening, a confirmation): the record rules then allow what only it may do."""
+    token = var.set(True)
+    try:
+        yield
+    finally:
+        var.reset(token)

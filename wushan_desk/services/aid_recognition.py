@@ -10,8 +10,7 @@ recognition naming the old one; deciding it revokes the old one, and both stay.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_recognition as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.schema import acting_as
 from wushan_desk.services import aid, attachments, records
+from wushan_desk.services.session import user_name
 from wushan_desk.store import aid_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -33,15 +34,6 @@ class DuplicateRecognition(ValidationError):
     """A second live recognition of one student in one school year."""
 
     code = "duplicate-recognition"
-
-
-@contextmanager
-def _in(var: Any) -> Iterator[None]:
-    token = var.set(True)
-    try:
-        yield
-    finally:
-        var.reset(token)
 
 
 def apply(ws: Workspace, student_id: str, school_year: str, day: dt.date, *,
@@ -62,10 +54,10 @@ def apply(ws: Workspace, student_id: str, school_year: str, day: dt.date, *,
                   "applied_on": day.isoformat(), "status": rules.APPLIED,
                   "recheck_of": recheck_of, **{k: v for k, v in (facts or {}).items()
                                                if k in FACTS or k == "note"}}
-        with _in(rules.APPLYING), _in(rules.STATUS_CHANGE):
+        with acting_as(rules.APPLYING), acting_as(rules.STATUS_CHANGE):
             rec_id = records.put(ws, KIND, record).id
             records.put(ws, EVENT, {"recognition_id": rec_id, "date": day.isoformat(),
-                                    "status": rules.APPLIED, "made_by": made_by or _who(ws),
+                                    "status": rules.APPLIED, "made_by": made_by or user_name(ws),
                                     "note": "复核" if recheck_of else "受理申请"})
         for member in members:
             records.put(ws, MEMBER, {**member, "recognition_id": rec_id})
@@ -203,11 +195,11 @@ def _move(ws: Workspace, recognition_id: str, status: str, day: dt.date, *,
         problem = rules.transition_problem(rec["status"], status, after)
         if problem:
             raise ValidationError(problem + "。", "status")
-        with _in(rules.STATUS_CHANGE):
+        with acting_as(rules.STATUS_CHANGE):
             event = records.put(ws, EVENT, {
                 "recognition_id": recognition_id, "date": day.isoformat(),
                 "from_status": rec["status"], "status": status, "note": note or None,
-                "made_by": made_by or _who(ws)}).id
+                "made_by": made_by or user_name(ws)}).id
             records.put(ws, KIND, after, seal=status in rules.DECIDED)
     return event
 
@@ -223,10 +215,6 @@ def _not_after_today(day: dt.date, label: str) -> None:
     if day > clock.today():
         raise ValidationError(f"{label}不能晚于今天（{day}）。", "date")
 
-
-def _who(ws: Workspace) -> str | None:
-    user = ws.user
-    return getattr(user, "display_name", None) or getattr(user, "login", None)
 
 
 # ------------------------------------------------------------------------------ reading

@@ -21,8 +21,10 @@ from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_roster as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.schema import acting_as
 from wushan_desk.domain.term_rosters import check_term
 from wushan_desk.services import aid, aid_recognition, records
+from wushan_desk.services.session import user_name
 from wushan_desk.store import aid_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -177,13 +179,10 @@ def confirm(ws: Workspace, roster_id: str, day: dt.date, by: str | None = None) 
             first, problems = broken[0]
             raise RuleBroken(f"还有 {len(broken)} 人不符合发放规则，不能确认。例如"
                              f"{first['name']}：{'；'.join(problems)}。", "status")
-        token = rules.CONFIRMING.set(True)
-        try:
+        with acting_as(rules.CONFIRMING):
             records.put(ws, ROSTER, roster | {
                 "status": rules.CONFIRMED, "confirmed_on": day.isoformat(),
-                "confirmed_by": by or _who(ws)}, seal=True)
-        finally:
-            rules.CONFIRMING.reset(token)
+                "confirmed_by": by or user_name(ws)}, seal=True)
 
 
 def adjust(ws: Workspace, payment_id: str, day: dt.date, kind: str, reason: str, *,
@@ -196,7 +195,7 @@ def adjust(ws: Workspace, payment_id: str, day: dt.date, kind: str, reason: str,
         raise ValidationError("金额更正须填写更正后的金额", "amount")
     return records.put(ws, ADJUSTMENT, {"payment_id": payment_id, "date": day.isoformat(),
                                         "kind": kind, "amount": amount, "reason": reason,
-                                        "made_by": _who(ws)}).id
+                                        "made_by": user_name(ws)}).id
 
 
 def mark_paid(ws: Workspace, roster_id: str, day: dt.date) -> int:
@@ -225,10 +224,6 @@ def _roster(ws: Workspace, roster_id: str) -> dict[str, Any]:
         raise ValidationError("找不到这份花名册（可能已被删除），请刷新后再试。", "roster_id")
     return roster
 
-
-def _who(ws: Workspace) -> str | None:
-    user = ws.user
-    return getattr(user, "display_name", None) or getattr(user, "login", None)
 
 
 # ------------------------------------------------------------------------------ reading

@@ -183,6 +183,14 @@ def schools_in(ws: Workspace, township_id: str | None = None) -> list[Choice]:
     return [Choice(i, n) for i, n, _ in queries.schools_in(ws.conn, township_id)]
 
 
+def zone_schools(ws: Workspace) -> list[Choice]:
+    """The schools this workspace works on (a centre's zone; everything at the hub), by
+    township then name: a page's school filter."""
+    zone = working_zone(ws)
+    return [school for township in townships(ws) if zone is None or township.id in zone
+            for school in schools_in(ws, township.id)]
+
+
 def school_id_named(ws: Workspace, name: str) -> str:
     """The id of the live school called `name` (a command line names schools so);
     UserError naming the schools whose names contain it when none is called so."""

@@ -8,8 +8,7 @@ never from a case's current status, so a past month's report stays what it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,9 @@ from typing import Any
 from wushan_desk.domain import dropout as rules
 from wushan_desk.domain import ids
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.schema import acting_as
 from wushan_desk.services import attachments, records
+from wushan_desk.services.session import user_name
 from wushan_desk.store import dropout_queries as q
 from wushan_desk.store.workspace import Workspace
 
@@ -52,12 +53,12 @@ def open_case(ws: Workspace, case: Mapping[str, Any], *, made_by: str | None = N
                 f"{record.get('name')}（{record.get('birth_date')}）已有未销号的案件"
                 f"（状态：{others[0]['status']}），不能重复登记；请在原案件中继续记录。",
                 "name")
-        with _in(rules.OPENING), _in(rules.STATUS_CHANGE):
+        with acting_as(rules.OPENING), acting_as(rules.STATUS_CHANGE):
             case_id = records.put(ws, "dropout_case", record).id
             records.put(ws, "dropout_status", {
                 "case_id": case_id, "date": record["opened_on"], "status": record["status"],
                 "placement": record.get("placement"), "note": "登记",
-                "made_by": made_by or _who(ws)})
+                "made_by": made_by or user_name(ws)})
     return case_id
 
 
@@ -108,16 +109,6 @@ def possible_duplicates(ws: Workspace, *, resident_id: str | None = None,
                                     birth_date=birth_date))
 
 
-@contextmanager
-def _in(var: Any) -> Iterator[None]:
-    """Run the block as the use case that `var` names (domain/dropout.py's context)."""
-    token = var.set(True)
-    try:
-        yield
-    finally:
-        var.reset(token)
-
-
 def _not_after_today(day: str | None, label: str, field: str) -> None:
     from wushan_desk.domain import clock
 
@@ -159,11 +150,11 @@ def change_status(ws: Workspace, case_id: str, status: str, day: dt.date, *,
         if problem:
             raise ValidationError(problem + "。", "status")
         _not_after_today(day.isoformat(), "状态变更的日期", "date")
-        with _in(rules.STATUS_CHANGE):
+        with acting_as(rules.STATUS_CHANGE):
             event = records.put(ws, "dropout_status", {
                 "case_id": case_id, "date": day.isoformat(), "from_status": case["status"],
                 "status": status, "placement": placement, "note": note,
-                "made_by": made_by or _who(ws)}).id
+                "made_by": made_by or user_name(ws)}).id
             records.put(ws, "dropout_case", case | {"status": status, "placement": placement},
                         seal=status == rules.CLOSED)
     return event
@@ -467,10 +458,6 @@ def duplicates(ws: Workspace) -> list[DuplicateGroup]:
                                       tuple(m["township"] or "" for m in chosen)))
     return out
 
-
-def _who(ws: Workspace) -> str | None:
-    user = ws.user
-    return getattr(user, "display_name", None) or getattr(user, "login", None)
 
 
 __all__ = [

@@ -88,8 +88,9 @@ def _document(ws: Workspace, case: dict[str, Any], deadline: dt.date | None,
 
 
 def _who(ws: Workspace) -> str:
-    user = ws.user
-    return getattr(user, "display_name", None) or getattr(user, "login", None) or "督导中心"
+    from wushan_desk.services.session import user_name
+
+    return user_name(ws) or "督导中心"
 
 
 LEDGER_HEADER = ("序号", "姓名", "性别", "出生日期", "身份证号", "乡镇（街道）", "学校", "年级",

@@ -50,6 +50,13 @@ def open_workspace(
     return accounts.reopen(path, create=create, busy_ms=busy_ms)
 
 
+def user_name(ws: Workspace) -> str | None:
+    """Who is working (the logged-in user's display name or login), as records name
+    the person who made a step; None in a workspace without a login."""
+    user = ws.user
+    return getattr(user, "display_name", None) or getattr(user, "login", None)
+
+
 def latest_schema_version() -> int:
     """The schema version this build creates and migrates to."""
     return migrations.latest_version()

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -42,7 +41,8 @@ from wushan_desk.domain.entities import KINDS
 from wushan_desk.domain.errors import UserError, ValidationError
 from wushan_desk.gui.widgets.form_fields import Editor, labelled, make_editor
 from wushan_desk.gui.widgets.small import date_of, qdate, save_buttons
-from wushan_desk.services import aid, browse
+from wushan_desk.gui.widgets.student_search import fill_matches
+from wushan_desk.services import aid
 from wushan_desk.services import aid_recognition as recognition
 from wushan_desk.services.session import Workspace
 
@@ -109,19 +109,7 @@ class ApplyDialog(QDialog):
     def find_students(self) -> int:
         """List the zone's students whose names contain what was typed (20 at most)."""
         self.timer.stop()  # (called directly: no second search when the pause ends)
-        self.found.clear()
-        text = self.search.text().strip()
-        if not text:
-            return 0
-        query = browse.StudentQuery(text=text, zone=browse.working_zone(self.ws))
-        for row in browse.fetch_students(self.ws, query, limit=20):
-            item = QListWidgetItem(f"{row.name}　{row.school}　{row.grade}{row.class_name}　"
-                                   f"{row.resident_id or '无身份证号'}")
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            self.found.addItem(item)
-        if self.found.count():
-            self.found.setCurrentRow(0)
-        return self.found.count()
+        return fill_matches(self.ws, self.found, self.search.text(), with_id=True)
 
     def add_member(self, values: dict[str, Any] | None = None) -> None:
         row = self.members.rowCount()

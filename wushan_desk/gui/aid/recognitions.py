@@ -66,11 +66,8 @@ class RecognitionsTab(QWidget):
         self.year.setCurrentIndex(self.year.findData(current))
         self.school = QComboBox()
         self.school.addItem("全部学校", None)
-        zone = browse.working_zone(ws)
-        for township in browse.townships(ws):
-            if zone is None or township.id in zone:
-                for school in browse.schools_in(ws, township.id):
-                    self.school.addItem(school.name, school.id)
+        for school in browse.zone_schools(ws):
+            self.school.addItem(school.name, school.id)
         self.status = QComboBox()
         self.status.addItem("全部状态", None)
         for status in rules.STATUSES:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from wushan_desk.domain.errors import UserError
 from wushan_desk.domain.term_rosters import term_label, term_of
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.small import fill_table, make_table, save_buttons
+from wushan_desk.gui.widgets.student_search import fill_matches
 from wushan_desk.services import aid, aid_roster, browse, records
 from wushan_desk.services.session import Workspace
 
@@ -245,11 +245,8 @@ class NewRosterDialog(QDialog):
         self.setWindowTitle(f"新建发放花名册（{term_label(term)}）")
         form = QFormLayout(self)
         self.school = QComboBox()
-        zone = browse.working_zone(ws)
-        for township in browse.townships(ws):
-            if zone is None or township.id in zone:
-                for school in browse.schools_in(ws, township.id):
-                    self.school.addItem(school.name, school.id)
+        for school in browse.zone_schools(ws):
+            self.school.addItem(school.name, school.id)
         self.programme = QComboBox()
         for p in records.iter_records(ws, aid.PROGRAMME):
             if p["school_year"] == term[:9]:
@@ -307,18 +304,7 @@ class PaymentDialog(QDialog):
 
     def find_students(self) -> int:
         self.timer.stop()
-        self.found.clear()
-        text = self.search.text().strip()
-        if not text:
-            return 0
-        query = browse.StudentQuery(text=text, zone=browse.working_zone(self.ws))
-        for row in browse.fetch_students(self.ws, query, limit=20):
-            item = QListWidgetItem(f"{row.name}　{row.school}　{row.grade}{row.class_name}")
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            self.found.addItem(item)
-        if self.found.count():
-            self.found.setCurrentRow(0)
-        return self.found.count()
+        return fill_matches(self.ws, self.found, self.search.text())
 
     def save(self) -> None:
         item = self.found.currentItem()
