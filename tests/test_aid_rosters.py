@@ -100,7 +100,10 @@ def test_each_rule_is_explained(ws) -> None:
 
 def test_no_programme_pays_a_child_twice_in_a_term(ws) -> None:
     students, _, _ = _ids(ws)
-    aid_roster.add_payment(ws, _roster(ws), students["王超"], boarding="住校")
+    roster = _roster(ws)
+    aid_roster.add_payment(ws, roster, students["王超"], boarding="住校")
+    with pytest.raises(aid_roster.RuleBroken, match="本学期已在这份花名册上"):
+        aid_roster.add_payment(ws, roster, students["王超"], boarding="住校")
     elsewhere = _roster(ws, school="巫山县骡坪镇初级中学")
     with pytest.raises(aid_roster.RuleBroken, match="本学期已在“巫山县骡坪镇中心小学”"):
         aid_roster.add_payment(ws, elsewhere, students["王超"], boarding="住校")

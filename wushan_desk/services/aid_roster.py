@@ -110,10 +110,11 @@ def payment_problems(ws: Workspace, payment: Mapping[str, Any]) -> list[str]:
     found = list(expected(ws, roster, student, payment).problems)
     for other in q.payments_of_student(ws, payment["student_id"]):
         if other["id"] != payment.get("id") and other["programme_id"] == roster["programme_id"] \
-                and other["term"] == roster["term"] and other["roster_id"] != roster["id"] \
+                and other["term"] == roster["term"] \
                 and effective(ws, other)[1] in rules.LIVE_PAYMENTS:
-            found.append(f"{student['name']}本学期已在“{other['school']}”的同一项目花名册上，"
-                         "同一项目同一学期不能重复发放")
+            where = ("这份花名册" if other["roster_id"] == roster["id"]
+                     else f"“{other['school']}”的同一项目花名册")
+            found.append(f"{student['name']}本学期已在{where}上，同一项目同一学期不能重复发放")
     return found
 
 
