@@ -168,3 +168,10 @@ def copy_workspace(source: Path, target: Path) -> None:
     keys = Path(f"{source}.keys")
     if keys.exists():
         shutil.copy(keys, Path(f"{target}.keys"))
+
+
+def open_copy(seeded: Path, folder: Path) -> Workspace:
+    """A copy of a module's seeded workspace in `folder`, open (each test changes its own)."""
+    copy = folder / "w.wsdb"
+    copy_workspace(seeded, copy)
+    return open_workspace(copy, create=False)

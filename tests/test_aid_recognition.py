@@ -40,9 +40,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def ws(seeded: Path, tmp_path: Path):
-    copy = tmp_path / "w.wsdb"
-    support.copy_workspace(seeded, copy)
-    ws = support.open_workspace(copy, create=False)
+    ws = support.open_copy(seeded, tmp_path)
     yield ws
     ws.close()
 

@@ -53,6 +53,13 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     cli_roster.add_commands(asub, common)
 
 
+def _today(day: Any) -> Any:
+    """The --date given, else today (the aid commands' default day)."""
+    from wushan_desk.domain import clock
+
+    return day or clock.today()
+
+
 def _year(text: str | None) -> str:
     from wushan_desk.domain import aid as rules
     from wushan_desk.domain import clock

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.cli_aid import _today as today
+
 
 def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
     from wushan_desk.cli import _date_arg
@@ -119,12 +121,6 @@ def _id_and_date(p: argparse.ArgumentParser, date_arg: Any) -> None:
     p.add_argument("--date", type=date_arg, default=None, help="日期 YYYY-MM-DD（默认今天）")
 
 
-def _today(day: Any) -> Any:
-    from wushan_desk.domain import clock
-
-    return day or clock.today()
-
-
 def _members(texts: list[str]) -> list[dict[str, Any]]:
     from wushan_desk.domain.errors import UserError
 
@@ -151,7 +147,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     facts = {"groups": groups, "household_size": args.household_size,
              "household_income": args.income, "situation": args.situation}
     with _workspace(args) as ws:
-        rec_id = recognition.apply(ws, args.student, _year(args.year), _today(args.date),
+        rec_id = recognition.apply(ws, args.student, _year(args.year), today(args.date),
                                    facts={k: v for k, v in facts.items() if v is not None},
                                    members=_members(args.member), files=args.file)
     print(rec_id)
@@ -163,7 +159,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_recognition as recognition
 
     with _workspace(args) as ws:
-        recognition.review(ws, args.recognition, _today(args.date), args.result, args.level)
+        recognition.review(ws, args.recognition, today(args.date), args.result, args.level)
     return 0
 
 
@@ -183,7 +179,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_recognition as recognition
 
     with _workspace(args) as ws:
-        recognition.decide(ws, args.recognition, _today(args.date), not args.reject, args.note)
+        recognition.decide(ws, args.recognition, today(args.date), not args.reject, args.note)
     return 0
 
 
@@ -192,7 +188,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_recognition as recognition
 
     with _workspace(args) as ws:
-        recognition.revoke(ws, args.recognition, _today(args.date), args.reason)
+        recognition.revoke(ws, args.recognition, today(args.date), args.reason)
     return 0
 
 
@@ -201,7 +197,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_recognition as recognition
 
     with _workspace(args) as ws:
-        print(recognition.recheck(ws, args.recognition, _today(args.date), args.reason))
+        print(recognition.recheck(ws, args.recognition, today(args.date), args.reason))
     return 0
 
 

@@ -9,6 +9,8 @@ import argparse
 import json
 from typing import Any
 
+from wushan_desk.cli_aid import _today as today
+
 
 def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
     from wushan_desk.cli import _date_arg
@@ -59,12 +61,6 @@ def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("roster", metavar="ROSTER_ID")
     p.add_argument("--date", type=_date_arg, default=None, help="日期（默认今天）")
     p.set_defaults(func=cmd_paid)
-
-
-def _today(day: Any) -> Any:
-    from wushan_desk.domain import clock
-
-    return day or clock.today()
 
 
 def cmd_rosters(args: argparse.Namespace) -> int:
@@ -138,7 +134,7 @@ def cmd_roster_report(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_roster
 
     with _workspace(args) as ws:
-        aid_roster.report(ws, args.roster, _today(args.date))
+        aid_roster.report(ws, args.roster, today(args.date))
     return 0
 
 
@@ -147,7 +143,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_roster
 
     with _workspace(args) as ws:
-        aid_roster.confirm(ws, args.roster, _today(args.date))
+        aid_roster.confirm(ws, args.roster, today(args.date))
     return 0
 
 
@@ -165,7 +161,7 @@ def cmd_adjust(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_roster
 
     with _workspace(args) as ws:
-        print(aid_roster.adjust(ws, args.payment, _today(args.date), args.kind, args.reason,
+        print(aid_roster.adjust(ws, args.payment, today(args.date), args.kind, args.reason,
                                 amount=args.amount))
     return 0
 
@@ -175,5 +171,5 @@ def cmd_paid(args: argparse.Namespace) -> int:
     from wushan_desk.services import aid_roster
 
     with _workspace(args) as ws:
-        print(aid_roster.mark_paid(ws, args.roster, _today(args.date)))
+        print(aid_roster.mark_paid(ws, args.roster, today(args.date)))
     return 0

@@ -235,6 +235,7 @@ class RecognitionRow:
     groups: tuple[str, ...]
     status: str
     applied_on: str
+    notice_from: str
     notice_to: str
     #: working days of the notice still to run after today (None: no notice running)
     notice_left: int | None
@@ -250,7 +251,8 @@ def listing(ws: Workspace, school_year: str | None = None, *, school_id: str | N
     return [RecognitionRow(
         r["id"], r["student_id"], r["name"], r["school"], r["grade"], r["class_name"] or "",
         r["school_year"], r["level"] or "", tuple(r["groups"]), r["status"], r["applied_on"],
-        r["notice_to"] or "", _left(r, today, known), bool(r["recheck_of"]))
+        r["notice_from"] or "", r["notice_to"] or "", _left(r, today, known),
+        bool(r["recheck_of"]))
         for r in q.recognitions(ws, school_year=school_year, school_id=school_id,
                                 status=status, name=(name or "").strip() or None)]
 

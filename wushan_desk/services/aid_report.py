@@ -31,17 +31,16 @@ def notice_periods(ws: Workspace, school_id: str, school_year: str
     """The school's recognitions on notice in a year, by (first day, last day)."""
     periods: dict[tuple[str, str], list[recognition.RecognitionRow]] = defaultdict(list)
     for row in recognition.listing(ws, school_year, school_id=school_id, status=rules.NOTICE):
-        rec = recognition.get(ws, row.id)
-        periods[(rec["notice_from"], rec["notice_to"])].append(row)
+        periods[(row.notice_from, row.notice_to)].append(row)
     return dict(sorted(periods.items()))
 
 
 def public_notice(ws: Workspace, school: str, school_year: str, path: Path) -> r.RenderResult:
     """Write the notice PDF of a school (name or id) and year; ValidationError when no
     recognition of it is on notice."""
-    school_id = school if school in {c.id for c in browse.schools_in(ws)} \
-        else browse.school_id_named(ws, school)
-    name = next(c.name for c in browse.schools_in(ws) if c.id == school_id)
+    names = {c.id: c.name for c in browse.schools_in(ws)}
+    school_id = school if school in names else browse.school_id_named(ws, school)
+    name = names[school_id]
     year = aid_rules.check_school_year(school_year)
     periods = notice_periods(ws, school_id, year)
     if not periods:
@@ -94,14 +93,14 @@ def roster_rows(ws: Workspace, roster_id: str, *, full: bool = False) -> list[li
     from wushan_desk.services import aid_roster
     from wushan_desk.store import aid_queries
 
-    cards = {p["id"]: p["bank_card"] or "" for p in aid_queries.payments(ws, roster_id)}
-    holders = {p["id"]: p["account_holder"] or "" for p in aid_queries.payments(ws, roster_id)}
+    stored = {p["id"]: p for p in aid_queries.payments(ws, roster_id)}
     rows = []
     for n, line in enumerate(aid_roster.view(ws, roster_id).lines, 1):
+        payment = stored[line.id]
         rows.append([n, line.name, line.grade, line.boarding,
                      "" if line.standard is None else line.standard, line.amount, line.status,
-                     line.override_reason, holders[line.id],
-                     cards[line.id] if full else line.card])
+                     line.override_reason, payment["account_holder"] or "",
+                     payment["bank_card"] or "" if full else line.card])
     return rows
 
 

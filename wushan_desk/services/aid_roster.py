@@ -69,8 +69,10 @@ class Expected:
 
 
 def expected(ws: Workspace, roster: Mapping[str, Any], student: Mapping[str, Any],
-             payment: Mapping[str, Any]) -> Expected:
-    """The standard amount of `payment` for `student` in `roster`, and the rules broken."""
+             payment: Mapping[str, Any],
+             standards: list[aid.StandardRow] | None = None) -> Expected:
+    """The standard amount of `payment` for `student` in `roster`, and the rules broken
+    (`standards`: the school year's, when the caller has read them already)."""
     programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
     section = rules.SECTION_OF_GRADE.get(student.get("grade") or "", "")
     problems: list[str] = []
@@ -81,7 +83,9 @@ def expected(ws: Workspace, roster: Mapping[str, Any], student: Mapping[str, Any
     if programme.get("hardship_only") and level is None:
         problems.append(f"“{programme.get('name')}”只发给认定的家庭经济困难学生，"
                         f"{student.get('name')}在 {programme.get('school_year')} 学年没有认定")
-    fits = [s for s in aid.standards(ws, programme.get("school_year", ""))
+    if standards is None:
+        standards = aid.standards(ws, programme.get("school_year", ""))
+    fits = [s for s in standards
             if s.programme_id == programme.get("id")
             and s.section in (section, "不分学段")
             and s.boarding in (payment.get("boarding"), "不限")
@@ -101,13 +105,14 @@ def expected(ws: Workspace, roster: Mapping[str, Any], student: Mapping[str, Any
     return Expected(standard.payment, standard.id, tuple(problems))
 
 
-def payment_problems(ws: Workspace, payment: Mapping[str, Any]) -> list[str]:
+def payment_problems(ws: Workspace, payment: Mapping[str, Any],
+                     standards: list[aid.StandardRow] | None = None) -> list[str]:
     """Every rule `payment` breaks (empty: none), in plain words."""
     roster = records.get(ws, ROSTER, payment["roster_id"]) or {}
     student = records.get(ws, "student", payment["student_id"])
     if student is None:
         return ["学籍名单上找不到这个学生"]
-    found = list(expected(ws, roster, student, payment).problems)
+    found = list(expected(ws, roster, student, payment, standards).problems)
     for other in q.payments_of_student(ws, payment["student_id"]):
         if other["id"] != payment.get("id") and other["programme_id"] == roster["programme_id"] \
                 and other["term"] == roster["term"] \
@@ -174,8 +179,10 @@ def confirm(ws: Workspace, roster_id: str, day: dt.date, by: str | None = None) 
     aid.require_hub(ws)
     with ws.transaction():
         roster = _roster(ws, roster_id)
+        programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
+        standards = aid.standards(ws, programme.get("school_year", ""))
         broken = [(p, problems) for p in q.payments(ws, roster_id)
-                  if (problems := payment_problems(ws, p))]
+                  if (problems := payment_problems(ws, p, standards))]
         if broken:
             first, problems = broken[0]
             raise RuleBroken(f"还有 {len(broken)} 人不符合发放规则，不能确认。例如"
@@ -264,6 +271,8 @@ def view(ws: Workspace, roster_id: str) -> RosterView:
     """A roster with its lines; rule problems are looked for unless it is confirmed."""
     roster = _roster(ws, roster_id)
     check = roster["status"] != rules.CONFIRMED
+    programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
+    standards = aid.standards(ws, programme.get("school_year", "")) if check else []
     lines = []
     for p in q.payments(ws, roster_id):
         amount, status = effective(ws, p)
@@ -271,7 +280,7 @@ def view(ws: Workspace, roster_id: str) -> RosterView:
         lines.append(Line(p["id"], p["student_id"], p["name"], grade, p["boarding"],
                           p["standard"], amount, p["override_reason"] or "",
                           rules.mask_card(p["bank_card"] or ""), status,
-                          tuple(payment_problems(ws, p)) if check else ()))
+                          tuple(payment_problems(ws, p, standards)) if check else ()))
     return RosterView(roster, lines)
 
 
