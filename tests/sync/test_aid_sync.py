@@ -121,11 +121,44 @@ def test_a_recognition_decided_on_the_laptop_keeps_what_was_decided(net: Network
                    and c.local_value == 30000 for c in sync_state.conflicts(hub))
 
 
+def test_a_member_added_on_the_laptop_after_the_county_decided_is_withdrawn(
+        net: Network) -> None:
+    """The county decides a recognition while the laptop, not yet knowing, adds a
+    household member and corrects another's income. The decided record is locked: the
+    hub keeps both edits for review and restates what was decided, so that the laptop
+    ends with the same members as the hub (the added one withdrawn, the income back)."""
+    student = _zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        rec = _recognised(dev, student["id"])
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        recognition.decide(hub, rec, D(2026, 10, 12), True)
+    with net.open("dev0") as dev:
+        (father,) = recognition.members(dev, rec)
+        recognition.set_members(dev, rec, [father | {"income": 12000},
+                                           {"name": "王小河", "relation": "兄弟姐妹"}])
+    for _ in range(2):
+        for summary in (*net.import_(HUB, *net.export("dev0")),
+                        *net.import_("dev0", *net.export(HUB, "dev0"))):
+            assert summary["status"] in ("applied", "unchanged"), summary
+    held = {}
+    for party in (HUB, "dev0"):
+        with net.open(party) as ws:
+            assert recognition.get(ws, rec)["status"] == "已认定"
+            held[party] = {(m["name"], m.get("income")) for m in recognition.members(ws, rec)}
+    assert held[HUB] == held["dev0"] == {("王大山", 9000)}
+    with net.open(HUB) as hub:  # what the laptop wrote waits for a person
+        waiting = {(c.field, c.incoming_value) for c in sync_state.conflicts(hub)
+                   if c.table == "aid_household_members" and not c.resolved}
+        assert ("income", 12000) in waiting and ("deleted", False) in waiting
+
+
 MEALS = "农村义务教育学生营养改善计划"
 
 
-def _meal_roster(net: Network) -> tuple[str, str]:
-    """A draft nutrition roster on dev0 with one of its pupils; (roster, payment)."""
+def _meal_roster(net: Network, report: bool = True) -> tuple[str, str]:
+    """A nutrition roster on dev0 with one of its pupils, reported unless `report` is
+    false (a draft); (roster, payment)."""
     from wushan_desk.domain import codes
     from wushan_desk.services import aid_roster
     from wushan_desk.sync import scope
@@ -139,7 +172,8 @@ def _meal_roster(net: Network) -> tuple[str, str]:
     with net.open("dev0") as dev:
         roster = aid_roster.new_roster(dev, pupil["school_id"], programme, "2026-2027-1")
         payment = aid_roster.add_payment(dev, roster, pupil["id"], boarding="走读", days=90)
-        aid_roster.report(dev, roster, D(2026, 10, 8))
+        if report:
+            aid_roster.report(dev, roster, D(2026, 10, 8))
     return roster, payment
 
 
@@ -175,3 +209,43 @@ def test_a_laptop_that_confirms_its_own_roster_is_refused(net: Network) -> None:
     (summary,) = net.import_(HUB, *net.export("dev0"))
     assert summary["status"] == "rejected" and "县级中心库确认" in summary["rejected"]
     assert support.file_digest(net.path(HUB)) == before
+
+
+def test_a_payment_added_on_a_restored_laptop_to_a_confirmed_roster_is_withdrawn(
+        net: Network, tmp_path) -> None:
+    """The laptop is put back to a copy from before it reported its roster, which the
+    county has confirmed since, and lists another child on the draft it holds. The
+    confirmed roster is locked: the hub keeps the new payment for review and withdraws
+    it, and both end with the roster as confirmed, with the same payments."""
+    from wushan_desk.services import aid_roster
+
+    roster, payment = _meal_roster(net, report=False)
+    support.copy_workspace(net.path("dev0"), tmp_path / "draft.wsdb")
+    with net.open("dev0") as dev:
+        aid_roster.report(dev, roster, D(2026, 10, 8))
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        aid_roster.confirm(hub, roster, D(2026, 10, 10))
+    net.exchange(rounds=1)
+    support.copy_workspace(tmp_path / "draft.wsdb", net.path("dev0"))  # the restore
+    with net.open("dev0") as dev:
+        assert aid_roster.view(dev, roster).roster["status"] == "草稿"
+        school = records.get(dev, "aid_roster", roster)["school_id"]
+        listed = {line.student_id for line in aid_roster.view(dev, roster).lines}
+        other = next(s for s in records.iter_records(dev, "student")
+                     if s["school_id"] == school and s["id"] not in listed
+                     and s["grade"] == records.get(dev, "student", next(iter(listed)))["grade"])
+        added = aid_roster.add_payment(dev, roster, other["id"], boarding="走读", days=90)
+    for _ in range(3):
+        for summary in (*net.import_(HUB, *net.export("dev0")),
+                        *net.import_("dev0", *net.export(HUB, "dev0"))):
+            assert summary["status"] in ("applied", "unchanged"), summary
+    for party in (HUB, "dev0"):
+        with net.open(party) as ws:
+            view = aid_roster.view(ws, roster)
+            assert view.roster["status"] == "已确认", party
+            assert [line.id for line in view.lines] == [payment], party
+            assert view.total == 450, party
+    with net.open(HUB) as hub:  # the payment the laptop listed waits for a person
+        assert any(c.row_id == added and c.field == "deleted" and not c.resolved
+                   for c in sync_state.conflicts(hub))

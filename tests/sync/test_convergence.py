@@ -240,6 +240,10 @@ class Model:
         elif action == "decide":
             recognition.decide(ws, rec, DAY + dt.timedelta(7), value % 2 == 0)
             return rec, ["status"]
+        elif action == "member":  # a part of the record, locked with it once decided
+            household = recognition.members(ws, rec)
+            recognition.set_members(ws, rec, [*household, {"name": f"成员{value}",
+                                                            "relation": "兄弟姐妹"}])
         elif action == "income":
             income = INCOMES[value % len(INCOMES)]
             if recognition.get(ws, rec).get("household_income") != income:
@@ -370,7 +374,8 @@ steps = st.lists(
                                    "follow_up"]),
                   st.booleans(), st.integers(0, 5)),
         st.tuples(st.just("recognise"), st.sampled_from(DEVICES),
-                  st.sampled_from(["apply", "review", "notice", "decide", "income"]),
+                  st.sampled_from(["apply", "review", "notice", "decide", "income",
+                                   "member"]),
                   st.booleans(), st.integers(0, 5)),
         st.tuples(st.just("transfer"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
         st.tuples(st.just("move_school"), st.sampled_from(DEVICES), st.sampled_from(DEVICES)),
@@ -524,8 +529,6 @@ FOUND = [
 ]
 
 
-#: The county's aid standards and calendar changed, the hub put back to a copy from before
-#: the last change and changing them again: every laptop ends with the hub's.
 RECOGNITION_PLAN = ([('recognise', 'dev0', 'apply', False, 0),
                      ('recognise', 'dev0', 'review', False, 0),
                      ('recognise', 'dev0', 'notice', False, 0), ('round',)], None, [], False,
@@ -541,6 +544,15 @@ RIVAL_DECISIONS = ([('recognise', 'dev1', 'apply', False, 0),
                    [('recognise', 'dev1', 'income', True, 2),
                     ('recognise', 'dev1', 'decide', False, 0),
                     ('recognise', 'dev1', 'decide', True, 1), ('round',)])
+#: The laptop adds a household member to a recognition the county decided meanwhile:
+#: the hub withdraws it, and the laptop ends with the members as decided.
+MEMBER_AFTER_DECISION = ([('recognise', 'dev0', 'apply', False, 0),
+                          ('recognise', 'dev0', 'review', False, 0),
+                          ('recognise', 'dev0', 'notice', False, 0), ('round',)], None, [],
+                         False, [('recognise', 'dev0', 'decide', True, 0),
+                                 ('recognise', 'dev0', 'member', False, 1), ('round',)])
+#: The county's aid standards and calendar changed, the hub put back to a copy from before
+#: the last change and changing them again: every laptop ends with the hub's.
 AID_PLAN = ([('standard', 1, False), ('standard', 0, True), ('round',)], HUB,
             [('standard', 2, False), ('standard', 1, True), ('round',)], True,
             [('standard', 0, False), ('round',)])
@@ -556,6 +568,7 @@ AID_PLAN = ([('standard', 1, False), ('standard', 0, True), ('round',)], HUB,
 @example(plan=AID_PLAN)
 @example(plan=RECOGNITION_PLAN)
 @example(plan=RIVAL_DECISIONS)
+@example(plan=MEMBER_AFTER_DECISION)
 def test_parties_converge_and_concurrent_writes_are_kept(template, tmp_path_factory,
                                                          plan) -> None:
     net, zones, checklist = template

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from network import HUB, Network
 
-from wushan_desk.services import attachments, dropout, records
+from wushan_desk.domain.errors import ValidationError
+from wushan_desk.services import attachments, dropout, records, sync
 from wushan_desk.sync import scope
 
 
@@ -153,3 +154,52 @@ def test_a_case_closed_on_the_laptop_while_the_hub_edits_it_does_not_stop_sync(
         kept = records.get(hub, "dropout_case", case)
         assert (kept["status"], kept["plan"]) == ("已销号", "原方案")
         assert any(c.row_id == case and c.field == "plan" for c in sync_state.conflicts(hub))
+    with net.open(HUB) as hub, net.open("dev0") as dev:  # the county's duty on both
+        assert _parts(dev, "dropout_duties", case) == _parts(hub, "dropout_duties", case)
+        assert len(_parts(hub, "dropout_duties", case)) == 1
+
+
+def _parts(ws, table: str, case: str) -> dict[str, bool]:
+    """The case's duties or visits held here: id -> deleted."""
+    return {row_id: bool(deleted) for row_id, deleted in
+            ws.conn.execute(f"SELECT id, deleted FROM {table} WHERE case_id = ?", (case,))}
+
+
+def test_a_visit_added_on_the_laptop_to_a_case_the_county_closed_comes_back_for_review(
+        net: Network) -> None:
+    """The county closes a case (已销号) while the laptop, not yet knowing, records a
+    persuasion visit and a responsible person on it. A closed case is locked: the hub
+    keeps both for review (content and a conflict) and withdraws them, so that the
+    laptop ends with the case exactly as closed, the same parts as the hub, and every
+    later package is still taken."""
+    from wushan_desk.store import sync_state
+
+    student = zone_student(net, "dev0")
+    with net.open("dev0") as dev:
+        case = dropout.open_case(dev, {"student_id": student["id"], "status": "劝返中",
+                                       "opened_on": "2026-09-01", "plan": "原方案"})
+        dropout.change_status(dev, case, "送教上门", dt.date(2026, 9, 10))
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        dropout.change_status(hub, case, "已销号", dt.date(2026, 11, 1))
+    with net.open("dev0") as dev:
+        visit = dropout.add_visit(dev, case, dt.date(2026, 11, 2), "家访", "班主任",
+                                  "家长同意下周返校")
+        dropout.add_duty(dev, case, "村(社区)", "向支书")
+    for _ in range(2):
+        for summary in (*net.import_(HUB, *net.export("dev0")),
+                        *net.import_("dev0", *net.export(HUB, "dev0"))):
+            assert summary["status"] in ("applied", "unchanged"), summary
+    with net.open(HUB) as hub, net.open("dev0") as dev:
+        for table in ("dropout_visits", "dropout_duties"):
+            assert _parts(dev, table, case) == _parts(hub, table, case)
+        assert _parts(hub, "dropout_visits", case)[visit] is True  # withdrawn
+        (kept,) = hub.conn.execute("SELECT result FROM dropout_visits WHERE id = ?",
+                                   (visit,)).fetchone()
+        assert kept == "家长同意下周返校"  # its content kept at the county
+        (waiting,) = [c for c in sync_state.conflicts(hub)
+                      if c.row_id == visit and c.field == "deleted" and not c.resolved]
+        with pytest.raises(ValidationError, match="已销号"):  # the lock holds here too
+            sync.resolve(hub, waiting.id, "incoming")
+        assert records.get(dev, "dropout_case", case)["status"] == "已销号"
+        assert records.get(dev, "dropout_visit", visit) is None

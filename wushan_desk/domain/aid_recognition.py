@@ -141,7 +141,7 @@ def _check_event(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_member(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("aid_household_member")(record, lookup)
-    if AS_STATE.get() or INCOMING.get():
+    if AS_STATE.get():
         return
     recognition = lookup("aid_recognition", record.get("recognition_id") or "") or {}
     stored = _stored(lookup, "aid_household_member", record)

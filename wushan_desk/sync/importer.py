@@ -37,7 +37,7 @@ from wushan_desk.sync import (
 )
 from wushan_desk.sync.bulk import CreationBatch
 from wushan_desk.sync.container import PackageRejected
-from wushan_desk.sync.judge import Conflicted, Judge, Restate, line_record
+from wushan_desk.sync.judge import Conflicted, Judge, Restate, Withdraw, line_record
 from wushan_desk.sync.merge import (
     MergeStats,
     keep_for_review,
@@ -46,6 +46,7 @@ from wushan_desk.sync.merge import (
     now_text,
     restate_snapshot,
     retract_unsigned_parts,
+    withdraw,
 )
 from wushan_desk.sync.scope import HUB_AUTHORED
 
@@ -378,6 +379,11 @@ def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Chang
     now) and kept for review, or the signed content restored."""
     try:
         judge.judge(entry)
+    except Withdraw:
+        if isinstance(entry, changes.Change):
+            _observe(ws, entry)  # the locked content restated after the laptop's stamp
+            withdraw(ws, entry, header.sender, header.package_id, stats)
+        return
     except Conflicted:
         if isinstance(entry, changes.Change):
             keep_for_review(ws, entry, header.package_id, stats)

@@ -43,7 +43,7 @@ from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import identity
 from wushan_desk.sync.authorship import draft_refusal
 from wushan_desk.sync.container import PackageRejected
-from wushan_desk.sync.merge import seals
+from wushan_desk.sync.merge import SEALING, seals
 from wushan_desk.sync.payload import Snapshot
 from wushan_desk.sync.scope import (
     BY_SCHOOL,
@@ -67,6 +67,13 @@ SCREENED_MAX = 200_000
 
 class Conflicted(Exception):
     """The change is explained by concurrency: keep it for review, apply nothing."""
+
+
+class Withdraw(Conflicted):
+    """A part of a record the hub holds locked (a duty or visit of a closed case, a
+    member of a decided recognition, a payment on a confirmed roster), added or edited
+    on a laptop before it knew of the lock: kept for review, and the locked content
+    restated so that the laptop's copy returns to it (sync/merge.withdraw)."""
 
 
 class Restate(Exception):
@@ -430,6 +437,11 @@ class Judge:
         if self._signed(kind, record):
             raise Conflicted()  # signed content changes only by amendment: kept for review
         if self._closed_case(kind, record):
+            if not (self.from_device or self.at_hub):
+                return  # the hub's word on a record locked here stands (its restatement,
+                # a part it added before the lock reached it): every party ends alike
+            if self.at_hub and kind.table not in SEALING:
+                raise Withdraw()
             raise Conflicted()  # a closed case is locked: an edit made elsewhere before the
             # closing was known waits for review instead of stopping every later package
         if self._changed_since(kind, record, stamp):

@@ -197,6 +197,31 @@ def keep_for_review(ws: Workspace, change: Change, package_id: str, stats: Merge
     stats.count(change.table, "unchanged")
 
 
+def withdraw(ws: Workspace, change: Change, source: str, package_id: str,
+             stats: MergeStats) -> None:
+    """A laptop's change to a part of a record locked here (judge.Withdraw), made before
+    it knew of the lock: the hub keeps it for review and writes the locked content again,
+    stamped now, so that the laptop's copy returns to it. A part the laptop added is
+    deleted: its content stays here, in the tombstone and a conflict, for a person to
+    carry into a new case, recognition or roster."""
+    current = changes.read_row(ws, change.table, change.row_id)
+    if current is None:
+        merge_change(ws, change, source, package_id, stats)
+        if changes.read_row(ws, change.table, change.row_id) is None:
+            return  # only part of a row: nothing here to withdraw
+        changes.write_local(ws, change.table, change.row_id, {"deleted": True})
+        sync_state.add_conflict(ws, _conflict(
+            change, "deleted", True, str(ws.clock.last), False, "local", package_id))
+        stats.conflicts += 1
+        return
+    keep_for_review(ws, change, package_id, stats)
+    kind = changes.table_kind(change.table)
+    logical = changes.from_sql(kind, current) | {"deleted": bool(current["deleted"])}
+    locked = {f: logical[f] for f, v in change.data.items() if f in logical and logical[f] != v}
+    if locked:
+        changes.write_local(ws, change.table, change.row_id, locked, force=set(locked))
+
+
 def _deletion_conflicts(
     current: Mapping[str, Any],
     logical: Mapping[str, Any],
