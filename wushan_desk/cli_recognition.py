@@ -1,6 +1,6 @@
 """`wushan-desk aid apply|review|notice|decide|revoke|recheck|recognitions|show` and
-`wushan-desk report aid-notice`: 家庭经济困难认定 from the command line
-(services/aid_recognition.py, services/aid_report.py).
+`wushan-desk report aid-notice|aid-application`: 家庭经济困难认定 from the command line
+(services/aid_recognition.py, services/aid_report.py, services/aid_application.py).
 
 Registered by cli_aid.add_commands under the same `aid` command, and by cli.py under
 `report`.
@@ -68,13 +68,19 @@ def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def add_reports(rsub: Any, common: argparse.ArgumentParser) -> None:
-    """`report aid-notice`: the school's public notice of its recognitions on notice."""
+    """`report aid-notice`: the school's public notice of its recognitions on notice;
+    `report aid-application`: one recognition's application form, to be signed."""
     p = rsub.add_parser("aid-notice", parents=[common],
                         help="家庭经济困难学生认定结果公示（只含姓名、年级、困难等级）")
     p.add_argument("--school", required=True, help="学校名称")
     p.add_argument("--year", default=None, help="学年（默认今天所在学年）")
     p.add_argument("--out", type=Path, required=True, help="PDF 文件")
     p.set_defaults(func=cmd_aid_notice)
+    p = rsub.add_parser("aid-application", parents=[common],
+                        help="家庭经济困难学生认定申请表（含完整身份证号，供签字存档）")
+    p.add_argument("recognition", metavar="RECOGNITION_ID")
+    p.add_argument("--out", type=Path, required=True, help="PDF 文件")
+    p.set_defaults(func=cmd_aid_application)
     p = rsub.add_parser("aid-roster", parents=[common], help="资助发放花名册（PDF 或 XLSX）")
     p.add_argument("roster", metavar="ROSTER_ID")
     p.add_argument("--out", type=Path, required=True, help=".pdf 或 .xlsx 文件")
@@ -96,6 +102,23 @@ def cmd_aid_notice(args: argparse.Namespace) -> int:
         audit.record_or_defer(ws, "print", kind="aid_recognition", detail={
             "document": "家庭经济困难学生认定结果公示", "school": args.school,
             "file": args.out.name})
+    print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
+                      "content_hash": result.content_hash}, ensure_ascii=False))
+    return 0
+
+
+def cmd_aid_application(args: argparse.Namespace) -> int:
+    from wushan_desk.cli import _workspace
+    from wushan_desk.domain.errors import UserError
+    from wushan_desk.services import aid_application, audit
+
+    if args.out.suffix.lower() != ".pdf":
+        raise UserError("申请表请保存为 .pdf 文件。", "bad-suffix")
+    with _workspace(args) as ws:
+        result = aid_application.application_form(ws, args.recognition, args.out)
+        audit.record_or_defer(ws, "print", kind="aid_recognition", record_id=args.recognition,
+                              detail={"document": aid_application.TITLE,
+                                      "file": args.out.name})
     print(json.dumps({"file": str(args.out), "pages": result.pages, "bytes": result.bytes,
                       "content_hash": result.content_hash}, ensure_ascii=False))
     return 0

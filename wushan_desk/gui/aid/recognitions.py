@@ -29,7 +29,7 @@ from wushan_desk.domain import clock
 from wushan_desk.gui.aid.recognition_dialogs import ApplyDialog, StepDialog
 from wushan_desk.gui.widgets.small import fill_table, make_table
 from wushan_desk.services import aid_recognition as recognition
-from wushan_desk.services import browse
+from wushan_desk.services import browse, permissions
 from wushan_desk.services.session import Workspace
 
 COLUMNS = ("学校", "年级班级", "姓名", "困难等级", "特殊群体", "状态", "申请日期", "公示结束",
@@ -94,6 +94,9 @@ class RecognitionsTab(QWidget):
         self.print_button = QPushButton("打印公示名单(&T)…")
         self.print_button.clicked.connect(lambda: self.print_notice())
         actions.addWidget(self.print_button)
+        self.application_button = QPushButton("打印申请表(&Q)…")
+        self.application_button.clicked.connect(lambda: self.print_application())
+        actions.addWidget(self.application_button)
         self.note = QLabel(objectName="hint")
         actions.addWidget(self.note, 1)
         column.addLayout(actions)
@@ -131,33 +134,71 @@ class RecognitionsTab(QWidget):
     def print_notice(self, then: Callable[[Path], None] | None = None) -> bool:
         """The chosen school's public notice (name, grade and level only), made off the
         GUI thread into the private viewing folder, then shown in the print preview."""
-        from wushan_desk import files
-        from wushan_desk.gui import printing
         from wushan_desk.gui.widgets import dialogs
-        from wushan_desk.gui.widgets.tasks import run_task
         from wushan_desk.services import aid_report
 
         school_id, year = self.school.currentData(), self.year.currentData()
         if school_id is None:
             dialogs.inform(self, "打印公示名单", "公示名单按学校张贴：请先在“学校”中选择一所学校。")
             return False
-        target = files.free_path(printing.viewing_folder(self.ws), files.safe_name(
-            f"{self.school.currentText()}-困难认定公示", ".pdf", fallback="困难认定公示"))
+
+        def render(worker: Workspace, target: Path) -> None:
+            aid_report.public_notice(worker, school_id, year, target)
+
+        self._print("公示名单", f"{self.school.currentText()}-困难认定公示", "困难认定公示",
+                    render, then)
+        return True
+
+    def print_application(self, then: Callable[[Path], None] | None = None) -> bool:
+        """The selected recognition's application form (full ID number and the family's
+        facts, for signature and the file), made like the notice, audited as a print;
+        its copy in the viewing folder goes when the preview closes (另存为 PDF keeps one
+        where the user chooses)."""
+        from wushan_desk.gui.widgets import dialogs
+        from wushan_desk.services import aid_application, audit
+
+        row = self.selected()
+        if row is None:
+            dialogs.inform(self, "打印申请表", "请先在列表中选中一条困难认定。")
+            return False
+        title = aid_application.TITLE
+
+        def render(worker: Workspace, target: Path) -> None:
+            aid_application.application_form(worker, row.id, target)
+            audit.record_or_defer(worker, "print", kind="aid_recognition", record_id=row.id,
+                                  detail={"document": title, "file": target.name})
+
+        self._print("申请表", f"{row.name}-{title}", "认定申请表", render, then, private=True)
+        return True
+
+    def _print(self, what: str, name: str, title: str,
+               render: Callable[[Workspace, Path], None],
+               then: Callable[[Path], None] | None, *, private: bool = False) -> None:
+        """Render a PDF off the GUI thread into the private viewing folder (a worker
+        session of its own), then show it in the print preview (or hand it to `then`);
+        `private`: remove the file when the preview closes."""
+        from wushan_desk import files
+        from wushan_desk.gui import printing
+        from wushan_desk.gui.widgets.tasks import run_task
+
+        target = files.free_path(printing.viewing_folder(self.ws),
+                                 files.safe_name(name, ".pdf", fallback=title))
 
         def job(progress: Any, _cancelled: Any) -> Path:
-            progress(0, 1, "正在生成公示名单……")
+            progress(0, 1, f"正在生成{what}……")
             with self.ws.worker_session() as worker:
-                aid_report.public_notice(worker, school_id, year, target)
+                render(worker, target)
             return target
 
         def done(out: Path) -> None:
             if then is not None:
                 then(out)
             else:
-                self.preview = printing.preview(out, "困难认定公示", self)
+                self.preview = printing.preview(out, title, self)
+                if private:
+                    self.preview.finished.connect(lambda _r: _remove(out))
 
-        self.task = run_task(self, "正在生成公示名单", job, done, what="公示名单没有生成")
-        return True
+        self.task = run_task(self, f"正在生成{what}", job, done, what=f"{what}没有生成")
 
     def selected(self) -> recognition.RecognitionRow | None:
         row = self.table.currentRow()
@@ -167,6 +208,8 @@ class RecognitionsTab(QWidget):
     def show_selected(self) -> None:
         """The steps the selected status allows, its family and its dated history."""
         row = self.selected()
+        self.application_button.setEnabled(  # it shows the full ID number
+            row is not None and permissions.may(self.ws.user, "view_full"))
         for step, (_text, status) in STEPS.items():
             allowed = row is not None and (
                 row.status == rules.RECOGNISED if status is None
@@ -190,7 +233,7 @@ class RecognitionsTab(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         self.refresh()
-        self._select(dialog.recognition_id)
+        self.select(dialog.recognition_id)
         return dialog.recognition_id
 
     def take_step(self, step: str, dialog: StepDialog | None = None) -> bool:
@@ -201,11 +244,18 @@ class RecognitionsTab(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.refresh()
-        self._select(dialog.result_id or row.id)
+        self.select(dialog.result_id or row.id)
         return True
 
-    def _select(self, recognition_id: str | None) -> None:
+    def select(self, recognition_id: str | None) -> None:
         ids = [r.id for r in self.rows]
         if recognition_id in ids:
             self.table.selectRow(ids.index(recognition_id))
 
+
+def _remove(path: Path) -> None:
+    """Delete a private copy; one still open in a viewer (Windows) goes at exit."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
