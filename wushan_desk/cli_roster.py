@@ -1,12 +1,14 @@
-"""`wushan-desk aid rosters|roster|roster-new|pay|roster-report|roster-back|
+"""`wushan-desk aid rosters|roster|roster-new|pay|import-roster|roster-report|roster-back|
 roster-confirm|adjust|paid`: payment rosters from the command line
-(services/aid_roster.py). Registered by cli_aid.add_commands under `aid`.
+(services/aid_roster.py, services/aid_roster_import.py). Registered by
+cli_aid.add_commands under `aid`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from wushan_desk.cli_aid import _today as today
@@ -40,6 +42,13 @@ def add_commands(asub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--card", default=None, help="银行卡号")
     p.add_argument("--holder", default=None, help="持卡人")
     p.set_defaults(func=cmd_pay)
+    p = asub.add_parser("import-roster", parents=[common],
+                        help="从表格（.xlsx）导入发放名单到草稿花名册（全部正确才导入）")
+    p.add_argument("file", type=Path, metavar="FILE.xlsx")
+    p.add_argument("--roster", required=True, metavar="ROSTER_ID", help="草稿花名册的编号")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示将列入的人数和金额，不写入")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_roster)
     for name, helptext in (("roster-report", "报送花名册（之后不能修改，除非县教委退回）"),
                            ("roster-confirm", "确认花名册（县级中心库；确认后锁定）")):
         p = asub.add_parser(name, parents=[common], help=helptext)
@@ -127,6 +136,42 @@ def cmd_pay(args: argparse.Namespace) -> int:
             days=args.days, amount=args.amount, override_reason=args.reason,
             account_holder=args.holder, bank_card=args.card))
     return 0
+
+
+def cmd_import_roster(args: argparse.Namespace) -> int:
+    """Check (dry run) or import a roster's rows; any row error: exit 3, nothing written,
+    every error on stderr (and in the JSON on stdout with --json)."""
+    from wushan_desk.cli import _workspace
+    from wushan_desk.services import aid_roster_import as importer
+
+    with _workspace(args) as ws:
+        try:
+            if args.dry_run:
+                result = importer.preview(ws, args.file, args.roster)
+                if result.errors:
+                    raise importer.RowsInvalid(result)
+            else:
+                result = importer.import_payments(ws, args.file, args.roster)
+        except importer.RowsInvalid as exc:
+            _print_import(exc.result, args.json)
+            raise
+    _print_import(result, args.json)
+    return 0
+
+
+def _print_import(result: Any, as_json: bool) -> None:
+    """The import's summary (cards are masked by the service; errors go to stderr)."""
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    if not result.errors:  # with errors nothing is added: the errors say it (stderr)
+        done = "将列入" if result.dry_run else "已列入"
+        print(f"{done} {result.added} 人，合计 {result.total:,.2f} 元"
+              + ("（只检查，未写入）" if result.dry_run else "") + "。")
+        for name, heading in result.columns.items():
+            print(f"  {name} ← “{heading}”列")
+    if result.ignored:
+        print(f"忽略的列：{'、'.join(result.ignored)}")
 
 
 def cmd_roster_report(args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@
 The upper list holds the term's rosters (school, programme, status, count, total); the
 lower one the selected roster's payments, after adjustments, cards masked, each line
 that breaks a rule marked ▲ with the rule. The buttons follow the roster's status:
-列入学生 on a draft, 报送 from a draft, 退回 and 确认 at the county on a reported one,
-调整 on a confirmed one; 导出 writes PDF or XLSX.
+列入学生 and 从表格导入 on a draft, 报送 from a draft, 退回 and 确认 at the county on a
+reported one, 调整 on a confirmed one; 导出 writes PDF or XLSX. An import is checked off
+the GUI thread first (a dry run: how many, how much, which columns are ignored, which
+rows are wrong) and written, all rows or none, only when the user agrees.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ class RostersTab(QWidget):
         bar.addWidget(self.term)
         self.buttons: dict[str, QPushButton] = {}
         for key, text in (("new", "新建花名册(&R)…"), ("add", "列入学生(&A)…"),
-                          ("remove", "移出(&D)"), ("report", "报送(&B)"),
+                          ("import", "从表格导入(&I)…"), ("remove", "移出(&D)"),
+                          ("report", "报送(&B)"),
                           ("back", "退回修改(&U)…"), ("confirm", "确认(&F)"),
                           ("adjust", "调整(&J)…"), ("export", "导出(&E)…")):
             button = QPushButton(text)
@@ -118,7 +121,8 @@ class RostersTab(QWidget):
                                  _money(x.amount), x.status, x.override_reason, x.card,
                                  ("▲ " + "；".join(x.problems)) if x.problems else ""]
                                 for x in lines])
-        enabled = {"new": True, "add": status == rules.DRAFT, "remove": status == rules.DRAFT,
+        enabled = {"new": True, "add": status == rules.DRAFT, "import": status == rules.DRAFT,
+                   "remove": status == rules.DRAFT,
                    "report": status == rules.DRAFT, "back": status == rules.REPORTED,
                    "confirm": status == rules.REPORTED, "adjust": status == rules.CONFIRMED,
                    "export": roster is not None}
@@ -155,6 +159,40 @@ class RostersTab(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.refresh()
+        return True
+
+    def _import(self, path: Path | None) -> bool:
+        """A school's roster from Excel into the selected draft: checked (dry run) off the
+        GUI thread, the preview shown, then imported all or nothing if the user agrees."""
+        from wushan_desk.gui.widgets.tasks import run_task
+
+        roster = self.selected()
+        if roster is None or roster["status"] != rules.DRAFT:
+            return False
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "从表格导入发放名单", "",
+                                                  "Excel 文件 (*.xlsx)")
+            if not name:
+                return False
+            path = Path(name)
+        source, roster_id = Path(path), roster["id"]
+
+        def checked(preview: Any) -> None:
+            text = _preview_text(preview)
+            if preview.errors or not preview.added:
+                dialogs.inform(self, "从表格导入", text)
+            elif dialogs.confirm(self, "从表格导入", text, "导入"):
+                self.task = run_task(self, "正在导入发放名单",
+                                     _import_job(self.ws, source, roster_id, False), imported,
+                                     what="发放名单没有导入")
+
+        def imported(result: Any) -> None:
+            self.refresh(roster_id)
+            dialogs.inform(self, "从表格导入", f"已列入 {result.added} 人，合计 "
+                           f"{result.total:,.2f} 元。")
+
+        self.task = run_task(self, "正在检查表格", _import_job(self.ws, source, roster_id, True),
+                             checked, what="发放名单没有导入")
         return True
 
     def _remove(self, _value: Any) -> bool:
@@ -233,6 +271,36 @@ class RostersTab(QWidget):
         aid_report.roster_export(self.ws, roster["id"], path)
         dialogs.inform(self, "导出花名册", f"已导出到 {path}（银行卡号已遮挡）。")
         return True
+
+
+def _import_job(ws: Workspace, path: Path, roster_id: str, dry_run: bool) -> Any:
+    """A run_task job: check (dry run) or import a spreadsheet, on its own connection."""
+    def job(progress: Any, cancelled: Any) -> Any:
+        from wushan_desk.services import aid_roster_import as importer
+
+        with ws.worker_session() as worker:
+            run = importer.preview if dry_run else importer.import_payments
+            return run(worker, path, roster_id, progress=progress, cancelled=cancelled)
+    return job
+
+
+#: Bad rows a preview lists (the rest are counted).
+PREVIEW_ERRORS = 10
+
+
+def _preview_text(preview: Any) -> str:
+    """What the dry run found, for the confirmation (or the refusal) message."""
+    ignored = (f"\n忽略的列：{'、'.join(preview.ignored)}" if preview.ignored else "")
+    if preview.errors:
+        shown = "\n".join(str(e) for e in preview.errors[:PREVIEW_ERRORS])
+        more = len(preview.errors) - PREVIEW_ERRORS
+        return (f"{len(preview.errors)} 行有错误，不能导入（全部正确才导入，工作区没有改动）。"
+                f"请在表格中改正后重新导入：\n{shown}"
+                + (f"\n……另有 {more} 行" if more > 0 else "") + ignored)
+    if not preview.added:
+        return "表格中没有可导入的行：表头下面是空的。" + ignored
+    return (f"将列入 {preview.added} 人，合计 {preview.total:,.2f} 元。" + ignored
+            + "\n点“导入”写入花名册。")
 
 
 class NewRosterDialog(QDialog):
