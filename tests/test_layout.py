@@ -20,7 +20,7 @@ NEUTRAL = {"wushan_desk", "wushan_desk.paths", "wushan_desk.files", "wushan_desk
            "wushan_desk.progress"}
 #: The command line: its entry points and the modules of its command groups.
 ENTRY_POINTS = {"wushan_desk.cli", "wushan_desk.cli_aid", "wushan_desk.cli_recognition",
-                "wushan_desk.cli_roster",
+                "wushan_desk.cli_roster", "wushan_desk.cli_aid_check",
                 "wushan_desk.__main__"}
 FLOORS = {"domain": 0, "neutral": 1, "store": 2, "sync": 3, "reports": 3, "services": 4,
           "gui": 5, "cli": 5}

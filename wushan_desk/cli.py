@@ -141,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wushan_desk import cli_recognition  # 学生资助 documents beside their commands
 
     cli_recognition.add_reports(rsub2, common)
+    from wushan_desk import cli_aid_check
+
+    cli_aid_check.add_reports(rsub2, common)
 
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")

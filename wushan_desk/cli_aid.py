@@ -51,6 +51,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     from wushan_desk import cli_roster  # 发放花名册, under the same `aid`
 
     cli_roster.add_commands(asub, common)
+    from wushan_desk import cli_aid_check  # 资助核查, under the same `aid`
+
+    cli_aid_check.add_commands(asub, common)
 
 
 def _today(day: Any) -> Any:

@@ -17,7 +17,7 @@ here are the rules about the record itself.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wushan_desk.domain import codes
@@ -36,6 +36,9 @@ PAYMENT_STATUSES = (PLANNED, PAID, RETURNED, STOPPED)
 #: Payments that count as paid (or to be paid): the others do not block another one.
 LIVE_PAYMENTS = (PLANNED, PAID)
 ADJUSTMENTS = ("金额更正", "退回", "停发", "补发", "发放完成")
+#: Adjustment kind -> the payment status it leaves (None: the status stays).
+STATUS_AFTER = {"退回": RETURNED, "停发": STOPPED, "发放完成": PAID, "补发": PLANNED,
+                "金额更正": None}
 #: 学段 of a grade, as standards name them.
 SECTION_OF_GRADE: dict[str, str] = {
     **{g: "学前" for g in codes.PRESCHOOL}, **{g: "小学" for g in codes.PRIMARY},
@@ -140,6 +143,16 @@ def check_bank_card(number: str) -> str:
         raise ValidationError(f"银行卡号的校验位不对，可能抄错了一位：{mask_card(digits)}，"
                               "请对照卡面或存折核对。", "bank_card")
     return digits
+
+
+def after_adjustments(payment: Mapping[str, Any],
+                      adjustments: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
+    """A payment's amount and status after its adjustments (given in date order)."""
+    amount, status = float(payment["amount"]), str(payment["status"])
+    for adj in adjustments:
+        amount = adj["amount"] if adj["amount"] is not None else amount
+        status = STATUS_AFTER.get(adj["kind"]) or status
+    return amount, status
 
 
 def mask_card(number: str) -> str:

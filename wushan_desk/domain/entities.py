@@ -211,6 +211,7 @@ for _name in ("township", "centre", "centre_township", "school", "staff", "devic
 # `entities.KINDS` always holds every kind, in order: foundation first.
 from wushan_desk.domain import (  # noqa: E402, F401
     aid,
+    aid_check,
     aid_recognition,
     aid_roster,
     dropout,

@@ -29,9 +29,6 @@ from wushan_desk.store import aid_queries as q
 from wushan_desk.store.workspace import Workspace
 
 ROSTER, PAYMENT, ADJUSTMENT = "aid_roster", "aid_payment", "aid_adjustment"
-#: Adjustment kind -> the payment status it leaves (None: the status stays).
-STATUS_AFTER = {"退回": rules.RETURNED, "停发": rules.STOPPED, "发放完成": rules.PAID,
-                "补发": rules.PLANNED, "金额更正": None}
 
 
 class RuleBroken(ValidationError):
@@ -219,11 +216,7 @@ def mark_paid(ws: Workspace, roster_id: str, day: dt.date) -> int:
 
 def effective(ws: Workspace, payment: Mapping[str, Any]) -> tuple[float, str]:
     """A payment's amount and status after its adjustments, in date order."""
-    amount, status = float(payment["amount"]), str(payment["status"])
-    for adj in q.adjustments(ws, payment["id"]):
-        amount = adj["amount"] if adj["amount"] is not None else amount
-        status = STATUS_AFTER.get(adj["kind"]) or status
-    return amount, status
+    return rules.after_adjustments(payment, q.adjustments(ws, payment["id"]))
 
 
 def _roster(ws: Workspace, roster_id: str) -> dict[str, Any]:
