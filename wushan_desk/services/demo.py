@@ -39,6 +39,7 @@ from wushan_desk.services import (
     accounts,
     aid,
     demo_aid,
+    demo_aid_rosters,
     demo_dropout,
     demo_inspections,
     records,
@@ -276,7 +277,8 @@ class _Builder:
             for kind, recs in cases.items():  # events checked by the tests, as visits are
                 self.write(kind, recs, "正在生成控辍保学台账…", validate=False)
             # the county's aid standards of the demo's school year, and the holiday calendar
-            aid.load_defaults(ws, DEMO_SCHOOL_YEAR)
+            for year in demo_aid.YEARS:
+                aid.load_defaults(ws, year)
             aid.seed_calendar(ws)
             recognised = demo_aid.recognitions(
                 random.Random(self.rng_visits.getrandbits(64)), self.new_id,
@@ -284,7 +286,29 @@ class _Builder:
             self.total += sum(len(v) for v in recognised.values())
             for kind in demo_aid.KINDS:  # steps checked by the tests, as visits are
                 self.write(kind, recognised[kind], "正在生成资助认定…", validate=False)
+            paid = self._aid_rosters(schools, recognised["aid_recognition"])
+            self.total += sum(len(v) for v in paid.values())
+            for kind in demo_aid_rosters.KINDS:
+                self.write(kind, paid[kind], "正在生成资助发放花名册…", validate=False)
         return self.counts
+
+    def _aid_rosters(self, schools: list[School], recognitions: list[dict[str, Any]]
+                     ) -> dict[str, list[dict[str, Any]]]:
+        """Three school years of payment rosters (demo_aid_rosters); children out of
+        school (an open dropout case, a recorded leaving) are left off, but for two."""
+        from wushan_desk.domain import aid_check
+        from wushan_desk.domain.dropout import OPEN_STATUSES
+        from wushan_desk.store import aid_check_queries
+
+        absent = set(aid_check_queries.open_cases(self.ws, OPEN_STATUSES)) | {
+            student for student, moves in aid_check_queries.enrolment_changes(self.ws).items()
+            if any(m["change"] in aid_check.LEFT_SCHOOL for m in moves)}
+        return demo_aid_rosters.Rosters(
+            random.Random(self.rng_visits.getrandbits(64)), self.new_id,
+            list(records.iter_records(self.ws, "student")),
+            {s.id for s in schools if s.boarding},
+            {year: aid.standards(self.ws, year) for year in demo_aid.YEARS},
+            aid.exceptions(self.ws), recognitions, absent).build()
 
     def _dropout_ledger(self, schools: list[School]) -> dict[str, list[dict]]:
         """About one case per 1,000 students, and a few candidates (demo_dropout)."""
