@@ -154,6 +154,7 @@ def test_a_member_added_on_the_laptop_after_the_county_decided_is_withdrawn(
 
 
 MEALS = "农村义务教育学生营养改善计划"
+SPRING = "2026-2027-2"
 
 
 def _meal_roster(net: Network, report: bool = True) -> tuple[str, str]:
@@ -170,7 +171,8 @@ def _meal_roster(net: Network, report: bool = True) -> tuple[str, str]:
         programme = next(p["id"] for p in records.iter_records(hub, "aid_programme")
                          if p["name"] == MEALS and p["school_year"] == YEAR)
     with net.open("dev0") as dev:
-        roster = aid_roster.new_roster(dev, pupil["school_id"], programme, "2026-2027-1")
+        # (the spring term: the demo has every school's autumn roster)
+        roster = aid_roster.new_roster(dev, pupil["school_id"], programme, SPRING)
         payment = aid_roster.add_payment(dev, roster, pupil["id"], boarding="走读", days=90)
         if report:
             aid_roster.report(dev, roster, D(2026, 10, 8))
@@ -249,3 +251,44 @@ def test_a_payment_added_on_a_restored_laptop_to_a_confirmed_roster_is_withdrawn
     with net.open(HUB) as hub:  # the payment the laptop listed waits for a person
         assert any(c.row_id == added and c.field == "deleted" and not c.resolved
                    for c in sync_state.conflicts(hub))
+
+
+def test_a_child_paid_by_two_centres_schools_is_found_at_the_county(net: Network) -> None:
+    """A child on dev0's nutrition roster moves to a school of dev1's zone, whose roster
+    lists the child for the same term: neither laptop can see it, the hub's 资助核查
+    can; the county's explanation reaches the laptop that holds the child now."""
+    from wushan_desk.domain import aid_check as checks
+    from wushan_desk.services import aid_check, aid_roster
+
+    roster, payment = _meal_roster(net)
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        child = records.get(hub, "aid_payment", payment)["student_id"]
+        other = _zone_student(net, "dev1")
+        school = records.get(hub, "school", other["school_id"])
+        pupil = records.get(hub, "student", child)
+        grade = "三年级" if school["type"] == "小学" else pupil["grade"]
+        records.put(hub, "student", {"id": child, "school_id": school["id"], "grade": grade})
+        programme = records.get(hub, "aid_roster", roster)["programme_id"]
+    net.exchange(rounds=1)
+    with net.open("dev1") as dev:
+        theirs = aid_roster.new_roster(dev, school["id"], programme, SPRING)
+        aid_roster.add_payment(dev, theirs, child, boarding="走读", days=88)
+        assert not [f for f in aid_check.findings(dev) if f.check == checks.TWO_SCHOOLS
+                    and f.student_id == child]
+    net.exchange(rounds=1)
+    with net.open(HUB) as hub:
+        (found,) = [f for f in aid_check.findings(hub) if f.check == checks.TWO_SCHOOLS
+                    and f.student_id == child]
+        assert len(found.records) == 2
+        aid_check.explain(hub, found.key, "已核实：转学后重复申报，原校已退回", D(2026, 12, 1))
+    net.exchange(rounds=1)
+    with net.open("dev1") as dev:  # the child's centre
+        kept = [e for e in records.iter_records(dev, "aid_explanation")
+                if e["finding_key"] == found.key]
+        assert kept and kept[0]["reason"].startswith("已核实")
+    with net.open("dev0") as dev:  # the school that paid first keeps its roster's line,
+        view = aid_roster.view(dev, roster)  # the child's name, not the child's records
+        assert [line.name for line in view.lines] == [pupil["name"]]
+        with pytest.raises(ValidationError):
+            records.put(dev, "student", {"id": child, "guardian_phone": "13900001111"})
