@@ -2,8 +2,8 @@
 
 Standards and calendar are edited at the hub and shown read-only on a centre's laptop
 (services/aid.py says why). Their lists are small (a few dozen standards, a hundred
-days a year): read on the GUI thread in milliseconds. Cross-checks and the roster
-import come later; the page says so instead of pretending.
+days a year): read on the GUI thread in milliseconds. The cross-checks read every
+payment, off the GUI thread (gui/aid/checks.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from wushan_desk.domain import aid as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import UserError
+from wushan_desk.gui.aid.checks import ChecksTab
 from wushan_desk.gui.aid.recognitions import RecognitionsTab
 from wushan_desk.gui.aid.rosters import RostersTab
 from wushan_desk.gui.widgets import dialogs
@@ -40,8 +41,8 @@ STANDARD_COLUMNS = ("资助项目", "学段", "计发方式", "仅限困难学�
                     "标准（元）", "每次发放（元）", "说明")
 DAY_COLUMNS = ("日期", "星期", "类别", "节日", "来源")
 WEEKDAYS = "一二三四五六日"
-LATER = ("资助核查（重复发放、认定与发放不一致等）和花名册 Excel 导入将在后续版本提供；"
-         "现在可以办理困难认定、编制和确认发放花名册，维护资助标准和节假日安排。")
+INTRO = ("办理困难认定，编制、导入和确认发放花名册，核查资助数据（重复发放、认定与发放不一致等），"
+         "维护资助标准和节假日安排。")
 
 
 class AidPage(QWidget):
@@ -53,17 +54,49 @@ class AidPage(QWidget):
         self.editable = aid.may_edit(ws)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("学生资助", objectName="pageTitle"))
-        layout.addWidget(QLabel(LATER, wordWrap=True, objectName="hint"))
+        layout.addWidget(QLabel(INTRO, wordWrap=True, objectName="hint"))
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.recognitions = RecognitionsTab(ws)
         self.tabs.addTab(self.recognitions, "困难认定(&G)")
         self.rosters = RostersTab(ws)
         self.tabs.addTab(self.rosters, "发放花名册(&M)")
+        self.checks = ChecksTab(ws, self.open_record)
+        self.tabs.addTab(self.checks, "资助核查(&C)")
         self.tabs.addTab(self._standards_tab(), "资助标准(&S)")
         self.tabs.addTab(self._calendar_tab(), "节假日安排(&H)")
         self.show_standards()
         self.show_calendar()
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        """Show a record a cross-check names: a recognition in 困难认定 (its year, no
+        other filter), a roster (or a payment's) in 发放花名册 (its term)."""
+        from wushan_desk.services import records
+
+        if kind == "aid_recognition":
+            rec = records.get(self.ws, kind, record_id) or {}
+            tab = self.recognitions
+            tab.name.clear()
+            for combo, value in ((tab.year, rec.get("school_year")), (tab.school, None),
+                                 (tab.status, None)):
+                combo.setCurrentIndex(max(0, combo.findData(value)))
+            tab.refresh()
+            tab.select(record_id)
+            self.tabs.setCurrentWidget(tab)
+            return
+        if kind == "aid_payment":
+            kind, record_id = "aid_roster", (records.get(self.ws, kind, record_id) or {}).get(
+                "roster_id", "")
+        roster = records.get(self.ws, "aid_roster", record_id) if kind == "aid_roster" else None
+        if roster is None:
+            return
+        index = self.rosters.term.findData(roster["term"])
+        if index < 0:
+            self.rosters.term.addItem(roster["term"], roster["term"])
+            index = self.rosters.term.count() - 1
+        self.rosters.term.setCurrentIndex(index)
+        self.rosters.refresh(keep=record_id)
+        self.tabs.setCurrentWidget(self.rosters)
 
     # -- standards ---------------------------------------------------------------------
 
