@@ -169,3 +169,27 @@ def test_the_report_lists_every_finding_without_id_numbers(ws, tmp_path, suffix)
     for name in ("赵四", "钱五", "张敏", "刘洋", "孙丽", "李娜"):
         assert name in text
     assert IDS["王超"] not in text and CARD not in text
+
+
+def test_the_payment_list_pages_by_key_and_filters(ws) -> None:
+    """发放明细 (services/aid_payments): pages of 2 walk the same rows as one page, in
+    name order; the search, term and school filters; cards masked; adjustments applied."""
+    from wushan_desk.services import aid_payments as ap
+
+    whole = ap.fetch_payments(ws, ap.PaymentQuery())
+    assert ap.count_payments(ws, ap.PaymentQuery()) == len(whole) == 6
+    walked, after = [], None
+    while page := ap.fetch_payments(ws, ap.PaymentQuery(), 2, after=after):
+        walked += page
+        after = page[-1].key
+    assert [r.id for r in walked] == [r.id for r in whole]
+    assert ap.count_payments(ws, ap.PaymentQuery(text="王超")) == 2
+    assert ap.count_payments(ws, ap.PaymentQuery(term="2025-2026-2")) == 0
+    assert {r.card for r in whole} == {"**** 5556", ""}
+    (zhao,) = ap.fetch_payments(ws, ap.PaymentQuery(text="赵四"))
+    roster = zhao.roster_id
+    aid_roster.report(ws, roster, D(2026, 11, 1))
+    aid_roster.confirm(ws, roster, D(2026, 11, 2))
+    aid_roster.adjust(ws, zhao.id, D(2026, 11, 5), "退回", "学生辍学")
+    (zhao,) = ap.fetch_payments(ws, ap.PaymentQuery(text="赵四"))
+    assert zhao.status == "退回"

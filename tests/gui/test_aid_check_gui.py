@@ -69,3 +69,21 @@ def test_the_findings_are_exported(page: AidPage, qtbot, tmp_path: Path, monkeyp
 
     rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert len(rows) == 1 + len(page.checks.found)
+
+
+def test_the_payment_list_pages_searches_and_opens_the_roster(page: AidPage, qtbot) -> None:
+    """发放明细: every payment, paged, searched by the child's name; Enter opens the
+    payment's roster on the 发放花名册 tab."""
+    page.tabs.setCurrentWidget(page.payments)
+    payments = page.payments
+    qtbot.waitUntil(lambda: payments.counted and payments.model.rowCount() > 0, timeout=10_000)
+    assert payments.count_label.text() == "共 6 条"  # 2 of 两免一补, 4 of the nutrition
+    assert not payments.act_new.isVisible() and not payments.act_delete.isVisible()
+    payments.search.setText("李娜")
+    payments.refresh()
+    assert payments.model.rowCount() == 1
+    row = payments.model.row(0)
+    assert (row.name, row.amount, row.card) == ("李娜", 600.0, "")
+    payments.open_row(0)
+    assert page.tabs.currentWidget() is page.rosters
+    assert page.rosters.selected()["id"] == row.roster_id

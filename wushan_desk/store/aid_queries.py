@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from wushan_desk.store.changes import dict_rows
+from wushan_desk.store.queries import FTS_MIN_CHARS, ListSql, Where, fts_phrase, page_sql
 from wushan_desk.store.workspace import Workspace
 
 _LISTING = (
@@ -98,3 +100,79 @@ def adjustments(ws: Workspace, payment_id: str) -> list[dict[str, Any]]:
         "SELECT id, date, kind, amount, reason, made_by FROM aid_adjustments "
         "WHERE deleted = 0 AND payment_id = ? ORDER BY date, created_hlc", (payment_id,))
     return list(dict_rows(cur))
+
+
+# -- the county's payment list (发放明细): paged like the students list -----------------
+
+_PAYMENT_SCHOOL = "(SELECT school_id FROM aid_rosters WHERE id = x.roster_id)"
+PAYMENTS = ListSql(
+    table="aid_payments x",
+    rowid="x.rowid",
+    columns="x.id, r.term, sc.name, p.name, s.name, s.grade, s.class_name, x.amount, "
+            "x.status, x.bank_card, r.status, x.roster_id",
+    joins="JOIN aid_rosters r ON r.id = x.roster_id JOIN schools sc ON sc.id = r.school_id "
+          "JOIN aid_programmes p ON p.id = r.programme_id "
+          "JOIN students s ON s.id = x.student_id",
+    sort_joins={"s.": "JOIN students s ON s.id = x.student_id",
+                "r.": "JOIN aid_rosters r ON r.id = x.roster_id",
+                "sc.": f"JOIN schools sc ON sc.id = {_PAYMENT_SCHOOL}"},
+)
+PAYMENT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("s.sort_key",),
+    "term": ("r.term", "s.sort_key"),
+    "school": ("sc.sort_key", "s.sort_key"),
+    "amount": ("x.amount",),
+    "status": ("x.status", "s.sort_key"),
+}
+
+
+def payment_where(text: str, term: str | None, school_id: str | None,
+                  zone: Sequence[str] | None = None) -> Where:
+    """Conditions for the payment list: by the child's name (as the students list
+    searches it), the roster's term and school, a centre's zone; tombstones never."""
+    where = Where()
+    where.add("x.deleted = 0")
+    rosters = Where()  # conditions on the payment's roster
+    if term:
+        rosters.add("term = ?", term)
+    if school_id:
+        rosters.add("school_id = ?", school_id)
+    if zone is not None:
+        marks = ", ".join("?" * len(zone)) or "NULL"
+        rosters.add(f"school_id IN (SELECT id FROM schools WHERE township_id IN ({marks}))",
+                    *zone)
+    if rosters.terms:
+        where.add(f"x.roster_id IN (SELECT id FROM aid_rosters WHERE {rosters.sql})",
+                  *rosters.params)
+    if len(text) >= FTS_MIN_CHARS:
+        where.add("x.student_id IN (SELECT id FROM students WHERE rowid IN "
+                  "(SELECT rowid FROM students_fts WHERE students_fts MATCH ?))",
+                  fts_phrase(text))
+    elif text:
+        where.add("x.student_id IN (SELECT id FROM students WHERE instr(name, ?) > 0)", text)
+    return where
+
+
+def payment_page(ws: Workspace, where: Where, order_by: str, descending: bool,
+                 after: Sequence[Any] | None, limit: int, *, filtered: bool
+                 ) -> list[tuple[Any, ...]]:
+    """Rows: the 12 list columns, then the key (sort values + rowid) for the next page."""
+    sql, params = page_sql(PAYMENTS, where, PAYMENT_SORTS[order_by], descending, after,
+                           limit, 0, by_index=not filtered)
+    return ws.conn.execute(sql, params).fetchall()
+
+
+def payment_count(ws: Workspace, where: Where) -> int:
+    return ws.conn.execute(f"SELECT count(*) FROM aid_payments x WHERE {where.sql}",
+                           where.params).fetchone()[0]
+
+
+def adjustments_of(ws: Workspace, payment_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The adjustments of some payments (a page of them), in date order, by payment."""
+    found: dict[str, list[dict[str, Any]]] = {i: [] for i in payment_ids}
+    marks = ", ".join("?" * len(payment_ids)) or "NULL"
+    for row in dict_rows(ws.conn.execute(
+            f"SELECT payment_id, kind, amount FROM aid_adjustments WHERE deleted = 0 "
+            f"AND payment_id IN ({marks}) ORDER BY date, created_hlc", list(payment_ids))):
+        found[row["payment_id"]].append(row)
+    return found

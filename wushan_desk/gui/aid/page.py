@@ -30,6 +30,7 @@ from wushan_desk.domain import aid as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import UserError
 from wushan_desk.gui.aid.checks import ChecksTab
+from wushan_desk.gui.aid.payments import PaymentList
 from wushan_desk.gui.aid.recognitions import RecognitionsTab
 from wushan_desk.gui.aid.rosters import RostersTab
 from wushan_desk.gui.widgets import dialogs
@@ -61,12 +62,21 @@ class AidPage(QWidget):
         self.tabs.addTab(self.recognitions, "困难认定(&G)")
         self.rosters = RostersTab(ws)
         self.tabs.addTab(self.rosters, "发放花名册(&M)")
+        self.payments = PaymentList(ws, lambda pid: self.open_record("aid_payment", pid))
+        self.tabs.addTab(self.payments, "发放明细(&P)")
         self.checks = ChecksTab(ws, self.open_record)
         self.tabs.addTab(self.checks, "资助核查(&C)")
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.tabs.addTab(self._standards_tab(), "资助标准(&S)")
         self.tabs.addTab(self._calendar_tab(), "节假日安排(&H)")
         self.show_standards()
         self.show_calendar()
+
+    def _tab_shown(self, _index: int) -> None:
+        """The payment list's first query runs when its tab is first shown."""
+        if self.tabs.currentWidget() is self.payments and not self.payments.loaded:
+            self.payments.loaded = True
+            self.payments.restore_header()
 
     def open_record(self, kind: str, record_id: str) -> None:
         """Show a record a cross-check names: a recognition in 困难认定 (its year, no

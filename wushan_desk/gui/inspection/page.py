@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,14 +108,6 @@ class MemoryList(ListPanel):
     def fetch_page(self, after: Any, limit: int) -> Sequence[Any]:
         start = 0 if after is None else after + 1
         return self._rows[start:start + limit]
-
-    def hide_action(self, action: Any) -> None:
-        """Take an action of ListPanel's toolbar out (this list has no such thing)."""
-        action.setEnabled(False)
-        action.setVisible(False)
-        for button in self.findChildren(QToolButton):
-            if button.defaultAction() is action:
-                button.hide()
 
     def filters_below(self) -> None:
         """Five filters beside the search box overflow 1366 px at 特大: give them a row

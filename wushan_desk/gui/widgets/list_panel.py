@@ -130,6 +130,15 @@ class ListPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
+    def hide_action(self, action: QAction) -> None:
+        """Take an action of the toolbar out (a list with no such thing: a read-only
+        list has no 新建 or 删除)."""
+        action.setEnabled(False)
+        action.setVisible(False)
+        for button in self.findChildren(QToolButton):
+            if button.defaultAction() is action:
+                button.hide()
+
     def restore_header(self) -> None:
         """Column widths, order and sort from last time, else defaults; then load."""
         header = self.table.horizontalHeader()
