@@ -130,6 +130,23 @@ def main(out: Path) -> int:
         dialog.grab().save(str(out / f"{name}.png"))
         print(out / f"{name}.png")
         dialog.close()
+    aid_page = window.pages["学生资助"]
+    window.go_to("学生资助")
+    for name, tab in (("aid-rosters", aid_page.rosters),  # type: ignore[attr-defined]
+                      ("aid-payments", aid_page.payments),  # type: ignore[attr-defined]
+                      ("aid-check", aid_page.checks)):  # type: ignore[attr-defined]
+        aid_page.tabs.setCurrentWidget(tab)  # type: ignore[attr-defined]
+        settle()
+        for _ in range(600):  # the checks run in the background
+            if name != "aid-check" or tab.found:
+                break
+            settle()
+            time.sleep(0.05)
+        if name == "aid-rosters":  # a roster's lines under the list
+            tab.table.selectRow(0)
+            settle()
+        window.grab().save(str(out / f"{name}.png"))
+        print(out / f"{name}.png")
     session.close()
     QApplication.processEvents()
     return 0

@@ -282,3 +282,33 @@ def test_a_roster_is_built_confirmed_and_exported(styled_app: QApplication, qtbo
     cells = [str(c.value) for row in load_workbook(out).active.iter_rows() for c in row]
     assert "王小超" in cells and "6222021001115555556" not in cells
     ws.close()
+
+
+def test_the_county_edits_a_programme_and_its_standards(styled_app: QApplication, qtbot,
+                                                        tmp_path: Path, told: list[str]) -> None:
+    """项目设置 (eligibility: groups), 新增标准 and 删除标准 at the hub, in the record form."""
+    from wushan_desk.services import records
+
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    aid.load_defaults(ws, YEAR)
+    page = AidPage(ws)
+    qtbot.addWidget(page)
+    page.year.setCurrentIndex(page.year.findData(YEAR))
+    page.standards_table.selectRow(0)
+    programme = page.rows[0].programme_id
+    form = page.edit_programme()
+    form.editors["groups"].set_value(["孤儿", "残疾"])
+    assert form.save()
+    assert records.get(ws, "aid_programme", programme)["groups"] == ["孤儿", "残疾"]
+    before = page.standards_table.rowCount()
+    form = page.add_standard()
+    assert form.editors["programme_id"].value() == programme
+    form.editors["amount"].set_value(100.0)
+    form.editors["section"].set_value("初中")
+    assert form.save()
+    assert page.standards_table.rowCount() == before + 1
+    new = next(i for i, r in enumerate(page.rows) if r.amount == 100.0)
+    page.standards_table.selectRow(new)
+    assert page.delete_standard(confirmed=True)
+    assert page.standards_table.rowCount() == before
+    ws.close()

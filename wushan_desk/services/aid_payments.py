@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_roster as rules
 from wushan_desk.domain.term_rosters import term_label
 from wushan_desk.services.browse import PAGE_SIZE, Key, normalize_search
@@ -40,6 +41,11 @@ class PaymentRow:
     roster_status: str
     roster_id: str
     key: Key
+
+    @property
+    def shown_amount(self) -> str:
+        """The amount as lists show it (1,250 or 312.5)."""
+        return aid_rules.amount_text(self.amount)
 
 
 def _where(query: PaymentQuery) -> Where:

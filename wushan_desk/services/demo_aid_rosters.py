@@ -69,6 +69,7 @@ class Rosters:
         self.not_at_school = not_at_school
         self.out: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
         self.planted: dict[str, int] = defaultdict(int)
+        self.cards: dict[str, str] = {}
 
     def build(self) -> dict[str, list[dict[str, Any]]]:
         begun = terms()
@@ -106,7 +107,7 @@ class Rosters:
             "boarding": self.boarding[student["id"]], "band": band, "days": days,
             "standard": amount, "amount": amount, "override_reason": None,
             "account_holder": student.get("guardian_name") or student["name"],
-            "bank_card": self._card(), "status": rules.PAID if paid else rules.PLANNED,
+            "bank_card": self._card(student["id"]), "status": rules.PAID if paid else rules.PLANNED,
             "paid_on": (dt.date.fromisoformat(roster["confirmed_on"])
                         + dt.timedelta(days=10)).isoformat() if paid else None})
 
@@ -179,9 +180,12 @@ class Rosters:
                 return s.payment or 0.0
         raise LookupError(f"no standard of {programme} for {section}")
 
-    def _card(self) -> str:
-        body = "621700" + "".join(str(self.rng.randint(0, 9)) for _ in range(12))
-        return body + luhn.calc_check_digit(body)
+    def _card(self, student_id: str) -> str:
+        """The family's card (one per child, whatever the programme or term)."""
+        if student_id not in self.cards:
+            body = "621700" + "".join(str(self.rng.randint(0, 9)) for _ in range(12))
+            self.cards[student_id] = body + luhn.calc_check_digit(body)
+        return self.cards[student_id]
 
     def _pick(self, weighted: Sequence[tuple[str, int]]) -> str:
         return self.rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]

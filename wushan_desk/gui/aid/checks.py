@@ -33,6 +33,7 @@ from wushan_desk.services import aid, aid_check
 from wushan_desk.services.session import Workspace
 
 COLUMNS = ("核查项", "学校", "学生", "学期或学年", "情况", "说明")
+DETAIL_CHARS = 34  # the width of 情况, in characters: 1366 px leaves room for 说明
 #: Record kinds 查看记录 can open, in the order it prefers them.
 OPENABLE = ("aid_recognition", "aid_roster", "aid_payment")
 
@@ -114,6 +115,9 @@ class ChecksTab(QWidget):
                       and not (open_only and f.explained)]
         fill_table(self.table, [[f.check, f.school, f.student, f.period, f.detail,
                                  _explained(f)] for f in self.shown])
+        # the situation wraps in a column of its own width, so that 说明 stays in view
+        self.table.setColumnWidth(4, DETAIL_CHARS * self.fontMetrics().horizontalAdvance("国"))
+        self.table.resizeRowsToContents()
         self.summary.setText("；".join(
             f"{name} {open_}条待说明" + (f"、{done}条已说明" if done else "")
             for name, (open_, done) in aid_check.counts(self.found).items())

@@ -33,6 +33,7 @@ from wushan_desk.gui.aid.checks import ChecksTab
 from wushan_desk.gui.aid.payments import PaymentList
 from wushan_desk.gui.aid.recognitions import RecognitionsTab
 from wushan_desk.gui.aid.rosters import RostersTab
+from wushan_desk.gui.people.record_form import RecordForm
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.small import date_of, fill_table, make_table, qdate, save_buttons
 from wushan_desk.services import aid
@@ -127,7 +128,16 @@ class AidPage(QWidget):
         self.defaults.clicked.connect(lambda: self.load_defaults())
         self.edit = QPushButton("修改金额(&E)…")
         self.edit.clicked.connect(lambda: self.edit_amount())
-        for button in (self.defaults, self.edit):
+        self.programme_button = QPushButton("项目设置(&P)…")
+        self.programme_button.clicked.connect(lambda: self.edit_programme())
+        self.new_programme = QPushButton("新增项目(&N)…")
+        self.new_programme.clicked.connect(lambda: self.edit_programme(new=True))
+        self.new_standard = QPushButton("新增标准(&T)…")
+        self.new_standard.clicked.connect(lambda: self.add_standard())
+        self.remove_standard = QPushButton("删除标准(&X)")
+        self.remove_standard.clicked.connect(lambda: self.delete_standard())
+        for button in (self.defaults, self.edit, self.programme_button, self.new_programme,
+                       self.new_standard, self.remove_standard):
             button.setVisible(self.editable)
             bar.addWidget(button)
         column.addLayout(bar)
@@ -146,7 +156,8 @@ class AidPage(QWidget):
              amount(r.payment) if r.basis != rules.PER_DAY else f"{amount(r.amount)}/天",
              r.note] for r in self.rows])
         if self.rows:
-            where = "双击一行可修改金额。" if self.editable else "由县教委在中心库维护，本机只读。"
+            where = "双击一行可修改金额；项目设置中可改适用学段和特殊群体。" if self.editable \
+                else "由县教委在中心库维护，本机只读。"
             self.standards_note.setText(f"共 {len(self.rows)} 条标准。{where}")
         elif self.editable:
             self.standards_note.setText("这一学年还没有资助标准：点“载入默认标准”，再逐条核对。")
@@ -191,6 +202,52 @@ class AidPage(QWidget):
         self.show_standards()
         self.standards_table.selectRow(row)
         return True
+
+    def _selected_standard(self) -> aid.StandardRow | None:
+        row = self.standards_table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def edit_programme(self, *, new: bool = False) -> RecordForm | None:
+        """The selected standard's programme (name, stage, basis, eligibility: 仅限困难学生
+        and the groups), or a new programme of the school year, in the record form."""
+        standard = self._selected_standard()
+        if not self.editable or (standard is None and not new):
+            return None
+        form = RecordForm(self.ws, aid.PROGRAMME, None if new else standard.programme_id,
+                          defaults={"school_year": self.year.currentData()}, parent=self)
+        form.saved.connect(lambda _id: self.show_standards())
+        form.open()
+        return form
+
+    def add_standard(self) -> RecordForm | None:
+        """A standard (学段, level or band, boarding, amount) for the selected programme."""
+        standard = self._selected_standard()
+        if not self.editable:
+            return None
+        defaults = {"programme_id": standard.programme_id if standard else None,
+                    "section": "不分学段", "level": "不分档", "boarding": "不限"}
+        form = RecordForm(self.ws, aid.STANDARD, None, defaults=defaults, parent=self)
+        form.saved.connect(lambda _id: self.show_standards())
+        form.open()
+        return form
+
+    def delete_standard(self, confirmed: bool = False) -> bool:
+        """Delete the selected standard (payments keep the amount they copied)."""
+        from wushan_desk.services import records
+
+        standard = self._selected_standard()
+        if not self.editable or standard is None:
+            return False
+        if not confirmed and not dialogs.confirm(
+                self, "删除资助标准",
+                f"删除“{standard.programme}”{standard.section}·{standard.level}·"
+                f"{standard.boarding}的标准？", "删除",
+                "已编入花名册的发放保留当时的金额；删除会随同步下发到各督导中心。"):
+            return False
+        with dialogs.reported(self, "资助标准没有删除") as outcome:
+            records.delete(self.ws, aid.STANDARD, standard.id)
+        self.show_standards()
+        return outcome.ok
 
     # -- the calendar --------------------------------------------------------------------
 

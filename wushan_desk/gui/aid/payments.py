@@ -27,7 +27,7 @@ COLUMNS = (
     Column("学校", "school", "school", 12),
     Column("资助项目", "programme", "name", 14),
     Column("年级班级", "grade", "name", 6),
-    Column("金额（元）", "amount", "amount", 6, align_right=True),
+    Column("金额（元）", "shown_amount", "amount", 6, align_right=True),
     Column("状态", "status", "status", 4),
     Column("银行卡号", "card", "name", 7),
     Column("花名册", "roster_status", "name", 5),
@@ -68,6 +68,8 @@ class PaymentList(ListPanel):
             descending=self.descending, zone=self.zone)
 
     def fetch_page(self, after: Any, limit: int) -> Sequence[Any]:
+        if not self.loaded:  # Qt asks as soon as the view exists; the tab is not shown yet
+            return []
         return aid_payments.fetch_payments(self.ws, self.query(), limit, after=after)
 
     def count(self) -> int:

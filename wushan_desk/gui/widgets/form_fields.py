@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain.entities import FieldSpec
-from wushan_desk.services import browse
+from wushan_desk.services import browse, records
 from wushan_desk.services.session import Workspace
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -278,6 +278,10 @@ def make_editor(spec: FieldSpec, ws: Workspace) -> Editor:
         return ChoiceEditor(spec)
     if spec.type == "ref" and spec.ref == "school":
         return SchoolEditor(spec, ws)
+    if spec.type == "ref" and spec.ref == "aid_programme":  # one per school year: say which
+        choices = [(f"{p['school_year']}学年 {p['name']}", p["id"])
+                   for p in records.iter_records(ws, "aid_programme")]
+        return ChoiceEditor(spec, sorted(choices, reverse=True))
     if spec.type == "ref" and spec.ref in browse.CHOOSABLE:
         choices = [(c.name, c.id) for c in browse.ref_choices(ws, spec.ref)]
         return ChoiceEditor(spec, choices, searchable=len(choices) > 30)
