@@ -219,3 +219,51 @@ def test_a_long_roster_prints_with_running_totals_and_exports(ws, tmp_path: Path
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["序号", "姓名"] and values[-1][5] == 20250
     assert all(CARD not in str(v) for row in values for v in row)
+
+
+def test_a_version_12_workspace_upgrades_and_then_purges_a_paid_child(
+        tmp_path: Path, monkeypatch) -> None:
+    """db/0013 rebuilds aid_payments without the foreign key to the child (with foreign
+    keys off, checked before the commit): a roster made before it keeps its payments and
+    adjustments, and a paid child who left the zone can then be purged."""
+    import shutil
+
+    from wushan_desk import paths
+    from wushan_desk.store import migrations, purge
+
+    old_dir = tmp_path / "db-v12"
+    old_dir.mkdir()
+    for path in sorted(paths.migrations_dir().iterdir())[:12]:
+        shutil.copy(path, old_dir / path.name)
+    full_dir = paths.migrations_dir()
+    monkeypatch.setattr(paths, "migrations_dir", lambda: old_dir)
+    migrations.available.cache_clear()
+    db = tmp_path / "v12.wsdb"
+    ws = new_workspace(db)
+    try:
+        assert ws.schema_version == 12
+        aid.load_defaults(ws, YEAR)
+        school = support.add_school(ws)
+        child = records.put(ws, "student", support.student_record(school, name="王超")).id
+        roster = _roster(ws, MEALS)
+        paid = aid_roster.add_payment(ws, roster, child, boarding="走读", days=90)
+        aid_roster.report(ws, roster, D(2026, 10, 8))
+        aid_roster.confirm(ws, roster, D(2026, 10, 9))
+        aid_roster.adjust(ws, paid, D(2026, 10, 20), "发放完成", "银行代发")
+    finally:
+        ws.close()
+    monkeypatch.setattr(paths, "migrations_dir", lambda: full_dir)
+    migrations.available.cache_clear()
+    ws = support.open_workspace(db)
+    try:
+        assert ws.schema_version == migrations.latest_version()
+        assert [(x.name, x.amount, x.status) for x in aid_roster.view(ws, roster).lines] \
+            == [("王超", 450, "已发放")]
+        assert purge.purge_rows(ws, [("students", child)]) == 1  # no foreign key stops it
+        assert [(x.name, x.amount) for x in aid_roster.view(ws, roster).lines] \
+            == [(rules.ELSEWHERE, 450)]
+        from wushan_desk.services import workspace
+
+        assert workspace.check(ws).ok
+    finally:
+        ws.close()

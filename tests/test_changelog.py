@@ -231,6 +231,10 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     aid_roster.report(ws, roster, dt.date(2026, 10, 8))
     aid_roster.confirm(ws, roster, dt.date(2026, 10, 9))
     aid_roster.adjust(ws, meal, dt.date(2026, 10, 20), "发放完成", "银行代发")
+    from wushan_desk.services import aid_check
+
+    paid_away = aid_check.findings(ws)[0]  # paid while 休学 and with an open case
+    aid_check.explain(ws, paid_away.key, "已核实：休学前已就餐", clock.today())
     attachments.add_bytes(ws, b"\x89PNG fake", "照片.png", owner_kind="school",
                           owner_id=made["school"])
     day = clock.today()

@@ -48,6 +48,9 @@ SECTION_OF_GRADE: dict[str, str] = {
 SECTIONS_OF_STAGE = {"学前教育": ("学前",), "义务教育": ("小学", "初中"),
                      "普通高中": ("高中",), "中职": ("中职",), "高等教育": ("高校",)}
 BANDS = ("一档", "二档", "三档")
+#: The name a roster line shows for a child this workspace no longer holds (moved to a
+#: school of another centre's zone: the child's record left with them, the payment stays).
+ELSEWHERE = "（已转往其他督导中心）"
 
 #: Set by the confirmation use case at the hub, and by the sync judge for the hub's
 #: packages: a roster becomes 已确认 only so (a laptop cannot confirm its own).

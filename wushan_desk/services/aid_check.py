@@ -117,7 +117,8 @@ def _live_payments(ws: Workspace, school_year: str | None) -> list[dict[str, Any
     for p in qc.payments(ws, school_year):
         amount, status = roster_rules.after_adjustments(p, adjustments.get(p["id"], ()))
         if status in roster_rules.LIVE_PAYMENTS:
-            live.append(p | {"amount": amount, "status": status})
+            live.append(p | {"amount": amount, "status": status,
+                             "name": p["name"] or roster_rules.ELSEWHERE})
     return live
 
 

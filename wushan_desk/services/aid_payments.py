@@ -70,7 +70,8 @@ def fetch_payments(ws: Workspace, query: PaymentQuery, limit: int = PAGE_SIZE, *
 
 def _row(r: tuple[Any, ...], adjustments: list[dict[str, Any]]) -> PaymentRow:
     amount, status = rules.after_adjustments({"amount": r[7], "status": r[8]}, adjustments)
-    return PaymentRow(id=r[0], term=term_label(r[1]), school=r[2], programme=r[3], name=r[4],
-                      grade=f"{r[5]}{r[6] or ''}", amount=amount, status=status,
+    return PaymentRow(id=r[0], term=term_label(r[1]), school=r[2], programme=r[3],
+                      name=r[4] or rules.ELSEWHERE, grade=f"{r[5] or ''}{r[6] or ''}",
+                      amount=amount, status=status,
                       card=rules.mask_card(r[9] or "") if r[9] else "", roster_status=r[10],
                       roster_id=r[11], key=tuple(r[12:]))

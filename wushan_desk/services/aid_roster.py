@@ -269,8 +269,9 @@ def view(ws: Workspace, roster_id: str) -> RosterView:
     lines = []
     for p in q.payments(ws, roster_id):
         amount, status = effective(ws, p)
-        grade = f"{p['grade']}{p['class_name'] or ''}"
-        lines.append(Line(p["id"], p["student_id"], p["name"], grade, p["boarding"],
+        grade = f"{p['grade'] or ''}{p['class_name'] or ''}"
+        lines.append(Line(p["id"], p["student_id"], p["name"] or rules.ELSEWHERE, grade,
+                          p["boarding"],
                           p["standard"], amount, p["override_reason"] or "",
                           rules.mask_card(p["bank_card"] or ""), status,
                           tuple(payment_problems(ws, p, standards)) if check else ()))

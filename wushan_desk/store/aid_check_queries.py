@@ -12,14 +12,14 @@ from wushan_desk.store.workspace import Workspace
 
 def payments(ws: Workspace, school_year: str | None = None) -> list[dict[str, Any]]:
     """Live payments on live rosters, with the roster's term and school, the programme
-    and the student (name, grade, current school), by term and school."""
+    and the student's name and grade (None: a child held no more), by term and school."""
     sql = ("SELECT x.id, x.student_id, x.roster_id, x.days, x.amount, x.status, "
            "r.term, r.school_id, sc.name AS school, r.programme_id, p.name AS programme, "
            "p.hardship_only, p.school_year, s.name, s.grade "
            "FROM aid_payments x JOIN aid_rosters r ON r.id = x.roster_id "
            "JOIN schools sc ON sc.id = r.school_id "
            "JOIN aid_programmes p ON p.id = r.programme_id "
-           "JOIN students s ON s.id = x.student_id "
+           "LEFT JOIN students s ON s.id = x.student_id "
            "WHERE x.deleted = 0 AND r.deleted = 0")
     args: list[Any] = []
     if school_year is not None:

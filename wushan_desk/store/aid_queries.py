@@ -75,11 +75,11 @@ def rosters(ws: Workspace, *, school_id: str | None = None, term: str | None = N
 
 
 def payments(ws: Workspace, roster_id: str) -> list[dict[str, Any]]:
-    """A roster's live payments with the student's name, grade and class, by class and
-    name."""
+    """A roster's live payments with the student's name, grade and class (None for a
+    child who moved to another centre's school), by class and name."""
     cur = ws.conn.execute(
         "SELECT x.*, s.name, s.grade, s.class_name FROM aid_payments x "
-        "JOIN students s ON s.id = x.student_id WHERE x.deleted = 0 AND x.roster_id = ? "
+        "LEFT JOIN students s ON s.id = x.student_id WHERE x.deleted = 0 AND x.roster_id = ? "
         "ORDER BY s.grade, s.class_name, s.name", (roster_id,))
     return list(dict_rows(cur))
 
@@ -112,8 +112,8 @@ PAYMENTS = ListSql(
             "x.status, x.bank_card, r.status, x.roster_id",
     joins="JOIN aid_rosters r ON r.id = x.roster_id JOIN schools sc ON sc.id = r.school_id "
           "JOIN aid_programmes p ON p.id = r.programme_id "
-          "JOIN students s ON s.id = x.student_id",
-    sort_joins={"s.": "JOIN students s ON s.id = x.student_id",
+          "LEFT JOIN students s ON s.id = x.student_id",
+    sort_joins={"s.": "LEFT JOIN students s ON s.id = x.student_id",
                 "r.": "JOIN aid_rosters r ON r.id = x.roster_id",
                 "sc.": f"JOIN schools sc ON sc.id = {_PAYMENT_SCHOOL}"},
 )

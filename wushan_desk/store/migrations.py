@@ -82,18 +82,31 @@ def migrate(conn: sqlite3.Connection, path: Path, current: int,
 
 
 def apply_one(conn: sqlite3.Connection, mig: Migration) -> None:
-    """Run one migration file and its version bump atomically."""
-    conn.execute("BEGIN IMMEDIATE")
-    if conn.execute("PRAGMA user_version").fetchone()[0] >= mig.version:
-        conn.execute("ROLLBACK")  # another process migrated it while we waited for the lock
-        return
+    """Run one migration file and its version bump atomically.
+
+    Foreign keys are off while it runs (SQLite's way to rebuild a table other tables
+    refer to: dropping the old one must not count their rows as orphans) and checked,
+    all of them, before the commit: a migration that leaves an orphan is rolled back."""
+    conn.execute("PRAGMA foreign_keys = OFF")  # (a no-op inside a transaction)
     try:
-        mig.run(conn)
-        conn.execute(f"PRAGMA user_version = {mig.version}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= mig.version:
+            conn.execute("ROLLBACK")  # another process migrated it while we waited
+            return
+        try:
+            mig.run(conn)
+            orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if orphans:
+                raise sqlite3.IntegrityError(
+                    f"migration {mig.version:04d} leaves rows without their parent: "
+                    f"{orphans[:3]}")
+            conn.execute(f"PRAGMA user_version = {mig.version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _statements(script: str) -> list[str]:

@@ -115,30 +115,27 @@ class Scope:
         """True if `row` (stored columns or logical values) of `table` is in scope."""
         if self.everything or table in REFERENCE_TABLES:
             return True
-        if table == "students":
-            return self.school_in(ws, row.get("school_id")) \
-                or self._paid_here(ws, row.get("id"))
         if table in BY_SCHOOL:
-            return self.school_in(ws, row.get("school_id"))
+            return self._school_in(ws, row.get("school_id"))
         if table in PARENTS:
             column, parent_table = PARENTS[table]
             parent = changes.read_row(ws, parent_table, row.get(column) or "")
-            return parent is not None and self._owner_in(ws, parent_table, parent)
+            return parent is not None and self.contains(ws, parent_table, parent)
         if table == "staff":
             centre, school = row.get("centre_id"), row.get("school_id")
             if not centre and not school:
                 return True  # county office staff: known to every centre
-            return centre == self.centre_id or self.school_in(ws, school)
+            return centre == self.centre_id or self._school_in(ws, school)
         if table == "attachments":
             return self._attachment_in(ws, row)
         if table in OPTIONAL_PARENTS:
             column, parent_table = OPTIONAL_PARENTS[table]
             parent = changes.read_row(ws, parent_table, row.get(column) or "")
             if parent is not None:
-                return self._owner_in(ws, parent_table, parent)
+                return self.contains(ws, parent_table, parent)
         if table == "dropout_cases":  # no child on the roster: the school they left, else
             if row.get("school_id"):  # where they live
-                return self.school_in(ws, row.get("school_id"))
+                return self._school_in(ws, row.get("school_id"))
             return self.township_in(row.get("township_id"))
         return False
 
@@ -149,7 +146,7 @@ class Scope:
     def township_in(self, township_id: str | None) -> bool:
         return self.everything or township_id in self.township_ids
 
-    def school_in(self, ws: Workspace, school_id: str | None) -> bool:
+    def _school_in(self, ws: Workspace, school_id: str | None) -> bool:
         if not school_id:
             return False
         if school_id not in self._school_township:
@@ -157,30 +154,13 @@ class Scope:
             self._school_township[school_id] = school["township_id"] if school else None
         return self._school_township[school_id] in self.township_ids
 
-    def _owner_in(self, ws: Workspace, table: str, owner: Mapping[str, Any]) -> bool:
-        """Is the row that owns another one here? A child's own records (recognitions,
-        cases, enrolment changes, photos) stay with the child's school, not with a
-        school that once paid the child."""
-        if table == "students":
-            return self.school_in(ws, owner.get("school_id"))
-        return self.contains(ws, table, owner)
-
-    def _paid_here(self, ws: Workspace, student_id: str | None) -> bool:
-        """Does a roster of a school of the zone list this child (who has left for a
-        school of another zone since)? The roster is that school's record of what it
-        paid: its lines need the child's record (read-only there: `in_zone`)."""
-        return any(self.school_in(ws, school) for (school,) in ws.conn.execute(
-            "SELECT DISTINCT r.school_id FROM aid_payments x "
-            "JOIN aid_rosters r ON r.id = x.roster_id "
-            "WHERE x.student_id = ? AND x.deleted = 0 AND r.deleted = 0", (student_id,)))
-
     def _attachment_in(self, ws: Workspace, row: Mapping[str, Any]) -> bool:
         owner_kind, owner_id = row.get("owner_kind"), row.get("owner_id")
         table = _table_of_kind(owner_kind)
         if table and owner_id:
             owner = changes.read_row(ws, table, owner_id)
             if owner is not None:
-                return self._owner_in(ws, table, owner)
+                return self.contains(ws, table, owner)
         return row.get("origin_device") == self.device_id
 
 
@@ -189,8 +169,6 @@ def in_zone(ws: Workspace, zone: Scope, table: str, row: Mapping[str, Any]) -> b
     tables are inside no device's zone for writing)?"""
     if table == "schools":
         return zone.township_in(row.get("township_id"))
-    if table == "students":  # a child another zone's roster lists is not theirs to edit
-        return zone.everything or zone.school_in(ws, row.get("school_id"))
     if table in HUB_AUTHORED:
         return zone.everything
     return zone.contains(ws, table, row)

@@ -87,28 +87,18 @@ def _inside(ws: Workspace, zone: Scope, table: str, row: dict[str, Any],
             kept: dict[str, set[str]]) -> bool:
     if table in PARENTS:
         column, parent = PARENTS[table]
-        return _with_parent(ws, zone, table, row, parent, row[column], kept)
+        return row[column] in kept[parent]
     if table in OPTIONAL_PARENTS:  # with a parent held here, it stays or goes with it
         column, parent = OPTIONAL_PARENTS[table]
         if row[column] and changes.read_row(ws, parent, row[column]) is not None:
-            return _with_parent(ws, zone, table, row, parent, row[column], kept)
+            return row[column] in kept[parent]
     if table == "attachments":
         kind = entities.KINDS.get(row["owner_kind"] or "")
         owner = kind.table if kind else None
         if owner in kept and changes.read_row(ws, owner, row["owner_id"] or "") is not None:
-            return _with_parent(ws, zone, table, row, owner, row["owner_id"], kept)
+            return row["owner_id"] in kept[owner]
         return bool(zone.contains(ws, table, row))
     return bool(zone.contains(ws, table, row))
-
-
-def _with_parent(ws: Workspace, zone: Scope, table: str, row: dict[str, Any], parent: str,
-                 parent_id: str, kept: dict[str, set[str]]) -> bool:
-    """A row stays with its parent; a child's own records (recognitions, cases, photos)
-    also need the child's school in the zone: a child kept only for a roster that paid
-    them (sync/scope.py) keeps nothing else here."""
-    if parent_id not in kept[parent]:
-        return False
-    return parent != "students" or bool(zone.contains(ws, table, row))
 
 
 def _staff_of(ws: Workspace, visits: set[str]) -> set[str]:
