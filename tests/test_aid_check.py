@@ -65,7 +65,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     aid_recognition.revoke(ws, recs["刘洋"], D(2026, 10, 20), "家庭收入核实后超标")
     dropout.open_case(ws, {"student_id": sid["赵四"], "status": "辍学",
                            "opened_on": "2026-10-09", "plan": "劝返"})
-    dropout.record_enrolment_change(ws, sid["钱五"], "转出", D(2026, 10, 12))
+    dropout.record_enrolment_change(ws, sid["钱五"], "转出", D(2026, 9, 20))
     aid.set_day(ws, D(2026, 11, 4), "放假", "县里临时放假")  # 孙丽's notice: now 4 days
     ws.close()
     return path
@@ -104,7 +104,7 @@ def test_each_check_finds_exactly_the_planted_children(ws) -> None:
 
 def test_a_child_back_at_school_or_a_payment_returned_is_no_longer_a_finding(ws) -> None:
     students = {s["name"]: s["id"] for s in records.iter_records(ws, "student")}
-    dropout.record_enrolment_change(ws, students["钱五"], "复学", D(2026, 10, 20))
+    dropout.record_enrolment_change(ws, students["钱五"], "复学", D(2026, 9, 25))
     (absent,) = [f for f in aid_check.findings(ws, today=TODAY)
                  if f.check == rules.NOT_AT_SCHOOL]
     assert absent.student == "赵四"
@@ -185,6 +185,11 @@ def test_the_payment_list_pages_by_key_and_filters(ws) -> None:
     assert [r.id for r in walked] == [r.id for r in whole]
     assert ap.count_payments(ws, ap.PaymentQuery(text="王超")) == 2
     assert ap.count_payments(ws, ap.PaymentQuery(term="2025-2026-2")) == 0
+    assert ap.count_payments(ws, ap.PaymentQuery(term=TERM)) == 6
+    school = records.get(ws, "aid_roster", whole[0].roster_id)["school_id"]
+    assert ap.count_payments(ws, ap.PaymentQuery(school_id=school)) == 6
+    other = support.add_school(ws, "巫山县骡坪镇初级中学", "初中")
+    assert ap.count_payments(ws, ap.PaymentQuery(school_id=other)) == 0
     assert {r.card for r in whole} == {"**** 5556", ""}
     (zhao,) = ap.fetch_payments(ws, ap.PaymentQuery(text="赵四"))
     roster = zhao.roster_id
@@ -193,3 +198,30 @@ def test_the_payment_list_pages_by_key_and_filters(ws) -> None:
     aid_roster.adjust(ws, zhao.id, D(2026, 11, 5), "退回", "学生辍学")
     (zhao,) = ap.fetch_payments(ws, ap.PaymentQuery(text="赵四"))
     assert zhao.status == "退回"
+
+
+@pytest.mark.parametrize("order_by", ["entered", "name", "term", "school", "status"])
+def test_the_payment_list_keeps_a_child_no_longer_held_in_every_order(ws, order_by) -> None:
+    """A payment whose child left with their school's move has no student row here: it
+    sorts as a blank name and every page still follows (a NULL key lost the rest)."""
+    from wushan_desk.services import aid_payments as ap
+    from wushan_desk.store import purge
+
+    students = {s["name"]: s["id"] for s in records.iter_records(ws, "student")}
+    for name in ("王超", "李娜"):  # their recognitions go with them
+        recs = [r["id"] for r in records.iter_records(ws, "aid_recognition")
+                if r["student_id"] == students[name]]
+        parts = [(t, row_id) for t in ("aid_recognition_events", "aid_household_members")
+                 for (row_id,) in ws.conn.execute(
+                     f"SELECT id FROM {t} WHERE recognition_id IN "
+                     f"({','.join('?' * len(recs)) or 'NULL'})", recs)]
+        purge.purge_rows(ws, [*parts, *(("aid_recognitions", r) for r in recs),
+                              ("students", students[name])])
+    for descending in (False, True):
+        query = ap.PaymentQuery(order_by=order_by, descending=descending)
+        walked, after = [], None
+        while page := ap.fetch_payments(ws, query, 2, after=after):
+            walked += page
+            after = page[-1].key
+        assert len(walked) == ap.count_payments(ws, query) == 6
+        assert sum(r.name == "（已转往其他督导中心）" for r in walked) == 3

@@ -32,7 +32,8 @@ CHECKS = (NOT_AT_SCHOOL, TWO_SCHOOLS, RECOGNISED_UNPAID, PAID_UNRECOGNISED, SHOR
           TOO_MANY_DAYS)
 #: What each check looks for, as the 资助核查 list explains it.
 MEANING = {
-    NOT_AT_SCHOOL: "学生有未结的辍学案件，或学籍记为转出、休学、毕业、死亡，花名册上仍在发放",
+    NOT_AT_SCHOOL: "学生有未结的辍学案件，或开学一个月内学籍已记为转出、休学、毕业、死亡，"
+                   "花名册上仍在发放",
     TWO_SCHOOLS: "同一学生同一项目同一学期在两所学校的花名册上都有发放",
     RECOGNISED_UNPAID: "学生已认定为家庭经济困难，但本校该学期的困难资助花名册上没有他",
     PAID_UNRECOGNISED: "困难资助发给了当年没有认定（或认定已撤销、未通过）的学生",
@@ -41,6 +42,8 @@ MEANING = {
 }
 #: Enrolment changes after which a child is not at this school any more.
 LEFT_SCHOOL = ("转出", "休学", "毕业", "死亡")
+#: A child who left within this many days of a term's start was not at school for it.
+LEAVING_GRACE_DAYS = 30
 #: Term windows (month, day) for counting school days: the autumn term from 1 September
 #: to 20 January, the spring term from 20 February to 5 July, working days only by the
 #: county's calendar (the 寒暑假 fall outside). An upper bound, not the school's timetable.

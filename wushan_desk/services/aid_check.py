@@ -68,7 +68,7 @@ def findings(ws: Workspace, *, school_year: str | None = None,
     recognitions = aid_queries.recognitions(ws, school_year=school_year)
     calendar = aid.exceptions(ws)
     found = [*_not_at_school(ws, paid, today), *_two_schools(paid),
-             *_recognised_unpaid(ws, paid, recognitions, school_year),
+             *_recognised_unpaid(ws, paid, recognitions, school_year, today),
              *_paid_unrecognised(paid, recognitions), *_short_notices(recognitions, calendar),
              *_too_many_days(paid, calendar)]
     explained = qc.explanations(ws)
@@ -158,9 +158,11 @@ def _not_at_school(ws: Workspace, paid: list[dict[str, Any]], today: dt.date
 
 
 def _left_school(changes: Any, term: str, today: dt.date) -> dict[str, Any] | None:
-    """The enrolment change that left the child out of school by the term's end (or
-    today, if sooner), if it did."""
-    day = min(rules.term_window(term)[1], today)
+    """The enrolment change that left the child out of school within the term's first
+    month (or by today, if sooner), if it did: one who left later was at school for
+    part of the term (a graduate in June, for the spring term)."""
+    day = min(rules.term_window(term)[0] + dt.timedelta(days=rules.LEAVING_GRACE_DAYS),
+              today)
     dated = sorted((c for c in changes if c["date"] <= day.isoformat()),
                    key=lambda c: (c["date"], c["order"]))
     if dated and dated[-1]["change"] in rules.LEFT_SCHOOL:
@@ -187,16 +189,19 @@ def _two_schools(paid: list[dict[str, Any]]) -> list[Finding]:
 
 
 def _recognised_unpaid(ws: Workspace, paid: list[dict[str, Any]],
-                       recognitions: list[dict[str, Any]], school_year: str | None
-                       ) -> list[Finding]:
-    """Recognised that year, yet left off a hardship roster of their school and stage."""
+                       recognitions: list[dict[str, Any]], school_year: str | None,
+                       today: dt.date) -> list[Finding]:
+    """Recognised this school year, yet left off a hardship roster of their school and
+    stage (earlier years are not checked: the workspace knows the child's school and
+    grade of today only)."""
     rosters: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for roster in qc.hardship_rosters(ws, school_year):
         rosters[(roster["school_id"], roster["school_year"])].append(roster)
     on_roster = {(p["student_id"], p["programme_id"], p["term"]) for p in paid}
     found = []
-    for rec in recognitions:
-        if rec["status"] != recognition_rules.RECOGNISED:
+    current = aid_rules.school_year_of(today)
+    for rec in recognitions:  # this year's: a child's school and grade are today's
+        if rec["status"] != recognition_rules.RECOGNISED or rec["school_year"] != current:
             continue
         section = roster_rules.SECTION_OF_GRADE.get(rec["grade"] or "", "")
         for roster in rosters.get((rec["school_id"], rec["school_year"]), ()):
@@ -223,8 +228,8 @@ def _paid_unrecognised(paid: list[dict[str, Any]], recognitions: list[dict[str, 
             newest[key] = rec
     found = []
     for p in paid:
-        if not p["hardship_only"]:
-            continue
+        if not p["hardship_only"] or p["grade"] is None:
+            continue  # (a child held here no more: their recognition left with them)
         held = newest.get((p["student_id"], p["school_year"]))
         if held is not None and held["status"] == recognition_rules.RECOGNISED:
             continue

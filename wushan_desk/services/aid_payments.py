@@ -5,6 +5,7 @@ statuses after adjustments."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,8 @@ class PaymentQuery:
     text: str = ""
     term: str | None = None
     school_id: str | None = None
-    order_by: str = "name"  # a key of aid_queries.PAYMENT_SORTS
-    descending: bool = False
+    order_by: str = "entered"  # a key of aid_queries.PAYMENT_SORTS
+    descending: bool = True  # the newest first
     zone: tuple[str, ...] | None = None  # a centre device's townships (browse.working_zone)
 
 
@@ -40,6 +41,7 @@ class PaymentRow:
     card: str  # masked
     roster_status: str
     roster_id: str
+    entered: str  # the day the line was entered (its creation stamp's, local time)
     key: Key
 
     @property
@@ -74,4 +76,9 @@ def _row(r: tuple[Any, ...], adjustments: list[dict[str, Any]]) -> PaymentRow:
                       name=r[4] or rules.ELSEWHERE, grade=f"{r[5] or ''}{r[6] or ''}",
                       amount=amount, status=status,
                       card=rules.mask_card(r[9] or "") if r[9] else "", roster_status=r[10],
-                      roster_id=r[11], key=tuple(r[12:]))
+                      roster_id=r[11], entered=_day_of(r[12]), key=tuple(r[13:]))
+
+
+def _day_of(stamp: str) -> str:
+    """The local day of an HLC stamp (its first 13 digits are epoch milliseconds)."""
+    return dt.datetime.fromtimestamp(int(stamp[:13]) / 1000).date().isoformat()

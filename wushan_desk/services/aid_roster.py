@@ -107,8 +107,8 @@ def payment_problems(ws: Workspace, payment: Mapping[str, Any],
     """Every rule `payment` breaks (empty: none), in plain words."""
     roster = records.get(ws, ROSTER, payment["roster_id"]) or {}
     student = records.get(ws, "student", payment["student_id"])
-    if student is None:
-        return ["学籍名单上找不到这个学生"]
+    if student is None:  # moved to another centre's school, or deleted
+        return ["学生已不在本责任区的学籍名单上（可能已转学），请移出花名册或向县教委核实"]
     found = list(expected(ws, roster, student, payment, standards).problems)
     for other in q.payments_of_student(ws, payment["student_id"]):
         if other["id"] != payment.get("id") and other["programme_id"] == roster["programme_id"] \

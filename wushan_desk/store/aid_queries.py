@@ -109,7 +109,7 @@ PAYMENTS = ListSql(
     table="aid_payments x",
     rowid="x.rowid",
     columns="x.id, r.term, sc.name, p.name, s.name, s.grade, s.class_name, x.amount, "
-            "x.status, x.bank_card, r.status, x.roster_id",
+            "x.status, x.bank_card, r.status, x.roster_id, x.created_hlc",
     joins="JOIN aid_rosters r ON r.id = x.roster_id JOIN schools sc ON sc.id = r.school_id "
           "JOIN aid_programmes p ON p.id = r.programme_id "
           "LEFT JOIN students s ON s.id = x.student_id",
@@ -117,12 +117,16 @@ PAYMENTS = ListSql(
                 "r.": "JOIN aid_rosters r ON r.id = x.roster_id",
                 "sc.": f"JOIN schools sc ON sc.id = {_PAYMENT_SCHOOL}"},
 )
+#: (never NULL: a keyset comparison with NULL is NULL, and the next page would be lost;
+#: a child held here no more has no student row)
+_NAME = "coalesce(s.sort_key, '')"
 PAYMENT_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("s.sort_key",),
-    "term": ("r.term", "s.sort_key"),
-    "school": ("sc.sort_key", "s.sort_key"),
+    "entered": ("x.created_hlc",),  # walks an index (db/0014): the list's default
+    "name": (_NAME,),
+    "term": ("r.term", _NAME),
+    "school": ("coalesce(sc.sort_key, '')", _NAME),
     "amount": ("x.amount",),
-    "status": ("x.status", "s.sort_key"),
+    "status": ("x.status", _NAME),
 }
 
 
@@ -156,7 +160,7 @@ def payment_where(text: str, term: str | None, school_id: str | None,
 def payment_page(ws: Workspace, where: Where, order_by: str, descending: bool,
                  after: Sequence[Any] | None, limit: int, *, filtered: bool
                  ) -> list[tuple[Any, ...]]:
-    """Rows: the 12 list columns, then the key (sort values + rowid) for the next page."""
+    """Rows: the 13 list columns, then the key (sort values + rowid) for the next page."""
     sql, params = page_sql(PAYMENTS, where, PAYMENT_SORTS[order_by], descending, after,
                            limit, 0, by_index=not filtered)
     return ws.conn.execute(sql, params).fetchall()

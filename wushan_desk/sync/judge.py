@@ -399,12 +399,17 @@ class Judge:
         return bool(visit and visit.get("status") == rules.FINAL)
 
     def _closed_case(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
-        """Is this a dropout case closed (已销号) here, or a duty or visit of one, or a
-        decided hardship recognition or a household member of one?"""
+        """Is this a dropout case closed (已销号) here, or a duty or visit of one, a
+        decided hardship recognition or a household member of one, a confirmed roster
+        or a payment on a reported or confirmed one?"""
         if kind.name in ("aid_roster", "aid_payment"):
             roster_id = record.get("id") if kind.name == "aid_roster" else record.get("roster_id")
             roster = self._lookup("aid_roster", str(roster_id)) if roster_id else None
-            return bool(roster and roster.get("status") == roster_rules.CONFIRMED)
+            # its lines are locked from the report on (a restored laptop's draft must not
+            # stop every package until the county confirms or sends the roster back)
+            locked = (roster_rules.CONFIRMED,) if kind.name == "aid_roster" \
+                else (roster_rules.CONFIRMED, roster_rules.REPORTED)
+            return bool(roster and roster.get("status") in locked)
         if kind.name in ("aid_recognition", "aid_household_member"):
             rec_id = record.get("id") if kind.name == "aid_recognition" \
                 else record.get("recognition_id")

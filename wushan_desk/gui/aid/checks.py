@@ -179,10 +179,17 @@ class ChecksTab(QWidget):
             clock.today()
 
         def job(progress: Any, _cancelled: Any) -> int:
+            from wushan_desk.services import audit, permissions
+
             progress(0, 1, "正在导出……")
             with self.ws.worker_session() as worker:
-                return aid_check_report.export(worker, shown, path, day=today,
-                                               school_year=year)
+                permissions.require(worker, "export")  # children's names leave the app
+                count = aid_check_report.export(worker, shown, path, day=today,
+                                                school_year=year)
+                audit.record_or_defer(worker, "export", kind="aid_explanation",
+                                      detail={"document": "学生资助核查情况",
+                                              "file": path.name, "rows": count})
+                return count
 
         def done(count: int) -> None:
             dialogs.inform(self, "已导出", f"已导出 {count} 条核查结果：{path}")

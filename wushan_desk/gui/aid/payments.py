@@ -22,6 +22,7 @@ from wushan_desk.services import aid_payments, browse
 from wushan_desk.services.session import Workspace
 
 COLUMNS = (
+    Column("登记日期", "entered", "entered", 6),
     Column("姓名", "name", "name", 5),
     Column("学期", "term", "term", 11),
     Column("学校", "school", "school", 12),
@@ -39,6 +40,7 @@ class PaymentList(ListPanel):
 
     noun = "发放记录"
     settings_key = "aid_payments"
+    default_descending = True  # the newest lines first (an index walk: db/0014)
 
     def __init__(self, ws: Workspace, open_payment: Callable[[str], None],
                  parent: QWidget | None = None) -> None:

@@ -55,11 +55,12 @@ class ListPanel(QWidget):
     ws: Workspace  # set by lists that count in the background
     settings_key = "list"
     stretch_last = True  # False when the last column holds numbers
+    default_descending = False  # the first column's order until the user picks one
 
     def __init__(self, columns: Sequence[Column], search_hint: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.order_by, self.descending = columns[0].sort, False
+        self.order_by, self.descending = columns[0].sort, self.default_descending
         self.search = QLineEdit(placeholderText=search_hint, clearButtonEnabled=True)
         self.search.setObjectName("searchBox")
         self.search.setMinimumWidth(200)
@@ -149,7 +150,8 @@ class ListPanel(QWidget):
         saved = store.value(f"{self.settings_key}/header")
         restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
         if not restored:
-            header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+            header.setSortIndicator(0, Qt.SortOrder.DescendingOrder if self.default_descending
+                                    else Qt.SortOrder.AscendingOrder)
         else:  # widths were saved at some text size: scale them to the current one
             self._scale_columns(int(store.value(f"{self.settings_key}/char", self._char)))
         header.sectionResized.connect(self._save_header)
