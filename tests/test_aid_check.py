@@ -225,3 +225,17 @@ def test_the_payment_list_keeps_a_child_no_longer_held_in_every_order(ws, order_
             after = page[-1].key
         assert len(walked) == ap.count_payments(ws, query) == 6
         assert sum(r.name == "（已转往其他督导中心）" for r in walked) == 3
+
+
+def test_a_rosters_lines_are_checked_at_once_as_each_alone(ws) -> None:
+    """view() checks a draft roster's lines in a few queries (roster_problems); each
+    line's problems are those payment_problems finds for it alone."""
+    from wushan_desk.store import aid_queries
+
+    problems = 0
+    for roster in aid_roster.rosters(ws):
+        stored = {p["id"]: p for p in aid_queries.payments(ws, roster["id"])}
+        for line in aid_roster.view(ws, roster["id"]).lines:
+            assert line.problems == tuple(aid_roster.payment_problems(ws, stored[line.id]))
+            problems += bool(line.problems)
+    assert problems == 1  # 刘洋's recognition was revoked after the listing

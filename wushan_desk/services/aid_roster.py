@@ -71,17 +71,23 @@ def expected(ws: Workspace, roster: Mapping[str, Any], student: Mapping[str, Any
     """The standard amount of `payment` for `student` in `roster`, and the rules broken
     (`standards`: the school year's, when the caller has read them already)."""
     programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
+    level = aid_recognition.level_of(ws, student["id"], programme.get("school_year", ""))
+    if standards is None:
+        standards = aid.standards(ws, programme.get("school_year", ""))
+    return _expected(programme, level, student, payment, standards)
+
+
+def _expected(programme: Mapping[str, Any], level: str | None, student: Mapping[str, Any],
+              payment: Mapping[str, Any], standards: list[aid.StandardRow]) -> Expected:
+    """`expected` with what it reads already read (a roster's lines check at once)."""
     section = rules.SECTION_OF_GRADE.get(student.get("grade") or "", "")
     problems: list[str] = []
     if section not in rules.SECTIONS_OF_STAGE.get(programme.get("stage", ""), ()):
         problems.append(f"{student.get('grade')}不属于“{programme.get('name')}”的学段"
                         f"（{programme.get('stage')}）")
-    level = aid_recognition.level_of(ws, student["id"], programme.get("school_year", ""))
     if programme.get("hardship_only") and level is None:
         problems.append(f"“{programme.get('name')}”只发给认定的家庭经济困难学生，"
                         f"{student.get('name')}在 {programme.get('school_year')} 学年没有认定")
-    if standards is None:
-        standards = aid.standards(ws, programme.get("school_year", ""))
     fits = [s for s in standards
             if s.programme_id == programme.get("id")
             and s.section in (section, "不分学段")
@@ -102,21 +108,58 @@ def expected(ws: Workspace, roster: Mapping[str, Any], student: Mapping[str, Any
     return Expected(standard.payment, standard.id, tuple(problems))
 
 
+GONE = "学生已不在本责任区的学籍名单上（可能已转学），请移出花名册或向县教委核实"
+
+
 def payment_problems(ws: Workspace, payment: Mapping[str, Any],
                      standards: list[aid.StandardRow] | None = None) -> list[str]:
     """Every rule `payment` breaks (empty: none), in plain words."""
     roster = records.get(ws, ROSTER, payment["roster_id"]) or {}
     student = records.get(ws, "student", payment["student_id"])
     if student is None:  # moved to another centre's school, or deleted
-        return ["学生已不在本责任区的学籍名单上（可能已转学），请移出花名册或向县教委核实"]
+        return [GONE]
     found = list(expected(ws, roster, student, payment, standards).problems)
-    for other in q.payments_of_student(ws, payment["student_id"]):
+    others = [o | {"status": effective(ws, o)[1]}
+              for o in q.payments_of_student(ws, payment["student_id"])]
+    return found + _twice(roster, student, payment, others)
+
+
+def _twice(roster: Mapping[str, Any], student: Mapping[str, Any],
+           payment: Mapping[str, Any], others: list[dict[str, Any]]) -> list[str]:
+    """The same programme paid to the child in the same term elsewhere (`others`: the
+    child's payments with their status after adjustments)."""
+    found = []
+    for other in others:
         if other["id"] != payment.get("id") and other["programme_id"] == roster["programme_id"] \
-                and other["term"] == roster["term"] \
-                and effective(ws, other)[1] in rules.LIVE_PAYMENTS:
+                and other["term"] == roster["term"] and other["status"] in rules.LIVE_PAYMENTS:
             where = ("这份花名册" if other["roster_id"] == roster["id"]
                      else f"“{other['school']}”的同一项目花名册")
             found.append(f"{student['name']}本学期已在{where}上，同一项目同一学期不能重复发放")
+    return found
+
+
+def roster_problems(ws: Workspace, roster: Mapping[str, Any], payments: list[dict[str, Any]],
+                    standards: list[aid.StandardRow]) -> dict[str, tuple[str, ...]]:
+    """`payment_problems` of every line of a roster (`payments` as aid_queries.payments
+    reads them), in a few queries: a central school's roster has 2,000 lines."""
+    programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
+    levels = q.recognised_levels(ws, programme.get("school_year", ""))
+    paid = q.payments_alongside(ws, dict(roster))
+    adjustments = q.adjustments_of(ws, [o["id"] for o in paid])
+    by_student: dict[str, list[dict[str, Any]]] = {}
+    for other in paid:
+        status = rules.after_adjustments(other, adjustments[other["id"]])[1]
+        by_student.setdefault(other["student_id"], []).append(other | {"status": status})
+    found: dict[str, tuple[str, ...]] = {}
+    for p in payments:
+        if p["name"] is None:
+            found[p["id"]] = (GONE,)
+            continue
+        student = {"id": p["student_id"], "name": p["name"], "grade": p["grade"]}
+        problems = _expected(programme, levels.get(p["student_id"]), student, p,
+                             standards).problems
+        found[p["id"]] = (*problems,
+                          *_twice(roster, student, p, by_student.get(p["student_id"], [])))
     return found
 
 
@@ -267,14 +310,17 @@ def view(ws: Workspace, roster_id: str) -> RosterView:
     programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
     standards = aid.standards(ws, programme.get("school_year", "")) if check else []
     lines = []
-    for p in q.payments(ws, roster_id):
-        amount, status = effective(ws, p)
+    payments = q.payments(ws, roster_id)
+    problems = roster_problems(ws, roster, payments, standards) if check else {}
+    adjustments = q.adjustments_of(ws, [p["id"] for p in payments])
+    for p in payments:
+        amount, status = rules.after_adjustments(p, adjustments[p["id"]])
         grade = f"{p['grade'] or ''}{p['class_name'] or ''}"
         lines.append(Line(p["id"], p["student_id"], p["name"] or rules.ELSEWHERE, grade,
                           p["boarding"],
                           p["standard"], amount, p["override_reason"] or "",
                           rules.mask_card(p["bank_card"] or ""), status,
-                          tuple(payment_problems(ws, p, standards)) if check else ()))
+                          problems.get(p["id"], ())))
     return RosterView(roster, lines)
 
 

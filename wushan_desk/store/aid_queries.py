@@ -94,6 +94,33 @@ def payments_of_student(ws: Workspace, student_id: str) -> list[dict[str, Any]]:
     return list(dict_rows(cur))
 
 
+def recognised_levels(ws: Workspace, school_year: str) -> dict[str, str]:
+    """Per student: the level of their newest recognition in force that school year
+    (as services/aid_recognition.level_of gives it, for all children at once)."""
+    found: dict[str, str] = {}
+    for student, level in ws.conn.execute(
+            "SELECT student_id, level FROM aid_recognitions WHERE deleted = 0 "
+            "AND school_year = ? AND status = '已认定' ORDER BY coalesce(decided_on, '')",
+            (school_year,)):
+        found[student] = level
+    return found
+
+
+def payments_alongside(ws: Workspace, roster: dict[str, Any]) -> list[dict[str, Any]]:
+    """The live payments of the roster's programme and term, on any live roster, to the
+    children this roster lists, with their roster's school (the duplicate rule, for a
+    whole roster at once)."""
+    cur = ws.conn.execute(
+        "SELECT x.id, x.student_id, x.roster_id, x.amount, x.status, r.programme_id, "
+        "r.term, sc.name AS school FROM aid_payments x "
+        "JOIN aid_rosters r ON r.id = x.roster_id JOIN schools sc ON sc.id = r.school_id "
+        "WHERE x.deleted = 0 AND r.deleted = 0 AND r.programme_id = ? AND r.term = ? "
+        "AND x.student_id IN (SELECT student_id FROM aid_payments "
+        "WHERE roster_id = ? AND deleted = 0)",
+        (roster["programme_id"], roster["term"], roster["id"]))
+    return list(dict_rows(cur))
+
+
 def adjustments(ws: Workspace, payment_id: str) -> list[dict[str, Any]]:
     """A payment's adjustments in date order."""
     cur = ws.conn.execute(
