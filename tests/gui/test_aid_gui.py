@@ -297,6 +297,9 @@ def test_the_county_edits_a_programme_and_its_standards(styled_app: QApplication
     page.standards_table.selectRow(0)
     programme = page.rows[0].programme_id
     form = page.edit_programme()
+    form.editors["school_year"].set_value("2027-2028")
+    assert not form.save()  # its rosters and recognitions use it by year
+    form.editors["school_year"].set_value(YEAR)
     form.editors["groups"].set_value(["孤儿", "残疾"])
     assert form.save()
     assert records.get(ws, "aid_programme", programme)["groups"] == ["孤儿", "残疾"]

@@ -83,6 +83,12 @@ def amount_text(value: float | None) -> str:
 
 def _check_programme(record: dict[str, Any], lookup: Lookup) -> None:
     record["school_year"] = check_school_year(record["school_year"])
+    from wushan_desk.domain.inspection import stored_before
+
+    stored = stored_before(lookup, "aid_programme", record)
+    if stored and stored.get("school_year") != record["school_year"]:  # its rosters' year
+        raise ValidationError("资助项目的学年不能修改：花名册和认定按学年使用它；请在新学年"
+                              "新增项目（或载入默认标准）。", "school_year")
 
 
 def _check_standard(record: dict[str, Any], lookup: Lookup) -> None:

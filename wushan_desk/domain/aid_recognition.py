@@ -22,7 +22,7 @@ from typing import Any
 
 from wushan_desk.domain.aid import HARDSHIP_LEVELS
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.domain.inspection import AS_STATE
+from wushan_desk.domain.inspection import AS_STATE, stored_before
 from wushan_desk.domain.schema import FieldSpec, Kind, Lookup, check_refs, register
 
 F = FieldSpec
@@ -80,18 +80,12 @@ def transition_problem(before: str, after: str, record: Mapping[str, Any]) -> st
     return None
 
 
-def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    if AS_STATE.get() or not record.get("id"):
-        return None
-    return lookup(kind, record["id"])
-
-
 def _check_recognition(record: dict[str, Any], lookup: Lookup) -> None:
     from wushan_desk.domain.aid import check_school_year
 
     check_refs("aid_recognition")(record, lookup)
     record["school_year"] = check_school_year(record["school_year"])
-    stored = _stored(lookup, "aid_recognition", record)
+    stored = stored_before(lookup, "aid_recognition", record)
     incoming = INCOMING.get() or AS_STATE.get()
     if stored is None and not (APPLYING.get() or incoming):
         raise ValidationError("新的困难认定请用“受理申请”（会查重并记下第一条状态）；命令行："
@@ -120,7 +114,7 @@ def _check_recognition(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_event(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("aid_recognition_event")(record, lookup)
-    if _stored(lookup, "aid_recognition_event", record) is not None:
+    if stored_before(lookup, "aid_recognition_event", record) is not None:
         raise ValidationError("办理记录是历史记录，登记后不能修改。", "status")
     if AS_STATE.get():
         return
@@ -144,7 +138,7 @@ def _check_member(record: dict[str, Any], lookup: Lookup) -> None:
     if AS_STATE.get():
         return
     recognition = lookup("aid_recognition", record.get("recognition_id") or "") or {}
-    stored = _stored(lookup, "aid_household_member", record)
+    stored = stored_before(lookup, "aid_household_member", record)
     if recognition.get("status") in DECIDED and (stored is None or any(
             stored.get(k) != v for k, v in record.items() if k != "id")):
         raise ValidationError(f"这条认定已办结（{recognition['status']}），家庭成员不能再修改。",

@@ -17,7 +17,7 @@ from typing import Any
 
 from wushan_desk.domain import ids
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.domain.inspection import AS_STATE
+from wushan_desk.domain.inspection import AS_STATE, stored_before
 from wushan_desk.domain.schema import FieldSpec, Kind, Lookup, check_refs, register
 
 F = FieldSpec
@@ -185,12 +185,6 @@ def flags(changes: Iterable[Mapping[str, Any]], day: dt.date) -> list[Flag]:
 # -- record checks ----------------------------------------------------------------------
 
 
-def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    if AS_STATE.get() or not record.get("id"):
-        return None
-    return lookup(kind, record["id"])
-
-
 def _check_dismissal(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("dropout_dismissal")(record, lookup)
     raised_by = "term_roster" if record["rule"] == MISSING_FROM_ROSTER else "enrolment_change"
@@ -201,7 +195,7 @@ def _check_dismissal(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_case(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("dropout_case")(record, lookup)
-    stored = _stored(lookup, "dropout_case", record)
+    stored = stored_before(lookup, "dropout_case", record)
     if stored is None and not (OPENING.get() or INCOMING.get() or AS_STATE.get()):
         raise ValidationError("新案件请用“登记案件”（会先查重并记下第一条状态）；命令行："
                               "wushan-desk records put 不能直接新建案件。", "status")
@@ -227,7 +221,7 @@ def _check_case(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_status(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("dropout_status")(record, lookup)
-    if _stored(lookup, "dropout_status", record) is not None:
+    if stored_before(lookup, "dropout_status", record) is not None:
         raise ValidationError("状态变更是历史记录，登记后不能修改；有新情况请再登记一次变更。",
                               "status")
     if AS_STATE.get():
@@ -257,7 +251,7 @@ def _check_child_of_case(kind: str) -> Any:
         if AS_STATE.get():
             return
         case = lookup("dropout_case", record.get("case_id") or "") or {}
-        stored = _stored(lookup, kind, record)
+        stored = stored_before(lookup, kind, record)
         if case.get("status") == CLOSED and (stored is None or any(
                 stored.get(k) != v for k, v in record.items() if k != "id")):
             raise ValidationError("案件已销号，不能再添加或修改记录。", "case_id")
@@ -266,7 +260,7 @@ def _check_child_of_case(kind: str) -> Any:
 
 def _check_enrolment(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("enrolment_change")(record, lookup)
-    if _stored(lookup, "enrolment_change", record) is not None and not AS_STATE.get():
+    if stored_before(lookup, "enrolment_change", record) is not None and not AS_STATE.get():
         raise ValidationError("学籍变动是历史记录，登记后不能修改；请再登记一条更正的变动。",
                               "change")
     if record["change"] == "转入" and not record.get("from_school_id") \

@@ -224,7 +224,8 @@ def _locked_visit(lookup: Lookup, visit_id: str | None) -> bool:
     return bool(visit and visit.get("status") == FINAL) and not AMENDING.get()
 
 
-def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def stored_before(lookup: Lookup, kind: str, record: Mapping[str, Any]
+                  ) -> Mapping[str, Any] | None:
     """The record as stored before this write (None: new, or judged as state)."""
     if AS_STATE.get() or not record.get("id"):
         return None
@@ -233,7 +234,7 @@ def _stored(lookup: Lookup, kind: str, record: Mapping[str, Any]) -> Mapping[str
 
 def _parent_fixed(lookup: Lookup, kind: str, record: Mapping[str, Any], *fields: str) -> None:
     """A row never moves to another visit, item or checklist: that would empty a locked one."""
-    stored = _stored(lookup, kind, record)
+    stored = stored_before(lookup, kind, record)
     for name in fields:
         if stored is not None and stored.get(name) != record.get(name):
             raise ValidationError("已建立的记录不能改属其他督导记录或检查表。", name)
@@ -241,7 +242,7 @@ def _parent_fixed(lookup: Lookup, kind: str, record: Mapping[str, Any], *fields:
 
 def _check_template(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_template")(record, lookup)
-    stored = _stored(lookup, "checklist_template", record)
+    stored = stored_before(lookup, "checklist_template", record)
     if stored and stored.get("status") != "草稿":
         changed = [k for k, v in record.items() if k not in ("id", "status") and stored.get(k) != v]
         if changed or record.get("status") == "草稿":
@@ -285,7 +286,7 @@ def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("checklist_item")(record, lookup)
     _parent_fixed(lookup, "checklist_item", record, "template_id")
     template = lookup("checklist_template", record["template_id"]) or {}
-    stored = _stored(lookup, "checklist_item", record)
+    stored = stored_before(lookup, "checklist_item", record)
     unchanged = stored is not None and all(stored.get(k) == v for k, v in record.items())
     if template.get("status") != "草稿" and not unchanged and not AS_STATE.get():
         raise ValidationError("已发布的检查表不能修改，请“另存为新版本”后修改。", "template_id")
@@ -295,7 +296,7 @@ def _check_item(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("visit")(record, lookup)
-    stored = _stored(lookup, "visit", record)
+    stored = stored_before(lookup, "visit", record)
     if (
         stored
         and _locked_visit(lookup, record["id"])
@@ -359,7 +360,7 @@ def _check_finding(record: dict[str, Any], lookup: Lookup) -> None:
     visit = lookup("visit", record["visit_id"]) or {}
     if record["deadline"] < (visit.get("date") or ""):
         raise ValidationError("整改期限不能早于督导日期", "deadline")
-    stored = _stored(lookup, "finding", record)
+    stored = stored_before(lookup, "finding", record)
     if _locked_visit(lookup, record["visit_id"]):
         # after finalizing only a follow-up check (record_check) moves the status
         may_change = ("id", "status", "closed_on") if CHECKING.get() else ("id",)
@@ -397,7 +398,7 @@ def _check_signature(record: dict[str, Any], lookup: Lookup) -> None:
 
 def _check_amendment(record: dict[str, Any], lookup: Lookup) -> None:
     check_refs("visit_amendment")(record, lookup)
-    stored = _stored(lookup, "visit_amendment", record)
+    stored = stored_before(lookup, "visit_amendment", record)
     if stored is not None and any(stored.get(k) != v for k, v in record.items() if k != "id"):
         raise ValidationError("更正记录一经保存不能修改。", "reason")
 
