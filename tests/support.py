@@ -175,3 +175,28 @@ def open_copy(seeded: Path, folder: Path) -> Workspace:
     copy = folder / "w.wsdb"
     copy_workspace(seeded, copy)
     return open_workspace(copy, create=False)
+
+
+def old_workspace(path: Path, version: int) -> Workspace:
+    """A new workspace at schema `version` (made with the first migrations only), open:
+    fill it as that version's app would, close it, and opening it again upgrades it."""
+    import shutil
+
+    from wushan_desk import paths
+    from wushan_desk.store import migrations
+
+    old_dir = path.parent / f"db-v{version}"
+    old_dir.mkdir(exist_ok=True)
+    full_dir = paths.migrations_dir()
+    for migration in sorted(full_dir.iterdir())[:version]:
+        shutil.copy(migration, old_dir / migration.name)
+    saved = paths.migrations_dir
+    paths.migrations_dir = lambda: old_dir  # type: ignore[assignment]
+    migrations.available.cache_clear()
+    try:
+        ws = new_workspace(path)
+    finally:
+        paths.migrations_dir = saved  # type: ignore[assignment]
+        migrations.available.cache_clear()
+    assert ws.schema_version == version
+    return ws

@@ -222,26 +222,15 @@ def test_a_long_roster_prints_with_running_totals_and_exports(ws, tmp_path: Path
 
 
 def test_a_version_12_workspace_upgrades_and_then_purges_a_paid_child(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     """db/0013 rebuilds aid_payments without the foreign key to the child (with foreign
     keys off, checked before the commit): a roster made before it keeps its payments and
     adjustments, and a paid child who left the zone can then be purged."""
-    import shutil
-
-    from wushan_desk import paths
     from wushan_desk.store import migrations, purge
 
-    old_dir = tmp_path / "db-v12"
-    old_dir.mkdir()
-    for path in sorted(paths.migrations_dir().iterdir())[:12]:
-        shutil.copy(path, old_dir / path.name)
-    full_dir = paths.migrations_dir()
-    monkeypatch.setattr(paths, "migrations_dir", lambda: old_dir)
-    migrations.available.cache_clear()
     db = tmp_path / "v12.wsdb"
-    ws = new_workspace(db)
+    ws = support.old_workspace(db, 12)
     try:
-        assert ws.schema_version == 12
         aid.load_defaults(ws, YEAR)
         school = support.add_school(ws)
         child = records.put(ws, "student", support.student_record(school, name="王超")).id
@@ -252,8 +241,6 @@ def test_a_version_12_workspace_upgrades_and_then_purges_a_paid_child(
         aid_roster.adjust(ws, paid, D(2026, 10, 20), "发放完成", "银行代发")
     finally:
         ws.close()
-    monkeypatch.setattr(paths, "migrations_dir", lambda: full_dir)
-    migrations.available.cache_clear()
     ws = support.open_workspace(db)
     try:
         assert ws.schema_version == migrations.latest_version()

@@ -157,25 +157,14 @@ def test_import_from_the_student_registration_system(tmp_path: Path, capsys) -> 
 
 
 def test_a_version_6_workspace_upgrades_with_its_dismissals_and_purges(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     """db/0007 rebuilds dropout_dismissals and db/0008 rewrites purged log entries: a
     workspace made before them opens with its data, and purging works afterwards."""
-    import shutil
-
-    from wushan_desk import paths
     from wushan_desk.store import migrations, purge
 
-    old_dir = tmp_path / "db-v6"
-    old_dir.mkdir()
-    for path in sorted(paths.migrations_dir().iterdir())[:6]:
-        shutil.copy(path, old_dir / path.name)
-    full_dir = paths.migrations_dir()
-    monkeypatch.setattr(paths, "migrations_dir", lambda: old_dir)
-    migrations.available.cache_clear()
     db = tmp_path / "v6.wsdb"
-    ws = new_workspace(db)
+    ws = support.old_workspace(db, 6)
     try:
-        assert ws.schema_version == 6
         student = a_student(ws, name="旧版本")
         moved = dropout.record_enrolment_change(ws, student, "转出", D(2026, 9, 1))
         flagged = dropout.Candidate(student, "旧版本", "", "", "转出未接收", moved, "")
@@ -186,8 +175,6 @@ def test_a_version_6_workspace_upgrades_with_its_dismissals_and_purges(
                             "WHERE tbl = 'enrolment_changes'")
     finally:
         ws.close()
-    monkeypatch.setattr(paths, "migrations_dir", lambda: full_dir)
-    migrations.available.cache_clear()
     ws = support.open_workspace(db)
     try:
         assert ws.schema_version == migrations.latest_version()

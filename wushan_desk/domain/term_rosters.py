@@ -31,6 +31,16 @@ def term_of(day: dt.date) -> str:
     return f"{day.year - 1}-{day.year}-2"
 
 
+def recent_terms(day: dt.date, years: int = 3) -> list[str]:
+    """The terms of the last `years` school years begun by `day`, newest first (the
+    term lists of the aid tabs)."""
+    now = term_of(day)
+    first = int(now[:4])
+    found = [f"{y}-{y + 1}-{half}" for y in range(first, first - years, -1)
+             for half in ("2", "1")]
+    return [t for t in found if t <= now]
+
+
 def check_term(text: str) -> str:
     """`2026-2027-1` or a clear message."""
     match = _TERM.fullmatch((text or "").strip())

@@ -3,10 +3,9 @@ compare it to, in a few queries (a county holds about 100,000 payments)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from wushan_desk.store.changes import dict_rows
+from wushan_desk.store.changes import dict_rows, grouped_rows
 from wushan_desk.store.workspace import Workspace
 
 
@@ -30,12 +29,9 @@ def payments(ws: Workspace, school_year: str | None = None) -> list[dict[str, An
 
 def adjustments(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
     """Every payment's adjustments in date order, by payment."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in dict_rows(ws.conn.execute(
-            "SELECT payment_id, kind, amount FROM aid_adjustments WHERE deleted = 0 "
-            "ORDER BY date, created_hlc")):
-        found[row["payment_id"]].append(row)
-    return found
+    return grouped_rows(ws.conn.execute(
+        "SELECT payment_id, kind, amount FROM aid_adjustments WHERE deleted = 0 "
+        "ORDER BY date, created_hlc"), "payment_id")
 
 
 def hardship_rosters(ws: Workspace, school_year: str | None = None) -> list[dict[str, Any]]:
@@ -67,12 +63,9 @@ def open_cases(ws: Workspace, statuses: tuple[str, ...]) -> dict[str, dict[str, 
 
 def enrolment_changes(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
     """Every student's live enrolment changes, by student."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in dict_rows(ws.conn.execute(
-            "SELECT id, student_id, date, change, created_hlc AS 'order' "
-            "FROM enrolment_changes WHERE deleted = 0")):
-        found[row["student_id"]].append(row)
-    return found
+    return grouped_rows(ws.conn.execute(
+        "SELECT id, student_id, date, change, created_hlc AS 'order' "
+        "FROM enrolment_changes WHERE deleted = 0"), "student_id")
 
 
 def explanations(ws: Workspace) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from wushan_desk.store.changes import dict_rows
+from wushan_desk.store.changes import dict_rows, grouped_rows
 from wushan_desk.store.queries import FTS_MIN_CHARS, ListSql, Where, fts_phrase, page_sql
 from wushan_desk.store.workspace import Workspace
 
@@ -200,10 +200,9 @@ def payment_count(ws: Workspace, where: Where) -> int:
 
 def adjustments_of(ws: Workspace, payment_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """The adjustments of some payments (a page of them), in date order, by payment."""
-    found: dict[str, list[dict[str, Any]]] = {i: [] for i in payment_ids}
     marks = ", ".join("?" * len(payment_ids)) or "NULL"
-    for row in dict_rows(ws.conn.execute(
-            f"SELECT payment_id, kind, amount FROM aid_adjustments WHERE deleted = 0 "
-            f"AND payment_id IN ({marks}) ORDER BY date, created_hlc", list(payment_ids))):
-        found[row["payment_id"]].append(row)
-    return found
+    found = grouped_rows(ws.conn.execute(
+        f"SELECT payment_id, kind, amount FROM aid_adjustments WHERE deleted = 0 "
+        f"AND payment_id IN ({marks}) ORDER BY date, created_hlc", list(payment_ids)),
+        "payment_id")
+    return {i: found.get(i, []) for i in payment_ids}

@@ -79,6 +79,14 @@ def dict_rows(cur: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, row, strict=True))
 
 
+def grouped_rows(cur: sqlite3.Cursor, column: str) -> dict[str, list[dict[str, Any]]]:
+    """A query's rows as {column: value} lists by the value of `column`, in query order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in dict_rows(cur):
+        found.setdefault(row[column], []).append(row)
+    return found
+
+
 def read_row(ws: Workspace, table: str, row_id: str) -> dict[str, Any] | None:
     cur = ws.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
     return next(dict_rows(cur), None)

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from wushan_desk.domain import clock
-from wushan_desk.domain.term_rosters import term_label, term_of
+from wushan_desk.domain.term_rosters import recent_terms, term_label
 from wushan_desk.gui.people.page import fill_combo
 from wushan_desk.gui.widgets.list_panel import ListPanel
 from wushan_desk.gui.widgets.table_model import Column
@@ -52,10 +52,8 @@ class PaymentList(ListPanel):
         self.school.setMinimumContentsLength(10)
         for combo in (self.term, self.school):
             self.filters.addWidget(combo)
-        now = term_of(clock.today())
-        first = int(now[:4])
-        terms = [f"{y}-{y + 1}-{h}" for y in range(first, first - 3, -1) for h in ("2", "1")]
-        fill_combo(self.term, "全部学期", [(term_label(t), t) for t in terms if t <= now])
+        fill_combo(self.term, "全部学期",
+                   [(term_label(t), t) for t in recent_terms(clock.today())])
         fill_combo(self.school, "全部学校", [(c.name, c.id) for c in browse.zone_schools(ws)])
         for combo in (self.term, self.school):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())

@@ -35,7 +35,7 @@ from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_roster as rules
 from wushan_desk.domain import clock
 from wushan_desk.domain.errors import UserError
-from wushan_desk.domain.term_rosters import term_label, term_of
+from wushan_desk.domain.term_rosters import recent_terms, term_label, term_of
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.small import fill_table, make_table, save_buttons
 from wushan_desk.gui.widgets.student_search import fill_matches
@@ -62,14 +62,9 @@ class RostersTab(QWidget):
         column = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.term = QComboBox()
-        now = term_of(clock.today())
-        first = int(now[:4])
-        for year in range(first, first - 3, -1):
-            for half in ("2", "1"):
-                term = f"{year}-{year + 1}-{half}"
-                if term <= now:
-                    self.term.addItem(term_label(term), term)
-        self.term.setCurrentIndex(self.term.findData(now))
+        for term in recent_terms(clock.today()):
+            self.term.addItem(term_label(term), term)
+        self.term.setCurrentIndex(self.term.findData(term_of(clock.today())))
         bar.addWidget(QLabel("学期："))
         bar.addWidget(self.term)
         self.buttons: dict[str, QPushButton] = {}
