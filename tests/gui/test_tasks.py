@@ -169,3 +169,28 @@ def records_put(ws, school) -> None:
     from wushan_desk.services import records
 
     records.put(ws, "school", school)
+
+
+def test_a_job_running_when_its_window_closes_ends_first_and_reports_nowhere(
+        qtbot, styled_app) -> None:
+    """Closing a workspace (Session.close) stops the jobs reading it before it closes:
+    a long county-wide check ended with the window gone and its widgets deleted, so its
+    result must not reach them (the bench's probe aborted on exactly that)."""
+    results: list[object] = []
+    started = threading.Event()
+
+    def job(progress, cancelled):
+        started.set()
+        time.sleep(0.3)  # a check that does not look at `cancelled`
+        return "done"
+
+    owner = QLabel()
+    task = tasks.run_task(owner, "核查", job, results.append)
+    assert started.wait(5)
+    tasks.stop_all()
+    assert task.thread.isFinished() and task.abandoned and task not in tasks._running
+    owner.deleteLater()
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    assert results == []  # delivered nowhere

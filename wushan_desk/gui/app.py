@@ -167,7 +167,9 @@ class Session:
     def close(self) -> None:
         """Window first, then queued writes, then the connection and the lock."""
         from wushan_desk.gui.widgets.background import close_for
+        from wushan_desk.gui.widgets.tasks import stop_all
 
+        stop_all()  # a job still reading (a county-wide check) ends before its workspace
         if self.window is not None:
             _dispose(self.window)
             self.window = None

@@ -72,6 +72,7 @@ class Task(QObject):
         self.what = what
         self.cancel_event = threading.Event()
         self.done = False
+        self.abandoned = False  # stopped with its window closing: no callbacks, no dialog
         self.dialog = QProgressDialog(title, "取消", 0, 0, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -123,11 +124,22 @@ class Task(QObject):
         _running.discard(self)
         self.finished.emit()
 
+    def abandon(self) -> None:
+        """The job has ended with its window closing: its outcome goes nowhere (the
+        widgets it would update may be gone)."""
+        self.abandoned = self.done = True
+        self._timer.stop()
+        _running.discard(self)
+
     def _on_succeeded(self, result: Any) -> None:
+        if self.abandoned:
+            return
         self._finish()
         self.on_done(result)
 
     def _on_failed(self, exc: BaseException) -> None:
+        if self.abandoned:
+            return
         self._finish()
         if isinstance(exc, Cancelled):
             log.info("%s: cancelled by the user", self.what)
@@ -165,9 +177,13 @@ def _stop_at_exit() -> None:
         return
     _hooked = True
 
-    def stop_all() -> None:
-        for task in list(_running):
-            task.cancel_event.set()
-            task.thread.wait(30_000)
-
     app.aboutToQuit.connect(stop_all)
+
+
+def stop_all() -> None:
+    """Cancel the running jobs and wait for them to end (to roll back): before Qt tears
+    threads down at quit, and before a workspace closes under a job reading it."""
+    for task in list(_running):
+        task.cancel_event.set()
+        task.thread.wait(30_000)
+        task.abandon()
