@@ -287,6 +287,8 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
         start = time.perf_counter()
         joined = sync.device_join(dev, enrolled.package)
         join_s = time.perf_counter() - start
+        if joined.status != "applied":  # a figure of a refused join would measure nothing
+            raise RuntimeError(f"the bench's enrolment was refused: {joined.as_dict()}")
         changes.insert_many(dev, "attachments", _fillers(1000))
         small_export = _incremental_export(dev, out, 1000)
         n = max(1000, int(100_000 * scale))

@@ -72,8 +72,9 @@ def _one(rng: random.Random, new_id: Callable[[], str], student: Mapping[str, An
     notice_to = aid_rules.add_working_days(notice_from, days, calendar)
     decided = notice_to + dt.timedelta(days=rng.randint(1, 4))
     rec_id = new_id()
-    groups = sorted({g for g in student.get("special_groups") or () if g in rules.GROUPS}
-                    or {rng.choice(FAMILY_GROUPS)})
+    chosen = {g for g in student.get("special_groups") or () if g in rules.GROUPS} \
+        or {rng.choice(FAMILY_GROUPS)}
+    groups = [g for g in rules.GROUPS if g in chosen]  # stored form: the choices' order
     steps: list[tuple[dt.date, str | None, str, str]] = [
         (applied, None, rules.APPLIED, "受理申请")]
     if end != rules.APPLIED:

@@ -71,7 +71,8 @@ def _case(rng: random.Random, new_id: Callable[[], str], student: Mapping[str, A
         "sex": student["sex"], "birth_date": student["birth_date"],
         "resident_id": student.get("resident_id"), "school_id": student["school_id"],
         "township_id": township_of[student["school_id"]], "grade": student.get("grade"),
-        "reasons": sorted(rng.sample(rules.REASONS[:-1], rng.randint(1, 2))),
+        "reasons": sorted(rng.sample(rules.REASONS[:-1], rng.randint(1, 2)),
+                          key=rules.REASONS.index),  # stored form: the choices' order
         "groups": sorted(rng.sample(rules.GROUPS[:5], rng.randint(0, 1))),
         "plan": "班主任每周联系一次；村（社区）干部入户；学校安排学业补偿。",
         "status": previous, "placement": placement, "opened_on": opened.isoformat(),
