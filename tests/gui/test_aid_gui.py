@@ -315,3 +315,18 @@ def test_the_county_edits_a_programme_and_its_standards(styled_app: QApplication
     assert page.delete_standard(confirmed=True)
     assert page.standards_table.rowCount() == before
     ws.close()
+
+
+def test_the_page_fits_a_1366_pixel_screen_beside_the_navigation(
+        styled_app: QApplication, qtbot, tmp_path: Path) -> None:
+    """Every tab of the page, with the county's standards loaded (a long note beside six
+    buttons once pushed the window to 1,404 px)."""
+    ws = support.new_workspace(tmp_path / "w.wsdb")
+    aid.load_defaults(ws, YEAR)
+    page = AidPage(ws)
+    qtbot.addWidget(page)
+    page.year.setCurrentIndex(page.year.findData(YEAR))
+    widths = {page.tabs.tabText(i): page.tabs.widget(i).minimumSizeHint().width()
+              for i in range(page.tabs.count())}
+    assert page.minimumSizeHint().width() <= 1366 - 160, widths
+    ws.close()

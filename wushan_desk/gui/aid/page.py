@@ -122,7 +122,7 @@ class AidPage(QWidget):
         self.year.setCurrentIndex(self.year.findData(current))
         bar.addWidget(QLabel("学年："))
         bar.addWidget(self.year)
-        self.standards_note = QLabel(objectName="hint")
+        self.standards_note = QLabel(objectName="hint", wordWrap=True)
         bar.addWidget(self.standards_note, 1)
         self.defaults = QPushButton("载入默认标准(&D)")
         self.defaults.clicked.connect(lambda: self.load_defaults())
@@ -136,11 +136,14 @@ class AidPage(QWidget):
         self.new_standard.clicked.connect(lambda: self.add_standard())
         self.remove_standard = QPushButton("删除标准(&X)")
         self.remove_standard.clicked.connect(lambda: self.delete_standard())
+        column.addLayout(bar)
+        buttons = QHBoxLayout()  # a row of their own: beside the note they overflow 1366 px
         for button in (self.defaults, self.edit, self.programme_button, self.new_programme,
                        self.new_standard, self.remove_standard):
             button.setVisible(self.editable)
-            bar.addWidget(button)
-        column.addLayout(bar)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
         self.standards_table = make_table(STANDARD_COLUMNS)
         self.standards_table.doubleClicked.connect(lambda _i: self.edit_amount())
         column.addWidget(self.standards_table, 1)
