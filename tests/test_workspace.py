@@ -76,6 +76,24 @@ def test_failing_migration_leaves_previous_version(tmp_path: Path, extra_migrati
     conn.close()
 
 
+def test_a_migration_that_leaves_an_orphan_is_rolled_back(tmp_path: Path,
+                                                           extra_migration) -> None:
+    """Migrations run with foreign keys off (to rebuild a table others refer to) and
+    check them all before committing: one that leaves a row without its parent fails
+    whole and the workspace stays at the previous version."""
+    path = tmp_path / "old.wsdb"
+    new_workspace(path).close()
+    extra_migration("CREATE TABLE notes (id TEXT PRIMARY KEY, "
+                    "school_id TEXT REFERENCES schools (id));\n"
+                    "INSERT INTO notes VALUES ('n1', 'no-such-school');")
+    with pytest.raises(sqlite3.IntegrityError, match="without their parent"):
+        open_workspace(path)
+    conn = support.raw_connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.latest_version() - 1
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'notes'").fetchone()
+    conn.close()
+
+
 TRANSFORM = """
 def upgrade(db):
     # what ALTER TABLE cannot do: make sync_packages.file_name NOT NULL with a default
