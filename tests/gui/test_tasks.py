@@ -194,3 +194,22 @@ def test_a_job_running_when_its_window_closes_ends_first_and_reports_nowhere(
         QApplication.processEvents()
         time.sleep(0.01)
     assert results == []  # delivered nowhere
+
+
+def test_a_job_whose_window_is_deleted_meanwhile_reports_nowhere(qtbot, styled_app) -> None:
+    """A tab closed while its job runs (a test's page torn down under the 资助核查 run
+    once raised “already deleted” from the progress dialog in the next test)."""
+    results: list[object] = []
+    started = threading.Event()
+
+    def job(progress, cancelled):
+        started.set()
+        time.sleep(0.3)
+        return "done"
+
+    owner = QLabel()
+    task = tasks.run_task(owner, "核查", job, results.append)
+    assert started.wait(5)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: task not in tasks._running, timeout=5000)
+    assert task.abandoned and results == []

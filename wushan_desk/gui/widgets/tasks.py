@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -88,6 +89,8 @@ class Task(QObject):
         self.thread.progressed.connect(self._on_progress)
         self.thread.succeeded.connect(self._on_succeeded)
         self.thread.failed.connect(self._on_failed)
+        if parent is not None:  # its widgets (and the dialog) go with it: report nowhere
+            parent.destroyed.connect(lambda *_: self.abandon())
 
     def start(self) -> None:
         _running.add(self)
@@ -125,20 +128,27 @@ class Task(QObject):
         self.finished.emit()
 
     def abandon(self) -> None:
-        """The job has ended with its window closing: its outcome goes nowhere (the
-        widgets it would update may be gone)."""
+        """Its window is closing: the outcome goes nowhere (the widgets it would update
+        may be gone). The task stays registered until its thread has ended."""
         self.abandoned = self.done = True
-        self._timer.stop()
+        self.cancel_event.set()
+        if shiboken6.isValid(self._timer):
+            self._timer.stop()
+
+    def _release(self) -> None:
+        self.thread.wait()
         _running.discard(self)
 
     def _on_succeeded(self, result: Any) -> None:
         if self.abandoned:
+            self._release()
             return
         self._finish()
         self.on_done(result)
 
     def _on_failed(self, exc: BaseException) -> None:
         if self.abandoned:
+            self._release()
             return
         self._finish()
         if isinstance(exc, Cancelled):
@@ -187,3 +197,5 @@ def stop_all() -> None:
         task.cancel_event.set()
         task.thread.wait(30_000)
         task.abandon()
+        if task.thread.isFinished():
+            _running.discard(task)
