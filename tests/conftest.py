@@ -43,8 +43,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 #: Tests that may skip in CI, each with the reason. Any other skip fails a CI run (CI=1,
 #: set by .ci/run): a skip there means a missing system package or a broken import, and
 #: would hide exactly the failure the test exists to catch.
-#: The poppler tests of tests/reports/test_pdf.py skip only where poppler-utils is not
-#: installed; .ci/run installs it, so they are deliberately not listed: a skip there fails.
+#: The README's system packages (poppler-utils, zbar-tools) are required: tests that use
+#: them fail with what to install (tests/reports/test_pdf.py `need`), they never skip.
 ALLOWED_SKIPS: dict[str, str] = {
     "tests/sync/test_crash.py": "kills an importer with SIGKILL: POSIX only, skips on Windows",
     "tests/test_workspace_files.py::test_a_pipe_is_refused_at_once_not_waited_on":

@@ -18,6 +18,7 @@ from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_check as rules
 from wushan_desk.domain import aid_recognition as recognition_rules
 from wushan_desk.domain import aid_roster as roster_rules
+from wushan_desk.domain import clock
 from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.domain.term_rosters import term_label, term_of
@@ -63,7 +64,7 @@ def findings(ws: Workspace, *, school_year: str | None = None,
              today: dt.date | None = None) -> list[Finding]:
     """Every finding of every check, in the order of `rules.CHECKS`, then by school and
     student; those with an explanation carry it."""
-    today = today or dt.date.today()
+    today = today or clock.today()  # the county's day, whatever the laptop's zone
     paid = _live_payments(ws, school_year)
     recognitions = aid_queries.recognitions(ws, school_year=school_year)
     calendar = aid.exceptions(ws)

@@ -5,12 +5,12 @@ statuses after adjustments."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from wushan_desk.domain import aid as aid_rules
 from wushan_desk.domain import aid_roster as rules
+from wushan_desk.domain import clock
 from wushan_desk.domain.term_rosters import term_label
 from wushan_desk.services.browse import PAGE_SIZE, Key, normalize_search
 from wushan_desk.store import aid_queries as q
@@ -80,5 +80,5 @@ def _row(r: tuple[Any, ...], adjustments: list[dict[str, Any]]) -> PaymentRow:
 
 
 def _day_of(stamp: str) -> str:
-    """The local day of an HLC stamp (its first 13 digits are epoch milliseconds)."""
-    return dt.datetime.fromtimestamp(int(stamp[:13]) / 1000).date().isoformat()
+    """The county's day of an HLC stamp (its first 13 digits are epoch milliseconds)."""
+    return clock.from_epoch_ms(int(stamp[:13])).date().isoformat()
