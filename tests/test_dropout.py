@@ -414,6 +414,18 @@ def test_ledger_xlsx_round_trip_and_a_broken_file_changes_nothing(tmp_path: Path
     broken.write_bytes(sheet.read_bytes()[:500])
     assert cli.main(["dropout", "import", str(broken), "--db", str(target)]) == 3
     assert "损坏" in capsys.readouterr().err and support.file_digest(target) == before
+    # an ID number typed into a number cell (Excel has kept 15 digits of 18): refused
+    from openpyxl import load_workbook
+
+    book = load_workbook(sheet)
+    rows = book.active
+    header = next(r for r in rows.iter_rows() if any(c.value == "身份证号" for c in r))
+    column = next(c.column for c in header if c.value == "身份证号")
+    rows.cell(header[0].row + 1, column).value = 500237201612270000
+    numeric = tmp_path / "数字.xlsx"
+    book.save(numeric)
+    assert cli.main(["dropout", "import", str(numeric), "--db", str(target)]) == 3
+    assert "数字格式" in capsys.readouterr().err and support.file_digest(target) == before
 
 
 def test_a_school_moving_township_takes_its_cases_along(ws) -> None:

@@ -57,6 +57,7 @@ the export in Excel or WPS. Such cells are stored as text with Excel's quote pre
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import warnings
@@ -337,6 +338,25 @@ def find_header(rows: Rows, columns: dict[str, tuple[str, ...]],
         if enough(set(found)):
             return index, found
     return None
+
+
+def cell_text(value: Any, what: str) -> str:
+    """A cell read as text ("" when blank): dates as YYYY-MM-DD, whole numbers without
+    ".0". Long numbers are refused: Excel keeps 15 significant digits, so an ID or card
+    number typed into a number cell may already have lost its last digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float) and len(str(value).replace(".", "")) > 15:
+        raise ValidationError(f"{what}在表格里是数字格式，Excel 只保留 15 位有效数字，末几位"
+                              f"可能已被改动：请把“{what}”一列设为文本格式，重新填写后再导入",
+                              "file")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
 
 
 def plain_text(cell: Any) -> Any:

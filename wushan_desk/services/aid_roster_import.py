@@ -16,7 +16,6 @@ them. Bank card numbers appear only masked in anything this module returns.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -368,16 +367,5 @@ def _number(value: Any, what: str) -> float | None:
 
 
 def _text(value: Any, what: str) -> str:
-    """A cell as text. Long numbers are refused: Excel keeps 15 significant digits, so a
-    card or ID number typed into a number cell may already have lost its last digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int | float) and len(str(value).replace(".", "")) > 15:
-        raise ValidationError(f"{what}在表格里是数字格式，Excel 只保留 15 位有效数字，末几位"
-                              f"可能已被改动：请把“{what}”一列设为文本格式，重新填写后再导入",
-                              "file")
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
+    """A cell as text (reports.xlsx.cell_text: long numbers refused)."""
+    return xlsx.cell_text(value, what)

@@ -9,7 +9,6 @@ made, inside a transaction that is rolled back.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -78,10 +77,10 @@ def import_ledger(ws: Workspace, path: Path, *, dry_run: bool = False) -> Import
     schools = {s["name"]: s["id"] for s in records.iter_records(ws, "school")}
     with ws.transaction():
         for number, row in enumerate(rows[start + 1:], start=start + 2):
-            values = {f: _cell(row, i) for f, i in positions.items()}
-            if not any(values.values()):
-                continue  # a blank line between blocks
             try:
+                values = {f: _cell(row, i, f) for f, i in positions.items()}
+                if not any(values.values()):
+                    continue  # a blank line between blocks
                 record = _record(values, townships, schools)
                 case_id = dropout.open_case(ws, record, made_by="台账导入")
             except RecordInvalid as exc:
@@ -108,15 +107,10 @@ def _header(rows: xlsx.Rows) -> tuple[int, dict[str, int]] | None:
     return xlsx.find_header(rows, COLUMNS, lambda found: set(REQUIRED) <= found)
 
 
-def _cell(row: list[Any], index: int) -> Any:
-    value = row[index] if index < len(row) else None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip() if value is not None and str(value).strip() else None
+def _cell(row: list[Any], index: int, field: str) -> str | None:
+    """A cell as text, None when blank (an ID typed as a number is refused: see
+    reports.xlsx.cell_text)."""
+    return xlsx.cell_text(row[index] if index < len(row) else None, COLUMNS[field][0]) or None
 
 
 def _record(values: dict[str, Any], townships: dict[str, str],
