@@ -221,12 +221,14 @@ def confirm(ws: Workspace, roster_id: str, day: dt.date, by: str | None = None) 
         roster = _roster(ws, roster_id)
         programme = records.get(ws, aid.PROGRAMME, roster["programme_id"]) or {}
         standards = aid.standards(ws, programme.get("school_year", ""))
-        broken = [(p, problems) for p in q.payments(ws, roster_id)
-                  if (problems := payment_problems(ws, p, standards))]
+        payments = q.payments(ws, roster_id)
+        found = roster_problems(ws, roster, payments, standards)
+        broken = [(p, found[p["id"]]) for p in payments if found[p["id"]]]
         if broken:
             first, problems = broken[0]
             raise RuleBroken(f"还有 {len(broken)} 人不符合发放规则，不能确认。例如"
-                             f"{first['name']}：{'；'.join(problems)}。", "status")
+                             f"{first['name'] or rules.ELSEWHERE}：{'；'.join(problems)}。",
+                             "status")
         with acting_as(rules.CONFIRMING):
             records.put(ws, ROSTER, roster | {
                 "status": rules.CONFIRMED, "confirmed_on": day.isoformat(),

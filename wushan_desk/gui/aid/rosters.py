@@ -251,6 +251,7 @@ class RostersTab(QWidget):
         return True
 
     def _export(self, path: Path | None) -> bool:
+        from wushan_desk.gui.widgets.tasks import run_task
         from wushan_desk.services import aid_report
 
         roster = self.selected()
@@ -263,8 +264,23 @@ class RostersTab(QWidget):
             if not name:
                 return False
             path = Path(name)
-        aid_report.roster_export(self.ws, roster["id"], path)
-        dialogs.inform(self, "导出花名册", f"已导出到 {path}（银行卡号已遮挡）。")
+        out, roster_id = path, roster["id"]
+
+        def job(progress: Any, _cancelled: Any) -> int:
+            from wushan_desk.services import audit, permissions
+
+            progress(0, 1, "正在导出花名册……")
+            with self.ws.worker_session() as worker:  # a long roster: not on the GUI thread
+                permissions.require(worker, "export")
+                count = aid_report.roster_export(worker, roster_id, out)
+                audit.record_or_defer(worker, "export", kind="aid_roster", record_id=roster_id,
+                                      detail={"file": out.name, "rows": count, "full": False})
+                return count
+
+        def done(count: int) -> None:
+            dialogs.inform(self, "导出花名册", f"已导出 {count} 人到 {out}（银行卡号已遮挡）。")
+
+        self.task = run_task(self, "正在导出花名册", job, done, what="花名册没有导出")
         return True
 
 
