@@ -43,7 +43,7 @@ from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import identity
 from wushan_desk.sync.authorship import draft_refusal
 from wushan_desk.sync.container import PackageRejected
-from wushan_desk.sync.merge import SEALING, seals
+from wushan_desk.sync.merge import LOCKED_PARTS, SEALING, seals
 from wushan_desk.sync.payload import Snapshot
 from wushan_desk.sync.scope import (
     BY_SCHOOL,
@@ -399,27 +399,18 @@ class Judge:
         return bool(visit and visit.get("status") == rules.FINAL)
 
     def _closed_case(self, kind: entities.Kind, record: Mapping[str, Any]) -> bool:
-        """Is this a dropout case closed (已销号) here, or a duty or visit of one, a
-        decided hardship recognition or a household member of one, a confirmed roster
-        or a payment on a reported or confirmed one?"""
-        if kind.name in ("aid_roster", "aid_payment"):
-            roster_id = record.get("id") if kind.name == "aid_roster" else record.get("roster_id")
-            roster = self._lookup("aid_roster", str(roster_id)) if roster_id else None
-            # its lines are locked from the report on (a restored laptop's draft must not
-            # stop every package until the county confirms or sends the roster back)
-            locked = (roster_rules.CONFIRMED,) if kind.name == "aid_roster" \
-                else (roster_rules.CONFIRMED, roster_rules.REPORTED)
-            return bool(roster and roster.get("status") in locked)
-        if kind.name in ("aid_recognition", "aid_household_member"):
-            rec_id = record.get("id") if kind.name == "aid_recognition" \
-                else record.get("recognition_id")
-            rec = self._lookup("aid_recognition", str(rec_id)) if rec_id else None
-            return bool(rec and rec.get("status") in recognition_rules.DECIDED)
-        if kind.name not in ("dropout_case", "dropout_duty", "dropout_visit"):
+        """Is this a record locked here (`merge.SEALING`: a closed case, a decided
+        recognition, a confirmed roster) or a part of one (`merge.LOCKED_PARTS`)?"""
+        if kind.table in SEALING:
+            column, table, statuses = "id", kind.table, SEALING[kind.table]
+        elif kind.table in LOCKED_PARTS:
+            column, table, statuses = LOCKED_PARTS[kind.table]
+        else:
             return False
-        case_id = record.get("id") if kind.name == "dropout_case" else record.get("case_id")
-        case = self._lookup("dropout_case", str(case_id)) if case_id else None
-        return bool(case and case.get("status") == dropout_rules.CLOSED)
+        owner_id = record.get(column)
+        owner = self._lookup(changes.table_kind(table).name, str(owner_id)) \
+            if owner_id else None
+        return bool(owner and owner.get("status") in statuses)
 
     def _amended(self, visit_id: str, author: str, stamp: str) -> bool:
         """Did the author write an amendment of this visit right after this edit?"""

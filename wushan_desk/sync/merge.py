@@ -154,6 +154,20 @@ SEALING: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Parts locked with their record: part table -> (column naming the record, the record's
+#: table, the record's statuses that lock the part). A roster's lines lock from its
+#: report on (a restored laptop's draft must not stop every package until the county
+#: confirms the roster or sends it back).
+LOCKED_PARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "dropout_duties": ("case_id", "dropout_cases", SEALING["dropout_cases"]),
+    "dropout_visits": ("case_id", "dropout_cases", SEALING["dropout_cases"]),
+    "aid_household_members": ("recognition_id", "aid_recognitions",
+                              SEALING["aid_recognitions"]),
+    "aid_payments": ("roster_id", "aid_rosters",
+                     (*SEALING["aid_rosters"], roster_rules.REPORTED)),
+}
+
+
 def seals(change: Change) -> bool:
     """Does this change lock its record (moves it into a locking status)?"""
     return change.data.get("status") in SEALING.get(change.table, ())
