@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path, PureWindowsPath
 
 import pytest
@@ -269,3 +270,32 @@ def test_a_reference_is_checked_against_what_is_stored_when_writing(
     )
     assert student_seq < school_seq  # written while the school existed, then it went
     ws.close()
+
+
+def test_a_joined_unit_is_atomic_alone_and_undone_with_its_caller(tmp_path: Path) -> None:
+    """`transaction(join=True)` (the bulk writes of an import or a demo) is a transaction
+    of its own when nothing else is open, and inside another one it is rolled back with
+    it: what it wrote never outlives a failure of the work around it."""
+    from wushan_desk.store import changes
+
+    db = tmp_path / "w.wsdb"
+    ws = workspace.create(db, "demo", "测试")
+    township = next(iter(workspace.township_ids().values()))
+
+    def school(name: str) -> dict[str, str]:
+        return {"id": str(uuid.uuid4()), "name": name, "type": "小学", "township_id": township}
+
+    try:
+        support.add_school(ws, "甲校")
+        with pytest.raises(RuntimeError), ws.transaction(join=True):
+            changes.insert_many(ws, "schools", [school("乙校")])
+            raise RuntimeError("alone")
+        with pytest.raises(RuntimeError), ws.transaction():
+            changes.insert_many(ws, "schools", [school("丙校")])  # joins
+            raise RuntimeError("the caller fails after the joined unit")
+        assert not ws.conn.in_transaction
+        assert school_names(db) == ["甲校"]
+        changes.insert_many(ws, "schools", [school("丁校")])  # alone: committed
+        assert school_names(db) == ["丁校", "甲校"]
+    finally:
+        ws.close()

@@ -536,3 +536,21 @@ def test_forbidden_characters_are_exactly_the_unicode_categories() -> None:
         assert (text.problem(char, multiline=False) is not None) == banned, hex(cp)
         allowed_here = char in "\n\t"
         assert (text.problem(char, multiline=True) is not None) == (banned and not allowed_here)
+
+
+def test_today_follows_the_county_zone_and_the_clock_within_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`clock.today` is worked out once a second; a change of zone or of the clock in
+    that second still gives the right date."""
+    import time
+
+    from wushan_desk.domain import clock
+
+    just_after_midnight_in_wushan = 1_795_104_060.5  # 2026-11-20 00:01 UTC+8
+    monkeypatch.setattr(time, "time", lambda: just_after_midnight_in_wushan)
+    assert clock.today() == dt.date(2026, 11, 20)
+    monkeypatch.setenv("WUSHAN_DESK_TZ", "UTC")
+    assert clock.today() == dt.date(2026, 11, 19)
+    monkeypatch.setattr(time, "time", lambda: just_after_midnight_in_wushan + 86_400)
+    assert clock.today() == dt.date(2026, 11, 20)

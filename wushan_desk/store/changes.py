@@ -253,7 +253,7 @@ def insert_many(ws: Workspace, table: str, records: Iterable[Mapping[str, Any]])
     fields = list(kind.field_names)
     extra = list(derived_columns(table, {f: None for f in fields}))
     names = ["id", "origin_device", "created_hlc", "hlc", "versions", "seq", *fields, *extra]
-    with ws.transaction():
+    with ws.transaction(join=True):  # (a failure aborts the caller's work)
         log_rows: list[tuple[Any, ...]] = []
         row_rows: list[tuple[Any, ...]] = []
         next_seq = _next_seq(ws)
@@ -363,7 +363,7 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
         row_rows.append((new.row_id, new.origin, new.created, max([*stamps, new.created]),
                          json.dumps(versions, sort_keys=True), seq, int(deleted),
                          *(columns[n] for n in [*fields, *extra])))
-    with ws.transaction():
+    with ws.transaction(join=True):
         ws.conn.executemany(
             "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data, base, source, "
             "author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", log_rows)
