@@ -4,16 +4,23 @@
 What it makes
 -------------
 * ``WushanSans-Regular.ttf`` and ``WushanSans-Bold.ttf``: family "WushanSans", the UI face
-  and the PDF body face. Derived from the Simplified Chinese face ("Noto Sans CJK SC",
-  not the JP/KR/TC/HK faces that come first in the collection, not "Mono") of
-  ``/usr/share/fonts/opentype/noto/NotoSansCJK-{Regular,Bold}.ttc`` from the Debian
-  package **fonts-noto-cjk** (Debian 12: 1:20220127+repack1-1, font version 2.004).
+  and the PDF face of tables, forms and first-level headings. Derived from the Simplified
+  Chinese face ("Noto Sans CJK SC", not the JP/KR/TC/HK faces that come first in the
+  collection, not "Mono") of ``/usr/share/fonts/opentype/noto/NotoSansCJK-{Regular,
+  Bold}.ttc`` from the Debian package **fonts-noto-cjk** (Debian 12: 1:20220127+repack1-1,
+  font version 2.004).
+* ``WushanSerif-Regular.ttf`` and ``WushanSerif-Bold.ttf``: family "WushanSerif", the
+  print faces of documents (the bold for titles where GB/T 9704 sets 小标宋, the regular
+  for running text where it sets 仿宋: no free 仿宋 face is packaged in Debian), from
+  "Noto Serif CJK SC" of ``NotoSerifCJK-{Regular,Bold}.ttc`` in the same package, made
+  the same way. They lack 64 rare characters WushanSans has; the report engine draws
+  those from WushanSans. The UI does not load them.
 * ``LXGWWenKai-Regular.ttf``: an unmodified copy from the Debian package
   **fonts-lxgw-wenkai** (``/usr/share/fonts/truetype/lxgw-wenkai/``), a Kai document face.
   It is copied only when it covers the rare test characters and the total stays within
-  the size budget (``--max-total-mb``, default 35 decimal MB). With fonts-lxgw-wenkai
-  1.250 it does not fit: 10.4 + 10.3 MB of WushanSans + 15.7 MB = 36.4 MB, so by default
-  it is NOT copied; ``--max-total-mb 37`` copies it.
+  the size budget (``--max-total-mb``, default 50 decimal MB). With fonts-lxgw-wenkai
+  1.250 it does not fit (49.2 MB of WushanSans and WushanSerif + 15.7 MB), so by default
+  it is NOT copied.
 * ``OFL.txt`` is written by hand (the SIL OFL 1.1 text with both copyright lines);
   ``README.md`` lists files, sizes and coverage (re-check the numbers after a rebuild).
 
@@ -51,8 +58,9 @@ vrt2, vkrn (vertical text and kerning); everything else is dropped.
 
 Cost
 ----
-Measured (2 cores, fontTools 4.68): ~40-45 s per weight, the two weights in parallel by
-default, so ~47 s wall clock; peak ~0.4 GB RAM per worker; output ~10.4 MB per weight.
+Measured (2 cores, fontTools 4.68): ~40-45 s per sans weight and ~60 s per serif weight,
+two in parallel by default, so ~2 minutes wall clock; peak ~0.4 GB RAM per worker; output
+~10.4 MB per sans and ~14.3 MB per serif weight.
 The output is byte-for-byte reproducible (head.modified is kept from the source).
 
 Usage::
@@ -60,6 +68,7 @@ Usage::
     apt-get install -y fonts-noto-cjk fonts-lxgw-wenkai
     python scripts/make_fonts.py                 # writes resources/fonts/
     python scripts/make_fonts.py --weights Regular --out /tmp/fonts
+    python scripts/make_fonts.py --families WushanSerif --out /tmp/fonts
 
 Needs only the standard library and fontTools (>= 4.40).
 """
@@ -82,14 +91,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "resources" / "fonts"
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
-NOTO_FACE = "Noto Sans CJK SC"  # name ID 1 of the wanted face inside the .ttc
+#: Vendored family -> (the Simplified Chinese face inside the Noto .ttc, its file stem).
+FACES = {
+    "WushanSans": ("Noto Sans CJK SC", "NotoSansCJK"),  # the UI, tables and headings
+    "WushanSerif": ("Noto Serif CJK SC", "NotoSerifCJK"),  # documents: title and body
+}
 LXGW_SRC = Path("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf")
 
-FAMILY = "WushanSans"
 WEIGHTS = ("Regular", "Bold")
 
 MAX_ERR = 1.0  # cu2qu tolerance, in font units (1000/em)
-MAX_TOTAL_MB = 35.0  # budget (decimal MB) for all .ttf files vendored in resources/fonts
+MAX_TOTAL_MB = 50.0  # budget (decimal MB) for all .ttf files vendored in resources/fonts
 RARE = "堃燚犇昇曌䶮𠮷"
 
 # Inclusive code point ranges kept from Noto (those it does not map are simply absent).
@@ -164,13 +176,13 @@ def gbk_codepoints() -> set[int]:
     return out
 
 
-def open_sc_face(path: Path) -> TTFont:
+def open_sc_face(path: Path, face: str) -> TTFont:
     coll = TTCollection(str(path))
     for font in coll.fonts:
-        if font["name"].getDebugName(1) == NOTO_FACE:
+        if font["name"].getDebugName(1) == face:
             return font
     names = [f["name"].getDebugName(1) for f in coll.fonts]
-    raise SystemExit(f"{path}: no face named {NOTO_FACE!r} (found {names})")
+    raise SystemExit(f"{path}: no face named {face!r} (found {names})")
 
 
 def cff_to_glyf(font: TTFont) -> None:
@@ -232,21 +244,22 @@ def cff_to_glyf(font: TTFont) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
-def rename(font: TTFont, weight: str, source_version: str) -> None:
+def rename(font: TTFont, family: str, weight: str, source_version: str) -> None:
+    face = FACES[family][0]
     name = font["name"]
     keep = {0, 8, 9, 10, 11, 12, 13, 14}  # copyright, vendor, designer, description, urls, licence
     name.names = [r for r in name.names if r.nameID in keep and r.platformID == 3
                   and r.langID == 0x409]
-    ps = f"{FAMILY}-{weight}"
+    ps = f"{family}-{weight}"
     records = {
-        1: FAMILY,
+        1: family,
         2: weight,
         3: f"{source_version};{ps}",
-        4: f"{FAMILY} {weight}",
-        5: f"Version {source_version}; {FAMILY} (TrueType outlines, subset for Simplified"
-           f" Chinese) built from {NOTO_FACE} by wushan-desk scripts/make_fonts.py",
+        4: f"{family} {weight}",
+        5: f"Version {source_version}; {family} (TrueType outlines, subset for Simplified"
+           f" Chinese) built from {face} by wushan-desk scripts/make_fonts.py",
         6: ps,
-        10: f"Modified Version of {NOTO_FACE} {source_version} (SIL OFL 1.1): CFF outlines"
+        10: f"Modified Version of {face} {source_version} (SIL OFL 1.1): CFF outlines"
             " converted to TrueType, subset to Simplified Chinese, renamed (Reserved Font"
             " Name 'Source'; Noto is a trademark of Google).",
     }
@@ -260,10 +273,12 @@ def rename(font: TTFont, weight: str, source_version: str) -> None:
     font["head"].macStyle = 1 if weight == "Bold" else 0
 
 
-def build_weight(weight: str, out_dir: Path) -> tuple[str, Path, float, int, int]:
+def build_weight(family: str, weight: str, out_dir: Path
+                 ) -> tuple[str, Path, float, int, int]:
     t0 = time.monotonic()
-    src = NOTO_DIR / f"NotoSansCJK-{weight}.ttc"
-    font = open_sc_face(src)
+    face, stem = FACES[family]
+    src = NOTO_DIR / f"{stem}-{weight}.ttc"
+    font = open_sc_face(src, face)
     version = f"{font['head'].fontRevision:.3f}"
     cmap = font.getBestCmap()
     unicodes = wanted_codepoints(cmap)
@@ -283,10 +298,10 @@ def build_weight(weight: str, out_dir: Path) -> tuple[str, Path, float, int, int
     sub.subset(font)
 
     cff_to_glyf(font)
-    rename(font, weight, version)
+    rename(font, family, weight, version)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{FAMILY}-{weight}.ttf"
+    out = out_dir / f"{family}-{weight}.ttf"
     font.recalcTimestamp = False  # keep the source's head.modified: reproducible output
     font.save(str(out))
     n_glyphs = len(font.getGlyphOrder())
@@ -303,7 +318,7 @@ def check(path: Path) -> list[str]:
     miss = [c for c in RARE + "0123456789ABCxyz（）：，。“”、" if ord(c) not in cmap]
     if miss:
         problems.append(f"missing {''.join(miss)}")
-    if path.name.startswith(FAMILY):
+    if path.name.startswith(tuple(FACES)):
         gbk_miss = [cp for cp in gbk_codepoints() - {0x2252}
                     if not _in(EXCLUDED, cp) and cp not in cmap]
         if gbk_miss:
@@ -316,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--weights", nargs="+", default=list(WEIGHTS), choices=WEIGHTS)
+    ap.add_argument("--families", nargs="+", default=list(FACES), choices=list(FACES))
     ap.add_argument("--jobs", type=int, default=2, help="weights built in parallel")
     ap.add_argument("--no-lxgw", action="store_true", help="do not copy LXGW WenKai")
     ap.add_argument("--max-total-mb", type=float, default=MAX_TOTAL_MB,
@@ -324,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.monotonic()
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        jobs = [pool.submit(build_weight, w, args.out) for w in args.weights]
+        jobs = [pool.submit(build_weight, f, w, args.out)
+                for f in args.families for w in args.weights]
         for job in concurrent.futures.as_completed(jobs):
             _weight, out, secs, n_cp, n_gl = job.result()
             print(f"{out.name}: {out.stat().st_size / 1e6:.1f} MB, {n_cp} code points,"

@@ -51,15 +51,21 @@ def text_size() -> TextSize:
     return next((s for s in TEXT_SIZES if s.key == key), TEXT_SIZES[0])
 
 
+#: Font files for the screen; the others in resources/fonts (WushanSerif) are print faces,
+#: which would cost 28 MB of memory in every window for nothing.
+PRINT_ONLY_PREFIX = "wushanserif"
+
+
 def register_fonts(folder: Path | None = None) -> dict[str, Path]:
-    """Add every font file in `folder` (default resources/fonts); family -> file."""
+    """Add the screen's font files in `folder` (default resources/fonts); family -> file."""
     folder = folder or paths.fonts_dir()
     families: dict[str, Path] = {}
     if not folder.is_dir():
         log.warning("font folder %s missing; relying on system fonts", folder)
         return families
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in FONT_SUFFIXES:
+        if path.suffix.lower() not in FONT_SUFFIXES or \
+                path.name.lower().startswith(PRINT_ONLY_PREFIX):
             continue
         font_id = QFontDatabase.addApplicationFont(str(path))
         if font_id < 0:

@@ -1,9 +1,11 @@
-"""The report fonts: WushanSans (vendored TrueType, see resources/fonts/README.md).
+"""The report fonts: WushanSans and WushanSerif (vendored TrueType, see
+resources/fonts/README.md).
 
-`register_fonts()` registers WushanSans and WushanSans-Bold with reportlab as one family
-(once per process, thread-safe) and installs the ToUnicode fix below. `check_coverage`
-lists the characters the fonts lack: reportlab prints such a character as nothing, with
-no error, so the renderer refuses a document that contains one (`MissingGlyphs`).
+`register_fonts()` registers both families with reportlab (once per process,
+thread-safe) and installs the ToUnicode fix below. `check_coverage` lists the characters
+WushanSans lacks: reportlab prints such a character as nothing, with no error, so the
+renderer refuses a document that contains one (`MissingGlyphs`). WushanSerif lacks 64
+rare characters WushanSans has; `fallback_markup` draws those from WushanSans.
 
 The ToUnicode fix
 -----------------
@@ -35,9 +37,13 @@ from wushan_desk import paths
 from wushan_desk.domain.errors import ValidationError
 
 FAMILY = "WushanSans"
-REGULAR = "WushanSans"
-BOLD = "WushanSans-Bold"
-_FILES = {REGULAR: "WushanSans-Regular.ttf", BOLD: "WushanSans-Bold.ttf"}
+REGULAR = "WushanSans"  # tables, forms, footers (a sans face reads best small)
+BOLD = "WushanSans-Bold"  # headings of the first level (GB/T 9704: 黑体)
+SERIF_FAMILY = "WushanSerif"
+SERIF = "WushanSerif"  # body text of documents (where GB/T 9704 sets 仿宋)
+SERIF_BOLD = "WushanSerif-Bold"  # titles (小标宋) and headings of the second level
+_FILES = {REGULAR: "WushanSans-Regular.ttf", BOLD: "WushanSans-Bold.ttf",
+          SERIF: "WushanSerif-Regular.ttf", SERIF_BOLD: "WushanSerif-Bold.ttf"}
 
 #: Characters that print as nothing by design, so a font need not have them.
 _IGNORABLE = frozenset("\n\r\t\u200b\u200c\u200d\u2060\ufeff") | frozenset(
@@ -46,6 +52,8 @@ _IGNORABLE = frozenset("\n\r\t\u200b\u200c\u200d\u2060\ufeff") | frozenset(
 
 _lock = threading.Lock()
 _coverage: frozenset[int] | None = None
+#: The characters each face maps (a serif face lacks 64 rare ones WushanSans has).
+_face_chars: dict[str, frozenset[int]] = {}
 
 
 class ReportError(ValidationError):
@@ -162,11 +170,31 @@ def register_fonts() -> None:
         pdfmetrics.registerFontFamily(
             FAMILY, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
         )
-        # A character counts as covered only if both weights have it.
-        common = set(faces[0].charToGlyph)
-        for face in faces[1:]:
-            common &= set(face.charToGlyph)
-        _coverage = frozenset(common)
+        pdfmetrics.registerFontFamily(
+            SERIF_FAMILY, normal=SERIF, bold=SERIF_BOLD, italic=SERIF, boldItalic=SERIF_BOLD
+        )
+        for name, face in zip(_FILES, faces, strict=True):
+            _face_chars[name] = frozenset(face.charToGlyph)
+        # Printable: both weights of the sans have it (a serif face lacking a character
+        # draws it from the sans: `fallback_markup`).
+        _coverage = _face_chars[REGULAR] & _face_chars[BOLD]
+
+
+def fallback_markup(markup: str, font: str) -> str:
+    """Paragraph markup in which each character that `font` lacks but WushanSans has is
+    drawn from WushanSans (a rare character of a name in a serif title or body)."""
+    register_fonts()
+    chars = _face_chars.get(font)
+    if chars is None or font in (REGULAR, BOLD):
+        return markup
+    fallback = BOLD if font == SERIF_BOLD else REGULAR
+    out: list[str] = []
+    for ch in markup:
+        if ord(ch) in chars or ord(ch) not in _face_chars[fallback] or ch in "<>&;":
+            out.append(ch)
+        else:
+            out.append(f'<font face="{fallback}">{ch}</font>')
+    return "".join(out)
 
 
 def check_coverage(text: str) -> list[str]:
@@ -184,9 +212,12 @@ __all__ = [
     "BOLD",
     "FAMILY",
     "REGULAR",
+    "SERIF",
+    "SERIF_BOLD",
     "MissingGlyphs",
     "ReportError",
     "check_coverage",
+    "fallback_markup",
     "install_tounicode_fix",
     "register_fonts",
     "tounicode_is_broken",
