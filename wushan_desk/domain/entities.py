@@ -183,6 +183,8 @@ register(
             F("sign_public_key", "签名公钥", max_length=200),
             F("encrypt_public_key", "加密公钥", max_length=200),
             F("revoked", "已吊销", "bool"),
+            # X.509 (PEM) from the county hub: the reports' digital signatures
+            F("certificate", "证书", max_length=4000),
         ),
     ),
     Kind(

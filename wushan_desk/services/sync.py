@@ -16,7 +16,7 @@ from wushan_desk.domain import clock
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
-from wushan_desk.services import records, templates
+from wushan_desk.services import certificates, records, templates
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.accounts import Credentials
 from wushan_desk.store import backup, changes, sync_state
@@ -49,6 +49,7 @@ def hub_init(path: Path, name: str, admin: Credentials | None = None) -> dict[st
                     "encrypt_public_key": keys.public().encrypt,
                 },
             )
+            certificates.ensure_issued(ws)  # the county's root, for the reports' signatures
     except BaseException:
         workspace_service.discard(ws)  # no half-made hub left behind
         raise
@@ -150,6 +151,7 @@ def hub_enrol(
                 "revoked": False,
             },
         )
+        certificates.ensure_issued(ws)  # its certificate travels in the enrolment package
     out_dir.mkdir(parents=True, exist_ok=True)
     written = exporter.export_to(
         ws, request["device_id"], out_dir, enrolment=True, progress=progress
@@ -232,6 +234,8 @@ def export(
     out_dir.mkdir(parents=True, exist_ok=True)
     if identity.role(ws) == "hub":
         targets = [find_device(ws, to)] if to else enrolled_devices(ws)
+        with ws.transaction():  # devices enrolled before certificates existed get theirs
+            certificates.ensure_issued(ws)
     else:
         if ws.state("enrolled") != "1":
             raise PackageRejected("本机尚未加入县级中心库，不能导出同步包。", "not-enrolled")

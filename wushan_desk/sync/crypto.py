@@ -287,6 +287,19 @@ class AgeEd25519Suite:
             raise KeyFormatError("age identity: malformed") from exc
 
 
+def ed25519_private(keys: PrivateKeys) -> Ed25519PrivateKey:
+    """The Ed25519 key of `keys` (the age/Ed25519 suite), for X.509 and PDF signatures."""
+    return Ed25519PrivateKey.from_private_bytes(_b64_key(keys.sign, "private signing key"))
+
+
+def ed25519_public(public: PublicKeys) -> Ed25519PublicKey:
+    """The Ed25519 public key of `public`; KeyFormatError if it is malformed."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(_b64_key(public.sign, "public signing key"))
+    except ValueError as exc:
+        raise KeyFormatError("public signing key: not an Ed25519 key") from exc
+
+
 def _stream(
     fin: IO[bytes],
     dst: Path,
