@@ -246,6 +246,7 @@ def _every_table_once(ws: Workspace) -> dict[str, str]:
     png = (Path(__file__).parent / "fixtures" / "signature.png").read_bytes()
     inspection.sign(ws, visit, role="督学", name="向堃", png=png)
     inspection.sign(ws, visit, role="校长（园长）", name="冉校长", on_paper=True)
+    support.answer_all(ws, visit)
     inspection.finalize(ws, visit)
     inspection.amend(ws, visit, "分数录错", [("visit_answer", {"item_id": item["id"],
                                                              "value": "6"})])

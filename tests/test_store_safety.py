@@ -119,6 +119,7 @@ def test_a_rule_is_checked_against_what_is_stored_when_writing(
         inspector_ids=[support.inspector(ws)], date=rules.term_range("2026-2027学年第一学期")[0],
     )
     records.put(ws, "visit", {"id": visit, "signed_on_paper": True})
+    support.answer_all(ws, visit)
     item = inspection.detail(ws, visit).items[0]
     result: list[object] = []
     started = interleave_after_validating(monkeypatch, "visit_answer", finalize_elsewhere,

@@ -13,7 +13,7 @@ import support
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from typing_helpers import enter_text
 
 from wushan_desk.domain import clock
@@ -129,7 +129,7 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     activate(qtbot, editor)
 
     # answer with the keyboard: a score, 符合 by Y, a rating by its number key
-    score, yes_no, rating, _number = editor.rows
+    score, yes_no, rating, number = editor.rows
     assert isinstance(score.input, ScoreSpin) and isinstance(yes_no.input, KeyChoice)
     score.input.setFocus()
     score.input.selectAll()
@@ -141,12 +141,15 @@ def test_visit_from_new_to_amended_and_printed(qtbot, page: InspectionPage, ws: 
     assert QApplication.focusWidget() is rating.input
     qtbot.keyClick(rating.input, Qt.Key.Key_2)  # 中: 60 % of 10
     enter_text(qtbot, rating.note, "9月份缺3天")
+    number.input.setFocus()
+    qtbot.keyClicks(number.input, "4")
     assert "得分 18.5 / 25" in editor.total.text()  # live, before anything is saved
     assert "小计 12.5 / 15" in editor.section_labels["一、课程与教学"].text()
     wait_saved(qtbot, editor)  # autosave: no button
     d = inspection.detail(ws, visit_id)
     assert {i: a["value"] for i, a in d.answers.items()} == {
-        score.item["id"]: "7.5", yes_no.item["id"]: "符合", rating.item["id"]: "中"}
+        score.item["id"]: "7.5", yes_no.item["id"]: "符合", rating.item["id"]: "中",
+        number.item["id"]: "4"}
     assert d.answers[rating.item["id"]]["note"] == "9月份缺3天"
     assert d.total == (18.5, 25.0)
 
@@ -242,6 +245,7 @@ def overdue_visit(ws: Workspace) -> tuple[str, str]:
                                    inspector_ids=[person], date=day)
     finding = inspection.add_finding(ws, visit, description="陪餐记录缺9月份",
                                      requirement="补齐陪餐记录", deadline=TODAY - dt.timedelta(10))
+    support.answer_all(ws, visit)
     records.put(ws, "visit", {"id": visit, "signed_on_paper": True})
     inspection.finalize(ws, visit, day)
     return visit, finding
@@ -455,3 +459,173 @@ def test_a_draft_started_on_another_computer_is_shown_read_only(qtbot, page: Ins
     assert editor.summary.isReadOnly() and not editor.finalize_button.isVisible()
     assert not editor.amend_button.isVisible() and not editor.act_add_finding.isEnabled()
     assert editor.rows and all(row.note.isReadOnly() for row in editor.rows)
+
+
+# -- 定稿 names what is missing; the editor's small frictions (issue 12, item 2) --------
+
+CANTEEN = [
+    {"section": "七、食堂、饮水与宿舍", "code": "7.1", "content": "校领导陪餐并逐餐登记",
+     "item_kind": rules.YES_NO, "max_score": 5},
+    {"section": "七、食堂、饮水与宿舍", "code": "7.2", "content": "食品留样48小时并登记",
+     "item_kind": rules.YES_NO, "max_score": 5, "photo_required": True},
+    {"section": "七、食堂、饮水与宿舍", "code": "7.3",
+     "content": "拍摄当日陪餐记录（含陪餐人签名）和食品留样柜。", "item_kind": rules.PHOTO,
+     "photo_required": True},
+]
+
+
+def canteen_visit(ws: Workspace) -> str:
+    """A draft visit with a checklist numbered 7.1-7.3 (7.2 须拍照, 7.3 a 照片 item):
+    7.1 answered, the inspector signed on paper, the head not yet."""
+    template = records.put(ws, "checklist_template", {
+        "name": "食堂专项检查表", "template_kind": "专项督导", "version": 1, "status": "草稿"}).id
+    for position, item in enumerate(CANTEEN, start=1):
+        records.put(ws, "checklist_item", {"template_id": template, "position": position, **item})
+    records.put(ws, "checklist_template",
+                {"id": template, "status": "已发布", "published_on": "2026-09-01"})
+    visit = inspection.start_visit(ws, school_id=ids(ws, "school")[0], template_id=template,
+                                   inspector_ids=ids(ws, "staff")[:1], date=TODAY)
+    first = inspection.detail(ws, visit).items[0]
+    inspection.answer(ws, visit, first["id"], rules.YES)
+    inspection.sign(ws, visit, role="督学", name="向堃", on_paper=True)
+    return visit
+
+
+def shown_missing(dialog) -> list[tuple[str, str, str]]:
+    table = dialog.table
+    return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+
+def test_finalize_lists_what_is_missing_and_jumps_to_each(qtbot, page: InspectionPage,
+                                                          ws: Workspace, monkeypatch) -> None:
+    visit = canteen_visit(ws)
+    editor = page.open_visit(visit)
+    _done, photo_needed, photo_item = editor.rows
+    editor.tabs.setCurrentWidget(editor.opinion_tab)  # 定稿 is pressed here, often
+    activate(qtbot, editor)
+    assert "Ctrl+Shift+D" in editor.finalize_button.toolTip()
+    ctrl(qtbot, editor.summary, Qt.Key.Key_D, shift=True)  # 定稿
+    qtbot.waitUntil(lambda: editor.missing_dialog is not None
+                    and editor.missing_dialog.isVisible())
+    missing = editor.missing_dialog
+    assert shown_missing(missing) == [
+        ("7.2", "食品留样48小时并登记", "▲ 未填写，须拍照"),
+        ("7.3", "拍摄当日陪餐记录（含陪餐人签名）和食品留样柜。", "▲ 缺照片"),
+        ("", "校长（园长）签名", "▲ 未签名")]
+    assert "还有 3 项需要补齐" in missing.findChild(QLabel, "dialogHeadline").text()
+    assert not dialogs._open  # a plain list, not the red 出错了 box
+    assert not inspection.detail(ws, visit).locked
+
+    # Enter on a line selects that item in the editor: 7.3's photos
+    activate(qtbot, missing)
+    missing.table.setCurrentCell(1, 1)
+    qtbot.keyClick(missing.table, Qt.Key.Key_Return)
+    assert not missing.isVisible()
+    assert editor.tabs.currentWidget() is editor.checklist_scroll
+    activate(qtbot, editor)
+    assert editor._current is photo_item and QApplication.focusWidget() is photo_item.photos
+
+    # 转到 on an unanswered item: its answer takes the next key
+    missing = editor.show_missing(inspection.finalize_problems(ws, visit))
+    missing.table.setCurrentCell(0, 0)
+    missing.go_button.click()
+    activate(qtbot, editor)
+    assert editor._current is photo_needed
+    assert QApplication.focusWidget() is photo_needed.input
+    qtbot.keyClick(photo_needed.input, Qt.Key.Key_Y)
+    assert photo_needed.value() == rules.YES
+
+    # double-click on the signature: the head's 签名 button on 意见与签名
+    missing = editor.show_missing(inspection.finalize_problems(ws, visit))
+    qtbot.waitExposed(missing)
+    rect = missing.table.visualItemRect(missing.table.item(2, 1))
+    for click in (QTest.mouseClick, QTest.mouseDClick):  # (QTest sends no first press)
+        click(missing.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert not missing.isVisible() and editor.tabs.currentWidget() is editor.opinion_tab
+    activate(qtbot, editor)
+    assert QApplication.focusWidget() is editor.signatures.sign_button(HEAD)
+
+    # everything there: Ctrl+Shift+D asks, then locks
+    wait_saved(qtbot, editor)
+    support.answer_all(ws, visit)  # the photos (the file dialog is tested elsewhere)
+    inspection.sign(ws, visit, role=HEAD, name="冉校长", on_paper=True)
+    editor.reload()
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: asked.append(a[2]) or True)
+    activate(qtbot, editor)
+    ctrl(qtbot, editor.rows[0].input, Qt.Key.Key_D, shift=True)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert inspection.detail(ws, visit).locked and not editor.finalize_button.isVisible()
+    assert not editor.act_finalize.isEnabled()
+
+
+def test_the_first_key_in_a_new_visit_answers_the_first_item(qtbot, page: InspectionPage,
+                                                             ws: Workspace) -> None:
+    ctrl(qtbot, page.visits.table, Qt.Key.Key_N)  # 新建督导
+    start = page.start_dialog
+    assert start is not None
+    start.school.combo.lineEdit().selectAll()
+    enter_text(qtbot, start.school.combo.lineEdit(), SCHOOL)
+    start.inspectors.setFocus()
+    start.inspectors.setCurrentRow(0)
+    qtbot.keyClick(start.inspectors, Qt.Key.Key_Space)
+    ctrl(qtbot, start, Qt.Key.Key_S)
+    editor = page.editor
+    assert editor is not None
+    activate(qtbot, editor)
+    first = editor.rows[0]
+    assert isinstance(first.input, ScoreSpin) and first.number == "1"
+    assert QApplication.focusWidget() is first.input
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_7)  # over “未评”
+    assert first.value() == "7"
+    first.input.setValue(ScoreSpin.UNSET)  # clicked into later: a digit still replaces 未评
+    first.input.lineEdit().setCursorPosition(1)
+    qtbot.keyClick(first.input, Qt.Key.Key_8)
+    assert first.value() == "8"
+    wait_saved(qtbot, editor)
+
+
+def test_tab_goes_down_the_opinion_page_and_sign_buttons_stay_put(
+        qtbot, page: InspectionPage, ws: Workspace) -> None:
+    visit = inspection.start_visit(ws, school_id=ids(ws, "school")[0],
+                                   template_id=ids(ws, "checklist_template")[0],
+                                   inspector_ids=ids(ws, "staff")[:1], date=TODAY)
+    editor = page.open_visit(visit)
+    editor.tabs.setCurrentWidget(editor.opinion_tab)
+    activate(qtbot, editor)
+    panel = editor.signatures
+    editor.summary.setFocus()
+    order = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    inspector_button, head_button = panel.buttons.values()
+    assert order == [inspector_button, panel.head_name, head_button, panel.on_paper,
+                     editor.finalize_bottom]
+
+    def places() -> list[tuple[int, int]]:
+        QApplication.processEvents()
+        return [(b.mapTo(panel, QPoint(0, 0)).x(), b.width()) for b in panel.buttons.values()]
+
+    appearance.current().set_text_size("xlarge")  # where “重新签名” is wider than a button
+    try:
+        panel.refresh(inspection.detail(ws, visit), locked=False)
+        before = places()
+        draw_signature(panel.sign("督学", "向堃"))
+        assert [b.text() for b in panel.buttons.values()] == ["重新签名", "签名…"]
+        assert places() == before  # the state and the button text changed, not the places
+    finally:
+        appearance.current().set_text_size("standard")
+
+
+def test_a_finalized_visit_looks_locked(qtbot, page: InspectionPage, ws: Workspace) -> None:
+    draft = inspection.start_visit(ws, school_id=ids(ws, "school")[0],
+                                   template_id=ids(ws, "checklist_template")[0],
+                                   inspector_ids=ids(ws, "staff")[:1], date=TODAY)
+    editor = page.open_visit(draft)
+    assert not any(w.property("locked") for row in editor.rows for w in (row.input, row.note))
+    visit, _finding = overdue_visit(ws)
+    editor = page.open_visit(visit)
+    fields = [w for row in editor.rows for w in (row.input, row.note)]
+    assert all(w.property("locked") is True for w in fields)
+    assert editor.summary.property("locked") and editor.signatures.head_name.property("locked")

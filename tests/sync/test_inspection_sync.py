@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from network import HUB, Network
-from support import make_template
+from support import answer_all, make_template
 
 from wushan_desk.domain import inspection as rules
 from wushan_desk.services import attachments, browse, inspection, records
@@ -26,6 +26,7 @@ def test_checklist_goes_out_and_the_signed_visit_comes_back(net: Network) -> Non
                                        inspector_ids=[person], date=DAY)
         first = inspection.detail(dev, visit).items[0]["id"]
         inspection.answer(dev, visit, first, "7")
+        answer_all(dev, visit)  # full marks on the others: 5 and 10
         finding = inspection.add_finding(dev, visit, description="课表缺书法课",
                                          requirement="开齐课程")
         inspection.sign(dev, visit, role="督学", name="向堃", png=b"\x89PNG-strokes")
@@ -34,7 +35,7 @@ def test_checklist_goes_out_and_the_signed_visit_comes_back(net: Network) -> Non
     net.exchange()
     with net.open(HUB) as hub:
         at_hub = inspection.detail(hub, visit)
-        assert at_hub.locked and at_hub.visit["total_score"] == 7.0
+        assert at_hub.locked and at_hub.visit["total_score"] == 22.0
         assert [f["id"] for f in at_hub.findings] == [finding]
         assert {s["role"] for s in at_hub.signatures} == {"督学", "校长（园长）"}
         image = next(s for s in at_hub.signatures if s["attachment_id"])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from network import HUB, Network, live_students
-from support import make_template, open_workspace
+from support import answer_all, make_template, open_workspace
 
 from wushan_desk.cli import main
 from wushan_desk.services import browse, inspection, records, sync
@@ -74,6 +74,7 @@ def a_visit(net: Network, school_id: str) -> str:
                                        inspector_ids=[person], date=dt.date(2026, 10, 12))
         item = inspection.detail(dev, visit).items[0]["id"]
         inspection.answer(dev, visit, item, "7")
+        answer_all(dev, visit)
         inspection.add_finding(dev, visit, description="课表缺书法课", requirement="开齐课程")
         inspection.sign(dev, visit, role="督学", name="向堃", png=b"\x89PNG-strokes")
         inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)

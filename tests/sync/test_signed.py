@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from network import HUB, Network, table_state
-from support import make_template
+from support import answer_all, make_template
 
 from wushan_desk.cli import main
 from wushan_desk.domain.errors import ValidationError
@@ -45,6 +45,7 @@ def start(net: Network) -> tuple[str, str]:
 
 def sign_and_finalize(net: Network, visit: str) -> None:
     with net.open("dev0") as dev:
+        answer_all(dev, visit)  # the first item keeps its 7
         inspection.sign(dev, visit, role="督学", name="向堃", png=b"\x89PNG-strokes")
         inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)
         inspection.finalize(dev, visit, DAY)

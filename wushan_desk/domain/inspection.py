@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,8 @@ def missing_signers(signatures: Iterable[Mapping[str, Any]], on_paper: bool) -> 
         return []
     signed = {s.get("role") for s in signatures}
     return [role for role in REQUIRED_SIGNERS if role not in signed]
+
+
 YES, NO, NOT_APPLICABLE = "符合", "不符合", "不适用"
 RATINGS = ("好", "中", "差")
 #: Share of an item's points a rating earns (好 full marks, 中 60 %, 差 none).
@@ -189,6 +191,106 @@ def term_range(term: str) -> tuple[dt.date, dt.date]:
     return dt.date(first_year + 1, 2, 1), dt.date(first_year + 1, 8, 31)
 
 
+# --- what is missing before finalizing --------------------------------------------------
+
+#: Why a visit cannot be finalized yet, one per item or signer.
+UNANSWERED, NO_PHOTO, UNSIGNED = "未填写", "缺照片", "未签名"
+#: How much of an item's text a message quotes (the list in the editor shows it all).
+SHORT_TEXT = 16
+
+
+def item_number(item: Mapping[str, Any], position: int) -> str:
+    """An item's number as the checklist shows it: its 序号 ("7.3"), else its place
+    (1-based) in the checklist. The editor's rows and every message use this."""
+    return str(item.get("code") or position)
+
+
+def in_order(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Checklist items in the order the checklist lists them (position, then id)."""
+    return sorted(items, key=lambda i: (i.get("position") or 0, str(i.get("id") or "")))
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing a visit still lacks before it may be finalized: an item not answered
+    or without its photo (`item_id`, `number` as printed, `text` the item's content),
+    or a signer (`text` the role, no item)."""
+
+    kind: str  # UNANSWERED, NO_PHOTO or UNSIGNED
+    text: str
+    number: str = ""
+    item_id: str | None = None
+    photo_too: bool = False  # unanswered, and the item needs a photo as well
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind}，须拍照" if self.photo_too else self.kind
+
+    def label(self, short: bool = True) -> str:
+        """“7.3 拍摄当日陪餐记录（含陪餐人签名）…” (short) or “督学签名”."""
+        if self.item_id is None:
+            return f"{self.text}签名"
+        cut = short and len(self.text) > SHORT_TEXT
+        return f"{self.number} {self.text[:SHORT_TEXT] + '…' if cut else self.text}"
+
+    def line(self, short: bool = True) -> str:
+        """“7.3 拍摄当日陪餐记录（含陪餐人签名）…（缺照片）”."""
+        return f"{self.label(short)}（{self.what}）"
+
+
+def finalize_problems(
+    visit: Mapping[str, Any],
+    items: Iterable[Mapping[str, Any]],
+    answers: Mapping[str, Mapping[str, Any]],
+    signatures: Iterable[Mapping[str, Any]],
+) -> list[Missing]:
+    """What keeps `visit` from being finalized (empty: nothing), items in checklist
+    order, then the signers; `answers` by item id.
+
+    - Every item is answered (不适用 is an answer). A 复查 re-checks findings: its
+      checklist is optional, so only the items it does answer are judged.
+    - An item marked 须拍照 has a photo: a 照片 item always, another unless 不适用.
+    - The inspector and the head have signed (or 纸质签名 is ticked).
+
+    The finalize use case refuses while any is left; the sync receiver takes a visit
+    arriving finalized as finalized by that use case only when none is left."""
+    follow_up = visit.get("kind") == "复查"
+    out: list[Missing] = []
+    for position, item in enumerate(in_order(items), start=1):
+        problem = _item_missing(item, answers.get(str(item.get("id"))) or {}, follow_up)
+        if problem is not None:
+            out.append(Missing(problem[0], str(item.get("content") or ""),
+                               item_number(item, position), str(item["id"]), problem[1]))
+    on_paper = bool(visit.get("signed_on_paper"))
+    out += [Missing(UNSIGNED, role) for role in missing_signers(signatures, on_paper)]
+    return out
+
+
+def _item_missing(item: Mapping[str, Any], answer: Mapping[str, Any], follow_up: bool
+                  ) -> tuple[str, bool] | None:
+    """(kind, photo too) of what one item lacks, or None."""
+    value, photos = answer.get("value"), bool(answer.get("photo_ids"))
+    answered = value not in (None, "")
+    if follow_up and not answered and not photos:
+        return None
+    if item.get("item_kind") == PHOTO:  # its answer is the photo
+        return None if photos else (NO_PHOTO, False)
+    needs_photo = bool(item.get("photo_required")) and value != NOT_APPLICABLE and not photos
+    if not answered:
+        return UNANSWERED, needs_photo
+    return (NO_PHOTO, False) if needs_photo else None
+
+
+def finalize_refusal(problems: Sequence[Missing], shown: int = 8) -> str:
+    """The message refusing 定稿, naming what is missing (the first `shown` of them)."""
+    named = "；".join(p.line() for p in problems[:shown])
+    more = "……" if len(problems) > shown else ""
+    paper = "；签名也可勾选“已在纸质记录上签字”" if any(
+        p.kind == UNSIGNED for p in problems) else ""
+    return (f"还不能定稿，还有 {len(problems)} 项没有填齐：{named}{more}。"
+            f"请补齐后再定稿{paper}。")
+
+
 #: What an amendment may change: the visit's opinion and head, its answers and findings.
 AMENDABLE = {
     "visit": {"id", "summary", "head_name"},
@@ -311,7 +413,8 @@ def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
     if AS_STATE.get():
         pass  # how it was finalized, and by whom, was judged where it happened
     elif record.get("status") == FINAL and not was_final and not FINALIZING.get():
-        raise ValidationError("请用“定稿”：签名齐全后由程序定稿并计算总分。", "status")
+        raise ValidationError(
+            "请用“定稿”：检查项目填齐、签名齐全后由程序定稿并计算总分。", "status")
     if was_final and record.get("status") != FINAL:
         raise ValidationError("已定稿的督导记录不能退回草稿。", "status")
     totals = ("total_score", "max_score", "finalized_on")

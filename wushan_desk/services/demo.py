@@ -334,9 +334,12 @@ class _Builder:
         for person in staff:
             if person["role"] == "责任督学":
                 inspectors.setdefault(person["centre_id"], []).append(person["id"])
-        history = demo_inspections.History(self.rng_visits, self.new_id, routine, term_start)
+        # one stored picture for every answer that needs a photo (a finalized visit has one)
+        history = demo_inspections.History(self.rng_visits, self.new_id, routine, term_start,
+                                           photo=demo_inspections.store_photo(self.ws))
         out: dict[str, list[dict]] = {
-            k: [] for k in ("visit", "visit_answer", "finding", "visit_signature", "finding_check")
+            k: [] for k in ("attachment", "visit", "visit_answer", "finding", "visit_signature",
+                            "finding_check")
         }
         for s in schools:
             school = {"id": s.id, "head": s.head}

@@ -5,17 +5,27 @@ has something to show) and a term-start inspection each autumn; low answers turn
 findings with deadlines; most findings are closed by a 复查, some are still open and a
 few are overdue; the latest visits may still be drafts. Deterministic: only the given
 random generator and a fixed "today".
+
+A finalized visit is complete, as 定稿 requires (rules.finalize_problems): every item
+answered, signed on paper, and a photo on each item that needs one. The photos are one
+demo picture stored once (`store_photo`), each an attachment record of its answer;
+without it (`photo=None`) the items that need a photo are answered but not photographed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from wushan_desk.domain import inspection as rules
+from wushan_desk.services import attachments
+from wushan_desk.store import blobs
+from wushan_desk.store.workspace import Workspace
 
 #: The demo's today: history is generated up to here, whatever the real date.
 DEMO_TODAY = dt.date(2026, 11, 28)
@@ -56,6 +66,43 @@ class Template:
     deadline_days: int
 
 
+PHOTO_NAME = "演示照片.png"
+
+
+@dataclass(frozen=True)
+class DemoPhoto:
+    """The demo's evidence picture, stored once in the workspace's file store."""
+
+    sha256: str
+    size: int
+
+
+def demo_png(width: int = 320, height: int = 240) -> bytes:
+    """A plain grey-blue picture as PNG bytes (made here: the services use no Qt)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes((0xC8, 0xD2, 0xDC)) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def store_photo(ws: Workspace) -> DemoPhoto:
+    """Store the demo picture (once per content) for `History(photo=...)`."""
+    sha256, size = blobs.store_bytes(ws.files_dir, demo_png(), attachments.max_bytes(ws),
+                                     PHOTO_NAME, ws.key)
+    return DemoPhoto(sha256, size)
+
+
+def needs_photo(item: Mapping[str, Any]) -> bool:
+    """Does a finalized visit's answer to this item need a photo (demo answers are never
+    不适用)?"""
+    return item.get("item_kind") == rules.PHOTO or bool(item.get("photo_required"))
+
+
 def term_dates(term: str) -> tuple[dt.date, dt.date]:
     first, last = rules.term_range(term)
     return max(first, dt.date(first.year, first.month, 5)), min(last, DEMO_TODAY)
@@ -65,10 +112,16 @@ class History:
     """Yields (kind, record) pairs in an order that satisfies every reference."""
 
     def __init__(
-        self, rng: random.Random, new_id: Callable[[], str], routine: Template, term_start: Template
+        self,
+        rng: random.Random,
+        new_id: Callable[[], str],
+        routine: Template,
+        term_start: Template,
+        photo: DemoPhoto | None = None,
     ) -> None:
         self.rng, self.new_id = rng, new_id
         self.routine, self.term_start = routine, term_start
+        self.photo = photo
 
     def for_school(
         self, school: Mapping[str, Any], inspectors: Sequence[str]
@@ -126,7 +179,15 @@ class History:
             "follow_up_of": None,
         }
         yield "visit", visit
+        items = {i["id"]: i for i in template.items}
         for answer in answers:
+            item = items[answer["item_id"]]
+            if final and self.photo and needs_photo(item):
+                attachment = self._photo_of(answer)
+                answer["photo_ids"] = [attachment["id"]]
+                if item["item_kind"] == rules.PHOTO:
+                    answer["value"] = "照片1张"  # as the editor saves a photo item
+                yield "attachment", attachment
             yield "visit_answer", answer
         low = [i for i in template.items if _is_low(i, by_item.get(i["id"]))]
         if low and rng.random() < 0.35:
@@ -171,6 +232,20 @@ class History:
             "score": rules.score_answer(item, value),
             "note": None,
             "photo_ids": [],
+        }
+
+    def _photo_of(self, answer: Mapping[str, Any]) -> dict[str, Any]:
+        """An attachment record of the demo picture, owned by the answer."""
+        assert self.photo is not None
+        return {
+            "id": self.new_id(),
+            "sha256": self.photo.sha256,
+            "size": self.photo.size,
+            "filename": PHOTO_NAME,
+            "mime": "image/png",
+            "owner_kind": "visit_answer",
+            "owner_id": answer["id"],
+            "note": "督导照片",
         }
 
     def _findings(

@@ -217,6 +217,11 @@ class VisitDetail:
         """Who still has to sign before 定稿 (empty once all have, or 纸质签名)."""
         return rules.missing_signers(self.signatures, bool(self.visit.get("signed_on_paper")))
 
+    @property
+    def problems(self) -> list[rules.Missing]:
+        """What is still missing before 定稿 (empty: ready): see rules.finalize_problems."""
+        return rules.finalize_problems(self.visit, self.items, self.answers, self.signatures)
+
 
 def detail(ws: Workspace, visit_id: str) -> VisitDetail:
     visit = _get(ws, "visit", visit_id)
@@ -237,19 +242,25 @@ def detail(ws: Workspace, visit_id: str) -> VisitDetail:
     )
 
 
+def finalize_problems(ws: Workspace, visit_id: str) -> list[rules.Missing]:
+    """What is still missing before this visit can be finalized, each with its item
+    number and text (empty: ready). The editor lists them; `finalize` refuses on them."""
+    return detail(ws, visit_id).problems
+
+
 def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitDetail:
-    """Lock a signed visit: totals are fixed; later changes need an amendment."""
+    """Lock a complete, signed visit: totals are fixed; later changes need an amendment.
+
+    Refused (ValidationError naming each item by number and text) while an item is
+    unanswered, a photo-required item has no photo, or a signature is missing."""
     token = rules.FINALIZING.set(True)
     try:
         with ws.transaction():  # checked and locked against the visit as stored now
             d = detail(ws, visit_id)
             if d.locked:
                 raise ValidationError("该督导记录已经定稿。")
-            if d.missing_signers:
-                raise ValidationError(
-                    f"定稿前需要{'、'.join(r + '签名' for r in d.missing_signers)}"
-                    "（或勾选“已在纸质记录上签字”）。"
-                )
+            if d.problems:
+                raise ValidationError(rules.finalize_refusal(d.problems))
             got, top = d.total
             final = {
                 "id": visit_id,

@@ -13,8 +13,9 @@ misused: what it sends is checked like a local edit before anything is applied.
   to another centre's school, another centre's school into its township).
 - **Rules** (on the record as it would be after the change): references exist, and the
   kind's rules hold (cross-field rules, locks, transitions), in the context the author's
-  service used when the evidence is there (a finalize with its signatures, an amendment
-  with its amendment record, a re-check closing a finding).
+  service used when the evidence is there (a finalize with every item answered, the
+  photos it needs and its signatures; an amendment with its amendment record; a
+  re-check closing a finding).
 
 A change that breaks a rule is refused with the whole package (exit 3, a message naming
 the record and the rule), unless it is explained by concurrency: the record changed here
@@ -354,10 +355,8 @@ class Judge:
             visit_id = after.get("visit_id")
         if kind.name == "visit" and after.get("status") == rules.FINAL and (
             before is None or before.get("status") != rules.FINAL
-        ):
-            signatures = [s for s in _live(self.ws, "visit_signatures", "visit_id", after["id"])]
-            if not rules.missing_signers(signatures, bool(after.get("signed_on_paper"))):
-                found.append(rules.FINALIZING)
+        ) and not self._finalize_problems(after):
+            found.append(rules.FINALIZING)
         if visit_id and self._amended(str(visit_id), author, stamp):
             found.append(rules.AMENDING)
         if kind.name == "finding" and any(
@@ -379,6 +378,20 @@ class Judge:
                 and self._status_event("recognition_id", before, after)):
             found.append(recognition_rules.STATUS_CHANGE)
         return list(dict.fromkeys(found))
+
+    def _finalize_problems(self, visit: Mapping[str, Any]) -> list[rules.Missing]:
+        """What the finalize use case would find missing from the visit as held here:
+        its answers and signatures were written before it was finalized, so they
+        arrived before this change (the same rule as services.inspection.finalize)."""
+
+        def held(table: str, column: str, value: str) -> list[dict[str, Any]]:
+            kind = changes.table_kind(table)
+            return [changes.from_sql(kind, r) for r in _live(self.ws, table, column, value)]
+
+        items = held("checklist_items", "template_id", str(visit.get("template_id")))
+        answers = {a["item_id"]: a for a in held("visit_answers", "visit_id", visit["id"])}
+        signatures = held("visit_signatures", "visit_id", visit["id"])
+        return rules.finalize_problems(visit, items, answers, signatures)
 
     def _status_event(self, column: str, before: Mapping[str, Any] | None,
                       after: Mapping[str, Any]) -> bool:

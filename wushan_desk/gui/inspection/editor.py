@@ -2,15 +2,17 @@
 screen, saving every answer as it changes so that a crash loses nothing.
 
 Tabs follow the paper record: (复查结果,) 检查项目, 问题清单, 意见与签名, 更正记录.
-A draft autosaves (debounced ~500 ms) through services.inspection. 定稿 locks it;
-after that 更正 asks for a reason, collects the changes, and applies them all at once
-through services.inspection.amend, which keeps the reason and the changes as history.
-Photos and the printed documents are in visit_files.py (a mixin of the editor); the
-rows and dialogs in visit_parts.py and visit_dialogs.py.
+A draft autosaves (debounced ~500 ms) through services.inspection. 定稿 (Ctrl+Shift+D)
+lists what is still missing, or locks it (finalizing.py); after that 更正 asks for a
+reason, collects the changes, and applies them all at once through
+services.inspection.amend, which keeps the reason and the changes as history.
+Photos and the printed documents are in files.py (a mixin of the editor); the rows and
+dialogs in parts.py and dialogs.py.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ from wushan_desk.gui.inspection.dialogs import (
     template_title,
 )
 from wushan_desk.gui.inspection.files import Row, VisitFiles
+from wushan_desk.gui.inspection.finalizing import FINALIZE_KEYS, Finalizing, MissingDialog
 from wushan_desk.gui.inspection.parts import (
     AMBER,
     RED,
@@ -54,6 +57,7 @@ from wushan_desk.gui.inspection.parts import (
     CheckRow,
     Widths,
     finding_state,
+    mark_locked,
     qcolor,
     set_tone,
     term_label,
@@ -78,7 +82,7 @@ QLabel#sectionHeader { background: #e9edf2; font-weight: bold; padding: 4px 6px;
 
 
 
-class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
+class VisitEditor(Autosave, AmendmentControl, Finalizing, VisitFiles, QWidget):
     """One visit; `closed` when the user goes back, `changed(visit id)` after writes,
     `openVisit(visit id)` to show another one (a 复查 just started)."""
 
@@ -95,6 +99,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         self.amend_findings: dict[str, dict[str, Any]] = {}  # id or "new-N" -> record
         self.amend_dialog: AmendDialog | None = None
         self.finding_dialog: FindingDialog | None = None
+        self.missing_dialog: MissingDialog | None = None
         self.task: Task | None = None
         self._dirty: dict[str, Row] = {}
         self._summary_dirty = False
@@ -155,7 +160,8 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         self.tabs.addTab(self._build_checklist(), "检查项目")
         self.findings_tab = self._build_findings()
         self.tabs.addTab(self.findings_tab, "问题清单")
-        self.tabs.addTab(self._build_opinion(), "意见与签名")
+        self.opinion_tab = self._build_opinion()
+        self.tabs.addTab(self.opinion_tab, "意见与签名")
         self.amendments = self._table(("日期", "更正人", "理由", "更正内容"))
         self.tabs.addTab(self.amendments, "更正记录")
         self.tabs.setTabToolTip(0, "Ctrl+Tab 切换页签")
@@ -187,7 +193,10 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
             buttons.append(button)
         self.follow_button = QPushButton("复查", toolTip="对本次发现的问题发起复查")
         self.follow_button.clicked.connect(self.start_follow_up)
-        self.finalize_button = QPushButton("定稿", toolTip="签名后定稿：锁定本记录")
+        self.act_finalize = make_action(self, "定稿", FINALIZE_KEYS,
+                                        "检查各项是否填齐、签名是否齐全，然后定稿：锁定本记录")
+        self.act_finalize.triggered.connect(self.finalize)
+        self.finalize_button = QPushButton("定稿", toolTip=self.act_finalize.toolTip())
         self.finalize_button.clicked.connect(self.finalize)
         self.amend_button = QPushButton("更正", toolTip="修改已定稿的记录（须写明理由）")
         self.amend_button.clicked.connect(self.start_amendment)
@@ -314,7 +323,8 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         self.signatures.changed.connect(self._signed)
         column.addWidget(self.signatures)
         self.finalize_hint = QLabel(wordWrap=True, objectName="hint")
-        self.finalize_bottom = QPushButton("定稿…", toolTip="锁定本记录（之后只能更正）")
+        self.finalize_bottom = QPushButton(
+            "定稿…", toolTip=f"锁定本记录，之后只能更正（{FINALIZE_KEYS}）")
         self.finalize_bottom.clicked.connect(self.finalize)
         row = QHBoxLayout()
         row.addWidget(self.finalize_hint, 1)
@@ -330,7 +340,7 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         for keys, slot in ((QKeySequence.StandardKey.Save, self.save_shortcut),
                            (QKeySequence(Qt.Key.Key_Escape), self.close_editor)):
             QShortcut(keys, self, activated=slot, context=context)
-        for action in (self.act_print, self.act_add_finding):
+        for action in (self.act_print, self.act_add_finding, self.act_finalize):
             action.setShortcutContext(context)
 
     def _watch(self, row: Row) -> None:
@@ -374,13 +384,16 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         for row in [*self.rows, *self.check_rows]:
             row.set_read_only(locked or (amending and isinstance(row, CheckRow)))
         self.summary.setReadOnly(locked)
+        mark_locked(self.summary, locked)
         self.signatures.refresh(d, locked=d.read_only or amending)
+        self._opinion_tab_order()
         for button in self.finding_buttons:
             button.setEnabled(not locked)
         self.act_add_finding.setEnabled(not locked)
         self.delete_finding_button.setEnabled(not d.read_only)
         self.finalize_button.setVisible(not d.read_only)
         self.finalize_bottom.setVisible(not d.read_only)
+        self.act_finalize.setEnabled(not d.read_only)
         self.amend_button.setVisible(d.locked and not amending)
         self.follow_button.setVisible(d.locked and d.visit["kind"] != "复查" and any(
             f["status"] != rules.FIXED for f in d.findings))
@@ -397,7 +410,8 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         self.banner.setVisible(d.read_only or amending)
         ok = not d.missing_signers
         self.finalize_hint.setText(
-            "签名已齐全。定稿后本记录锁定，之后只能“更正”。" if ok else
+            "签名已齐全。定稿时会检查每一项是否填写、须拍照的项是否有照片；"
+            "定稿后本记录锁定，之后只能“更正”。" if ok else
             "定稿前需要督学和校长（园长）签名，或勾选“已在纸质记录上签字”。")
         self.tabs.setTabVisible(self.tabs.indexOf(self.amendments), bool(d.amendments))
 
@@ -451,16 +465,6 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         table.resizeRowsToContents()
         self.tabs.setTabText(self.tabs.indexOf(self.amendments), f"更正记录（{len(rows)}）")
 
-
-
-
-
-
-
-
-
-
-
     # -- keyboard ------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -491,15 +495,29 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
         rows: list[Any] = self.check_rows if isinstance(row, CheckRow) else self.rows
         index = rows.index(row)
         if index + 1 < len(rows):
-            target = rows[index + 1].focus_target()
-            target.setFocus(Qt.FocusReason.TabFocusReason)
-            if hasattr(target, "selectAll"):
-                target.selectAll()
+            self.enter_row(rows[index + 1])
+
+    def enter_row(self, row: Row) -> None:
+        """Focus a row's answer as Tab would, its text selected: the next key typed
+        answers the item (a score replaces “未评”)."""
+        target = row.focus_target()
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        if hasattr(target, "selectAll"):
+            target.selectAll()
 
     def focus_first(self) -> None:
+        """The first item's answer (a 复查: the first re-check) takes the first key."""
         rows: list[Any] = self.check_rows or self.rows
         if rows:
-            rows[0].focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+            self.enter_row(rows[0])
+
+    def _opinion_tab_order(self) -> None:
+        """Tab on 意见与签名 goes down the screen: the opinion, each signer (the head's
+        name before the head's 签名 button), 纸质签名, 定稿. The signer rows are rebuilt
+        on each refresh, so the order is set again then."""
+        chain = [self.summary, *self.signatures.focus_chain(), self.finalize_bottom]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange) \
@@ -571,53 +589,15 @@ class VisitEditor(Autosave, AmendmentControl, VisitFiles, QWidget):
             self.reload()
             self.changed.emit(self.visit_id)
 
-    # -- signatures, finalize, follow-up ---------------------------------------------------
+    # -- signatures, follow-up (定稿: finalizing.py) -----------------------------------------
 
     def _signed(self) -> None:
         self.d = inspection.detail(self.ws, self.visit_id)
         self._show_state()
         self.changed.emit(self.visit_id)
 
-    def finalize(self) -> None:
-        """定稿: once every pending write is done, check the signatures, ask, lock."""
-        if self.d.read_only:
-            return
-        self.save_now()
-        self._writer.when_idle(self._finalize_saved)
-
-    def _finalize_saved(self) -> bool:
-        if self._dirty or self.d.read_only:
-            return False  # a refused answer is marked in red: fix it first
-        self.d = inspection.detail(self.ws, self.visit_id)
-        if self.d.missing_signers:
-            dialogs.show_problem(self, dialogs.Problem(
-                "督导记录没有定稿", f"还缺少签名：{'、'.join(self.d.missing_signers)}。",
-                "请在“意见与签名”页点“签名…”，或勾选“已在纸质记录上签字”。"))
-            self.tabs.setCurrentIndex(self.tabs.count() - 2)
-            return False
-        blank = sum(1 for row in self.rows if row.value() is None)
-        got, top = self.d.total
-        extra = f"还有 {blank} 项没有填写。" if blank else ""
-        if not dialogs.confirm(
-                self, "定稿", f"把这份督导记录定稿？（得分 {got:g} / {top:g}）", "定稿",
-                f"{extra}定稿后记录被锁定：检查结果、问题清单、督导意见和签名都不能再直接修改，"
-                "之后只能点“更正”并写明理由来修改，每次更正都会留下记录。"):
-            return False
-        with dialogs.reported(self, "督导记录没有定稿") as outcome:
-            inspection.finalize(self.ws, self.visit_id)
-        if not outcome.ok:
-            return False
-        self.reload()
-        self.changed.emit(self.visit_id)
-        return True
-
     def start_follow_up(self) -> VisitStartDialog:
         dialog = VisitStartDialog(self.ws, follow_up_of=self.visit_id, parent=self)
         dialog.accepted.connect(lambda: dialog.visit_id and self.openVisit.emit(dialog.visit_id))
         dialog.open()
         return dialog
-
-
-
-
-

@@ -53,6 +53,16 @@ def set_tone(label: QLabel, tone: str | None, bold: bool = True) -> None:
     label.setStyleSheet(f"color:{tone};{weight}" if tone else "")
 
 
+def mark_locked(widget: QWidget, locked: bool) -> None:
+    """Give a read-only field the locked look (app.qss: [locked="true"], grey): a
+    finalized record's fields should not look as if typing in them would work."""
+    if widget.property("locked") == locked:
+        return
+    widget.setProperty("locked", locked)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 def term_label(term: str, short: bool = False) -> str:
     """“2026-2027学年第一学期” as people say it: “2026年秋季学期” (short: “2026秋季”)."""
     first, _last = rules.term_range(term)
@@ -94,6 +104,8 @@ QFrame#keyChoice { border: 1px solid #b8c2cc; border-radius: 3px; background: wh
 QFrame#keyChoice:focus { border: 2px solid #1f5fa8; }
 QFrame#keyChoice QToolButton { border: none; padding: 2px 5px; color: #1d2733; }
 QFrame#keyChoice QToolButton:checked { font-weight: bold; }
+QFrame#keyChoice[locked="true"] { border-color: #d5dbe3; background: #eef1f5; }
+QFrame#keyChoice[locked="true"] QToolButton { background: transparent; }
 """ + "".join(
     f'QFrame#keyChoice QToolButton[tone="{tone}"]:checked {{ color: {tone}; '
     f"background: {BACKGROUNDS.get(tone, '#e9edf2')}; }}\n"
@@ -166,6 +178,7 @@ class KeyChoice(QFrame):
         self._read_only = read_only
         for button in self.buttons.values():
             button.setEnabled(not read_only or button.isChecked())
+        mark_locked(self, read_only)
 
     def _clicked(self, option: str) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
@@ -212,6 +225,13 @@ class ScoreSpin(QDoubleSpinBox):
         except ValueError:
             self.setValue(self.UNSET)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # a digit typed over “未评” replaces it: appended to it, the key would be lost
+        text = event.text()
+        if self.value() < 0 and len(text) == 1 and text in "0123456789.":
+            self.lineEdit().selectAll()
+        super().keyPressEvent(event)
+
 
 # -- one checklist item ----------------------------------------------------------------
 
@@ -239,8 +259,8 @@ class AnswerRow(QFrame):
         self.photo_ids: list[str] = []
         top = float(item.get("max_score") or 0)
         points = f"（{top:g}分）" if rules.is_scored(item) else ""
-        code = item.get("code") or str(number)
-        self.content = QLabel(f"{code}. {item['content']}{points}", wordWrap=True)
+        self.number = rules.item_number(item, number)
+        self.content = QLabel(f"{self.number}. {item['content']}{points}", wordWrap=True)
         extra = [item.get("method") or "", self.kind]
         if item.get("deduction_rule"):
             extra.append(f"扣分标准：{item['deduction_rule']}")
@@ -372,6 +392,8 @@ class AnswerRow(QFrame):
         elif isinstance(widget, QLineEdit):
             widget.setReadOnly(read_only)
         self.note.setReadOnly(read_only)
+        for field in (widget, self.note):
+            mark_locked(field, read_only)
 
     def set_error(self, message: str | None) -> None:
         self.error.setText(f"▲ 没有保存：{message}" if message else "")
@@ -456,6 +478,7 @@ class CheckRow(QFrame):
     def set_read_only(self, read_only: bool) -> None:
         self.input.set_read_only(read_only)
         self.note.setReadOnly(read_only)
+        mark_locked(self.note, read_only)
 
     def set_error(self, message: str | None) -> None:
         self.error.setText(f"▲ 没有保存：{message}" if message else "")

@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -25,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain import inspection as rules
-from wushan_desk.gui.inspection.parts import AMBER, GREEN, set_tone
+from wushan_desk.gui.inspection.parts import AMBER, GREEN, mark_locked, set_tone
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.services import attachments, inspection, records
 from wushan_desk.services.session import Workspace, WorkspaceError
@@ -150,6 +160,14 @@ class SignatureDialog(QDialog):
         return self.name.text().strip()
 
 
+def _keep_width(button: QPushButton, texts: tuple[str, ...]) -> None:
+    """As wide as the longest of the texts the button shows in turn."""
+    button.ensurePolished()
+    metrics = button.fontMetrics()
+    padding = button.sizeHint().width() - metrics.horizontalAdvance(button.text())
+    button.setMinimumWidth(padding + max(metrics.horizontalAdvance(t) for t in texts))
+
+
 class SignaturePanel(QGroupBox):
     """The visit's signers with their state, a 签名 button each, and 纸质签名.
 
@@ -171,6 +189,7 @@ class SignaturePanel(QGroupBox):
         self.on_paper.toggled.connect(self._save_on_paper)
         self.dialog: SignatureDialog | None = None
         self._locked = False
+        self.buttons: dict[tuple[str, str | None], QPushButton] = {}  # (role, name)
         layout = QVBoxLayout(self)
         layout.addLayout(self.grid)
         layout.addWidget(self.on_paper)
@@ -188,6 +207,8 @@ class SignaturePanel(QGroupBox):
         if not self.head_name.hasFocus():
             self.head_name.setText(head)
         self.head_name.setReadOnly(locked)
+        mark_locked(self.head_name, locked)
+        self.buttons.clear()
         people = [("督学", p["name"]) for p in detail.inspectors] + [(HEAD, None)]
         for row, (role, name) in enumerate(people):
             self.grid.addWidget(QLabel(role), row, 0)
@@ -203,11 +224,36 @@ class SignaturePanel(QGroupBox):
             button.setObjectName(f"sign-{role}-{name or 'head'}")
             button.clicked.connect(lambda _c=False, r=role, n=name: self.sign(r, n))
             self.grid.addWidget(button, row, 4)
+            _keep_width(button, ("签名…", "重新签名"))
+            self.buttons[(role, name)] = button
+        # the state's column is as wide as its longest text, and the buttons as wide as
+        # “重新签名”: nothing moves when a signature appears
+        self.grid.setColumnMinimumWidth(2, self._widest_state())
         self.grid.setColumnStretch(5, 1)  # names, states and buttons stay together on the left
         self.on_paper.blockSignals(True)
         self.on_paper.setChecked(bool(detail.visit.get("signed_on_paper")))
         self.on_paper.blockSignals(False)
         self.on_paper.setEnabled(not locked)
+
+    def _widest_state(self) -> int:
+        bold = QFont(self.font())
+        bold.setBold(True)  # set_tone writes the state in bold
+        return QFontMetrics(bold).horizontalAdvance("✓ 纸质签名 2026-12-31") + 8
+
+    def focus_chain(self) -> list[QWidget]:
+        """The panel's fields in screen order: each signer's 签名 button (the head's
+        name before the head's), then 纸质签名."""
+        chain: list[QWidget] = []
+        for (role, name), button in self.buttons.items():
+            if role == HEAD and name is None:
+                chain.append(self.head_name)
+            chain.append(button)
+        return [*chain, self.on_paper]
+
+    def sign_button(self, role: str) -> QPushButton | None:
+        """The 签名 button of the first signer in `role` who has not signed (else the first)."""
+        mine = [b for (r, _n), b in self.buttons.items() if r == role]
+        return next((b for b in mine if b.text() != "重新签名"), mine[0] if mine else None)
 
     def _state(self, found: dict[str, Any] | None) -> QLabel:
         if found is None:

@@ -1,0 +1,48 @@
+"""The receiver takes a visit arriving finalized only if 定稿 would have finalized it
+(issue 12, item 2): every item answered, the photos it needs, its signatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from network import HUB, Network
+from support import make_template
+
+from wushan_desk.cli import main
+from wushan_desk.domain import inspection as rules
+from wushan_desk.services import browse, inspection, records
+
+DAY = dt.date(2026, 10, 12)
+
+
+def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network,
+                                                                    capsys) -> None:
+    with net.open(HUB) as hub:
+        template = make_template(hub)
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        zone = browse.working_zone(dev)
+        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
+        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
+        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
+                                       inspector_ids=[person], date=DAY)
+        inspection.answer(dev, visit, inspection.detail(dev, visit).items[0]["id"], "7")
+        inspection.sign(dev, visit, role="督学", name="向堃", on_paper=True)
+        inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)
+        # a tampered copy of the app finalizes it behind the finalize use case's back
+        token = rules.FINALIZING.set(True)
+        try:
+            records.put(dev, "visit", {"id": visit, "status": rules.FINAL,
+                                       "finalized_on": DAY.isoformat(), "total_score": 7.0,
+                                       "max_score": 25.0})
+        finally:
+            rules.FINALIZING.reset(token)
+    (package,) = net.export("dev0")
+    before = hashlib.sha256(net.path(HUB).read_bytes()).hexdigest()
+    assert main(["sync", "import", str(package), "--db", str(net.path(HUB))]) == 3
+    (summary,) = json.loads(capsys.readouterr().out)["packages"]
+    assert summary["code"] == "rule-broken", summary
+    assert "督导记录" in summary["rejected"] and "检查项目填齐" in summary["rejected"]
+    assert hashlib.sha256(net.path(HUB).read_bytes()).hexdigest() == before
