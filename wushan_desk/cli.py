@@ -145,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_aid_check.add_reports(rsub2, common)
 
+    p = sub.add_parser("verify", parents=[common], help="核验报告：PDF 文件或二维码内容",
+                       description="核验本程序打印的报告是否真实、是否最新。退出码：0 核验通过；"
+                       "3 未通过或需要注意（未签名、设备已吊销、库中记录已更正）。")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("file", type=Path, nargs="?", metavar="FILE.pdf", help="报告的 PDF 文件")
+    which.add_argument("--qr", metavar="TEXT", help="报告二维码的内容（扫码枪扫入或手工输入）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_verify)
+
     bench = sub.add_parser("bench", help="性能基准（每项附同次运行测得的基线及比值）")
     bench.add_argument("--scale", type=float, default=1.0, help="演示县规模")
     bench.add_argument("--json", action="store_true", help="输出 JSON")
@@ -753,6 +762,25 @@ def cmd_dropout_ledger(args: argparse.Namespace) -> int:
     print(json.dumps({"file": str(args.out), "cases": count, "as_of": day.isoformat()},
                      ensure_ascii=False))
     return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify a report (PDF or QR text); exit 0 only when it passes every check."""
+    from wushan_desk.services import report_verify
+
+    with _workspace(args) as ws:
+        if args.qr is not None:
+            verdict = report_verify.verify_qr(ws, args.qr)
+        else:
+            verdict = report_verify.verify_pdf(ws, args.file)
+    if args.json:
+        print(json.dumps(verdict.as_dict(), ensure_ascii=False))
+    else:
+        print("\n".join(verdict.lines()))
+    if verdict.ok:
+        return EXIT_OK
+    _error(f"{verdict.headline} [{verdict.code}]")
+    return EXIT_REJECTED
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

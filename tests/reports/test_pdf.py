@@ -26,7 +26,7 @@ from report_sample import (
 )
 
 from wushan_desk import reports as r
-from wushan_desk.reports import fonts, pdf
+from wushan_desk.reports import fonts, pdf, qr
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
@@ -155,9 +155,11 @@ def test_every_font_is_embedded(reader):
         assert "/FontFile2" in font["/FontDescriptor"].get_object(), f"{name} has no FontFile2"
         tag, base = name.lstrip("/").split("+", 1)
         assert len(tag) == 6 and tag.isupper()
-        assert base in ("WushanSans-Regular", "WushanSans-Bold")
+        assert base in ("WushanSans-Regular", "WushanSans-Bold", "WushanSerif-Regular",
+                        "WushanSerif-Bold")
+    # the sans in tables, the serif in the title and text (GB/T 9704's 小标宋 and 仿宋)
     assert {str(f["/BaseFont"]).split("+")[1] for f in found} == {
-        "WushanSans-Regular", "WushanSans-Bold"}
+        "WushanSans-Regular", "WushanSans-Bold", "WushanSerif-Regular", "WushanSerif-Bold"}
 
 
 def test_pdffonts_shows_all_embedded(sample):
@@ -167,7 +169,7 @@ def test_pdffonts_shows_all_embedded(sample):
     rows = out.splitlines()[2:]
     assert rows
     for row in rows:
-        assert "WushanSans" in row, row
+        assert "WushanSans" in row or "WushanSerif" in row, row
         emb = row.split()[-5]
         assert emb == "yes", row
     assert "Helvetica" not in out
@@ -177,13 +179,47 @@ def test_pdffonts_shows_all_embedded(sample):
 
 
 def test_page_count_and_numbering(sample, reader, page_texts):
+    """GB/T 9704 7.5: "— 1 —" 7 mm under the text block, odd pages one character in
+    from the right margin, even pages one character in from the left."""
     _, result = sample
     n = len(reader.pages)
     assert n == result.pages >= 3
-    for i, text in enumerate(page_texts, 1):
-        assert f"第{i}页共{n}页" in squeeze(text), (i, text[-80:])
+    lines = text_lines(reader)
+    for i in range(1, n + 1):
+        (number,) = [line for line in lines if line[0] == i - 1 and line[3] == f"— {i} —"]
+        _, x, y, _ = number
+        assert 35 * MM - 7 * MM - 14 <= y <= 35 * MM - 7 * MM  # the baseline under the gap
+        if i % 2:
+            width = pdf_string_width(f"— {i} —", fonts.SERIF, 14)
+            assert x + width == pytest.approx(PAGE_W - 26 * MM - 14, abs=1)
+        else:
+            assert x == pytest.approx(28 * MM + 14, abs=1)
     for page in reader.pages:
         assert [round(float(v)) for v in page.mediabox] == [0, 0, 595, 842]  # A4 portrait
+
+
+def pdf_string_width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    fonts.register_fonts()
+    return stringWidth(text, font, size)
+
+
+def test_text_block_and_line_pitch_follow_gb_t_9704(reader):
+    """The text block is 156 x 225 mm (margins 37 top, 35 bottom, 28 left, 26 right) and
+    running text is 3号 at 28.8 pt a line: 22 lines a page."""
+    header = "督导意见书巫督〔2026〕12号"  # the running header, above the block on later pages
+    margins = ("—", "报告编号", "校验码")  # page numbers and the QR's lines, below it
+    body = [(x, y) for _, x, y, text in text_lines(reader)
+            if not text.startswith(margins) and text != header]
+    assert min(x for x, _ in body) >= 28 * MM - 0.5
+    assert min(y for _, y in body) >= 35 * MM - 0.5
+    assert max(y for _, y in body) <= PAGE_H - 37 * MM + 0.5
+    paragraph_ys = sorted({y for page, x, y, text in text_lines(reader)
+                           if page == 0 and text.startswith(("根据", "法》"))}, reverse=True)
+    assert len(paragraph_ys) >= 2
+    assert paragraph_ys[0] - paragraph_ys[1] == pytest.approx(16 * 1.8, abs=0.2)
+    assert int((PAGE_H - 37 * MM - 35 * MM) // (16 * 1.8)) == 22
 
 
 def test_running_header_on_later_pages(page_texts):
@@ -303,7 +339,7 @@ def test_content_hash_is_stable_and_content_sensitive(tmp_path, sample):
 
 def test_canonical_json_is_readable_and_references_images_by_hash():
     canon = json.loads(r.canonical_json(build_sample()))
-    assert canon["format"] == "wushan-desk/report-v1"
+    assert canon["format"] == "wushan-desk/report-v2"
     assert canon["document"]["report_id"] == REPORT_ID
     signers = canon["document"]["blocks"][-3]["signers"]
     assert set(signers[0]["image"]) == {"sha256", "size"}
@@ -351,6 +387,20 @@ def test_read_metadata_rejects_a_foreign_pdf(tmp_path):
         r.read_metadata(b"not a pdf")
 
 
+def test_read_metadata_of_a_damaged_pdf_is_a_plain_report_error(sample, tmp_path):
+    data = sample[0].read_bytes()
+    for cut in (len(data) - 10, len(data) // 2, 200):
+        with pytest.raises(r.ReportError) as caught:
+            r.read_metadata(data[:cut])
+        assert "损坏或不完整" in caught.value.message  # plain Chinese, not pypdf's words
+    truncated = tmp_path / "半个.pdf"
+    truncated.write_bytes(data[: len(data) // 3])
+    with pytest.raises(r.ReportError):
+        r.read_metadata(truncated)
+    with pytest.raises(r.ReportError, match="找不到文件"):
+        r.read_metadata(tmp_path / "没有这个文件.pdf")
+
+
 def test_qr_code_on_the_last_page(reader, sample):
     def xobjects(page):
         res = page["/Resources"].get("/XObject") or {}
@@ -359,9 +409,14 @@ def test_qr_code_on_the_last_page(reader, sample):
     assert any("WushanQR" in name for name in xobjects(reader.pages[-1]))
     for page in reader.pages[:-1]:
         assert not any("WushanQR" in name for name in xobjects(page))
-    payload = json.loads(pdf.qr_payload(build_sample()))
-    assert payload == {"app": "wushan-desk", "kind": "inspection", "id": REPORT_ID,
-                       "sha256": sample[1].content_hash}
+    text = pdf.qr_payload(build_sample())
+    assert text.startswith("WSR1 ") and text.isascii() and "{" not in text
+    assert set(text) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")  # QR alphanumeric
+    payload = qr.parse(text)
+    assert (payload.report_id, payload.kind, payload.digest) == (
+        REPORT_ID, "inspection", sample[1].content_hash[:16])
+    assert not payload.signed  # render_pdf was given no signer
+    assert r.read_metadata(sample[0])["qr"] == text  # the file keeps the same text
     last = squeeze(reader.pages[-1].extract_text())
     assert f"校验码：{sample[1].content_hash[:16]}" in last
 
@@ -374,7 +429,7 @@ def test_qr_code_decodes(sample, tmp_path):
     png = next(tmp_path.glob("last*.png"))
     out = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip()) == json.loads(pdf.qr_payload(build_sample()))
+    assert out.stdout.strip() == pdf.qr_payload(build_sample()) == r.read_metadata(path)["qr"]
 
 
 # --- writing ----------------------------------------------------------------------------------

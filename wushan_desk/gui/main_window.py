@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         if name == "报表":
             from wushan_desk.gui.reports_page import ReportsPage
 
-            reports = ReportsPage()
+            reports = ReportsPage(self.ws)
             reports.goTo.connect(self.go_to)
             return reports
         raise KeyError(f"no page called {name!r}")

@@ -1,14 +1,26 @@
 """报表: every document the app prints today, where in the app each one starts, and the
 command that makes it in a script. Each document is printed from the record it is about
 (a visit, a case, a township's board), so this page points there instead of repeating
-the forms; `goTo(page[:tab])` asks the window to switch."""
+the forms; `goTo(page[:tab])` asks the window to switch. Its second tab, 核验报告, checks
+a printed report's QR code or PDF (gui/verify_page.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wushan_desk.gui.verify_page import VerifyPage
+from wushan_desk.services.session import Workspace
 
 
 @dataclass(frozen=True)
@@ -43,14 +55,22 @@ DOCUMENTS = (
 
 
 class ReportsPage(QWidget):
-    """The list of documents, each with a button to the page where it starts."""
+    """Two tabs: the list of documents, each with a button to the page where it starts,
+    and 核验报告 (`verify`). "报表:核验" shows the second."""
 
     goTo = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("报表", objectName="pageTitle"))
+        outer = QVBoxLayout(self)
+        outer.addWidget(QLabel("报表", objectName="pageTitle"))
+        self.tabs = QTabWidget()
+        outer.addWidget(self.tabs)
+        documents = QWidget()
+        self.tabs.addTab(documents, "可打印的文书")
+        self.verify = VerifyPage(ws)
+        self.tabs.addTab(self.verify, "核验报告")
+        layout = QVBoxLayout(documents)
         layout.addWidget(QLabel(
             "本程序能打印和导出的文书如下。每份文书都从它所属的记录打印（一次督导、一个案件、"
             "一个乡镇），打印前先显示预览，可直接打印，也可另存为 PDF。", wordWrap=True,
@@ -74,4 +94,25 @@ class ReportsPage(QWidget):
         layout.addWidget(QLabel(
             "学生资助的花名册、公示和月报、学期报表将在后续版本提供。命令行的写法见各行的提示"
             "（鼠标停在“在哪里打印”上）。", wordWrap=True, objectName="hint"))
+        layout.addWidget(self._verify_box())
         layout.addStretch(1)
+
+    def _verify_box(self) -> QGroupBox:
+        """核验报告: where a printed report is checked (the second tab)."""
+        box = QGroupBox("核验报告")
+        row = QGridLayout(box)
+        row.addWidget(QLabel(
+            "报告最后一页右下角的二维码带有打印设备的签名。扫码或选择 PDF 文件，可以核验报告"
+            "是否真实、是否被改动、库中记录是否已更正。命令行：wushan-desk verify 文件.pdf",
+            wordWrap=True), 0, 0)
+        self.verify_button = QPushButton("核验…", objectName="quickLink",
+                                         toolTip="扫码或选择 PDF 核验报告")
+        self.verify_button.clicked.connect(self.show_verify)
+        row.addWidget(self.verify_button, 0, 1)
+        row.setColumnStretch(0, 1)
+        return box
+
+    def show_verify(self) -> None:
+        """Switch to 核验报告 with the cursor in its input, ready for the scanner."""
+        self.tabs.setCurrentWidget(self.verify)
+        self.verify.input.setFocus()

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 #: takes a fifth of a second to import, and most screens never print.
 _EXPORTS = {
     "wushan_desk.reports.document": (
-        "SIZE_2HAO", "SIZE_3HAO", "SIZE_4HAO", "SIZE_5HAO", "SIZE_XIAO4", "Cell", "Column",
-        "Document", "Heading", "KeyValueTable", "PageBreak", "Paragraph", "SectionRow",
+        "SIZE_2HAO", "SIZE_3HAO", "SIZE_4HAO", "SIZE_5HAO", "SIZE_XIAO4", "Cell", "Closing",
+        "Column", "Distribution", "Document", "Heading", "KeyValueTable", "PageBreak",
+        "Paragraph", "SectionRow",
         "SignatureBlock", "Signer", "Spacer", "Table", "canonical_json", "chinese_date",
         "content_hash",
     ),
@@ -32,6 +33,8 @@ _EXPORTS = {
                                   "register_fonts"),
     "wushan_desk.reports.pdf": ("RenderResult", "check_glyphs", "pdf_bytes", "qr_payload",
                                 "read_metadata", "render_pdf"),
+    "wushan_desk.reports.metadata": ("PdfReport", "read_report"),
+    "wushan_desk.reports.qr": ("Payload", "PayloadError", "ReportSigner"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)
@@ -56,7 +59,9 @@ if TYPE_CHECKING:  # the names for type checkers and editors
         SIZE_5HAO,
         SIZE_XIAO4,
         Cell,
+        Closing,
         Column,
+        Distribution,
         Document,
         Heading,
         KeyValueTable,
@@ -77,6 +82,7 @@ if TYPE_CHECKING:  # the names for type checkers and editors
         check_coverage,
         register_fonts,
     )
+    from wushan_desk.reports.metadata import PdfReport, read_report  # noqa: F401
     from wushan_desk.reports.pdf import (  # noqa: F401
         RenderResult,
         check_glyphs,
@@ -85,3 +91,4 @@ if TYPE_CHECKING:  # the names for type checkers and editors
         read_metadata,
         render_pdf,
     )
+    from wushan_desk.reports.qr import Payload, PayloadError, ReportSigner  # noqa: F401

@@ -5,7 +5,6 @@ the document's metadata (Info dictionary).
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,15 +15,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
-from wushan_desk.paths import APP_NAME
+from wushan_desk.reports import qr
 from wushan_desk.reports.document import (
     Document,
     content_hash,
 )
-from wushan_desk.reports.fonts import REGULAR
+from wushan_desk.reports.fonts import BOLD, REGULAR, SERIF, SERIF_BOLD
 from wushan_desk.reports.layout import (
     FOOTER_GAP,
-    FOOTER_SIZE,
     MUTED,
     QR_FORM,
     QR_SIZE,
@@ -32,6 +30,9 @@ from wushan_desk.reports.layout import (
 )
 
 # --- the canvas: page numbers, running header, QR, metadata ---------------------------------
+
+PAGE_NUMBER_SIZE = 14.0  # 4号
+DRAFT_RED = colors.HexColor("#C8102E")
 
 
 class _Info(pdfdoc.PDFInfo):
@@ -67,11 +68,14 @@ class _PageDecor:
     info_extras: dict[str, str]
     margins: tuple[float, float, float, float]
     pagesize: tuple[float, float]
+    draft: bool = False
+    stamp: tuple[str, ...] = ()  # the digital signature's stamp, on the last page
 
 
 def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
     class NumberedCanvas(Canvas):
-        """Keeps every page until save(), then draws "第 X 页 共 Y 页" knowing Y."""
+        """Keeps every page until save(), then draws on each what needs the page count:
+        the page number, the running header, the draft mark, and the QR on the last."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -95,15 +99,13 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
             Canvas.save(self)
 
         def _decorate(self, number: int, total: int) -> None:
-            top, bottom, left, right = decor.margins
+            top, _, left, right = decor.margins
             page_w, page_h = decor.pagesize
             self.saveState()
+            if decor.draft:
+                self._draw_draft_mark()
             self.setFillColor(colors.black)
-            self.setFont(REGULAR, FOOTER_SIZE)
-            self.drawCentredString(
-                (left + page_w - right) / 2, bottom - FOOTER_GAP - FOOTER_SIZE,
-                f"第 {number} 页 共 {total} 页",
-            )
+            self._draw_page_number(number)
             if number > 1:
                 self.setFont(REGULAR, 9)
                 self.setFillColor(MUTED)
@@ -114,14 +116,45 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
                 self.setLineWidth(0.4)
                 self.line(left, page_h - top + 4.5 * mm, page_w - right, page_h - top + 4.5 * mm)
             if number == total:
-                self._draw_qr()
+                self._draw_qr(at_left=number % 2 == 1)
             self.restoreState()
 
-        def _draw_qr(self) -> None:
-            _, bottom, _, right = decor.margins
+        def _draw_page_number(self, number: int) -> None:
+            """GB/T 9704 7.5: "— 1 —" in 4号 half-width digits, 7 mm below the text
+            block; odd pages one character in from the right, even pages from the left
+            (the outer edge of a double-sided print)."""
+            _, bottom, left, right = decor.margins
+            page_w, _ = decor.pagesize
+            text = f"— {number} —"
+            y = bottom - FOOTER_GAP - PAGE_NUMBER_SIZE * 0.8
+            self.setFont(SERIF, PAGE_NUMBER_SIZE)
+            if number % 2:
+                self.drawRightString(page_w - right - PAGE_NUMBER_SIZE, y, text)
+            else:
+                self.drawString(left + PAGE_NUMBER_SIZE, y, text)
+
+        def _draw_draft_mark(self) -> None:
+            """草稿 across the page, light enough to read the text under it: an unsigned
+            document can never pass for a final one, whichever page is shown."""
+            page_w, page_h = decor.pagesize
+            self.saveState()
+            self.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.38))
+            self.setFont(SERIF_BOLD, 110)
+            self.translate(page_w / 2, page_h / 2)
+            self.rotate(40)
+            self.drawCentredString(0, -40, "草　稿")
+            self.restoreState()
+            self.setFont(BOLD, 12)
+            self.setFillColor(DRAFT_RED)
+            self.drawRightString(page_w - decor.margins[3], page_h - 14 * mm, "草稿 · 未定稿")
+
+        def _draw_qr(self, at_left: bool) -> None:
+            """The QR at the foot of the last page, on the side the page number is not
+            (odd pages number at the right), with the report number and check code."""
+            _, bottom, left, right = decor.margins
             page_w, _ = decor.pagesize
             size = min(QR_SIZE, bottom - 8 * mm)
-            x = page_w - right - size
+            x = left if at_left else page_w - right - size
             y = bottom - 3 * mm - size
             # The modules are drawn as rectangles in a form XObject named "WushanQR" (tests
             # find it there). Not via renderPDF: its default graphics state selects
@@ -151,19 +184,28 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
             self.restoreState()
             self.setFont(REGULAR, 7)
             self.setFillColor(MUTED)
-            text_right = x - 1.5 * mm
-            room = text_right - decor.margins[2]
-            self.drawRightString(text_right, y + 9.5,
-                                 _fit(f"报告编号：{decor.report_id}", REGULAR, 7, room))
-            self.drawRightString(text_right, y + 1.5, f"校验码：{decor.digest[:16]}")
+            lines = ((y + 9.5, f"报告编号：{decor.report_id}"),
+                     (y + 1.5, f"校验码：{decor.digest[:16]}"),
+                     *((y + 17.5 + 8 * n, text) for n, text in enumerate(reversed(decor.stamp))))
+            if at_left:
+                text_left = x + size + 1.5 * mm
+                room = page_w - decor.margins[3] - 30 * mm - text_left  # clear of "— 1 —"
+                for line_y, text in lines:
+                    self.drawString(text_left, line_y, _fit(text, REGULAR, 7, room))
+            else:
+                text_right = x - 1.5 * mm
+                room = text_right - decor.margins[2] - 30 * mm
+                for line_y, text in lines:
+                    self.drawRightString(text_right, line_y, _fit(text, REGULAR, 7, room))
 
     return NumberedCanvas
 
 
-def qr_payload(doc: Document, digest: str | None = None) -> str:
-    """The QR text: compact ASCII JSON with app, kind, report id and content hash."""
-    data = {"app": APP_NAME, "kind": doc.kind, "id": doc.report_id,
-            "sha256": digest or content_hash(doc)}
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=True)
+def qr_payload(doc: Document, digest: str | None = None, *,
+               signer: qr.ReportSigner | None = None) -> str:
+    """The QR text, plain ASCII (format in reports/qr.py): ``WSR1``, kind, report id, the
+    content hash's first 16 hex digits, today's date and, with `signer`, the signing
+    device and its Ed25519 signature over them."""
+    from wushan_desk.domain import clock
 
-
+    return qr.build(doc.report_id, doc.kind, digest or content_hash(doc), clock.today(), signer)

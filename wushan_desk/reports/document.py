@@ -1,7 +1,8 @@
 """The document model: what a printed report says, independent of how it is drawn.
 
 A `Document` is a title, an issuing body and a sequence of blocks (`Heading`,
-`Paragraph`, `KeyValueTable`, `Table`, `SignatureBlock`, `Spacer`, `PageBreak`). Every
+`Paragraph`, `KeyValueTable`, `Table`, `SignatureBlock`, `Closing`, `Distribution`,
+`Spacer`, `PageBreak`). Every
 value is immutable and plain (strings, numbers turned into strings, image bytes), so
 that `content_hash(doc)` can hash a canonical serialisation of the model: the same
 content always gives the same hash, whatever the renderer, the date of printing or the
@@ -30,7 +31,7 @@ SIZE_XIAO4 = 12.0
 SIZE_5HAO = 10.5
 
 #: Bumped when the canonical serialisation changes (hashes then change too).
-CANONICAL_FORMAT = "wushan-desk/report-v1"
+CANONICAL_FORMAT = "wushan-desk/report-v2"  # v2: drafts, 落款 and 版记
 
 Align = Literal["left", "center", "right", "justify"]
 
@@ -132,6 +133,8 @@ class Column:
     title: str
     width: float = 1.0
     align: Literal["left", "center", "right"] = "left"
+    #: never wrapped (dates, amounts): widened to its longest cell, taken from the others
+    nowrap: bool = False
 
     def __post_init__(self) -> None:
         if not self.width > 0:
@@ -213,6 +216,24 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """落款: the issuing body over the date the document was made (成文日期), set to the
+    right as GB/T 9704 does, with the place for the seal (a dashed circle the stamp
+    covers) when `seal`."""
+
+    issuer: str
+    date: _dt.date | str
+    seal: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "date", _text(self.date))
+
+    @property
+    def date_text(self) -> str:
+        return cast("str", self.date)
+
+
+@dataclass(frozen=True)
 class Signer:
     """One signature: a captured image (PNG or JPEG bytes) or, without one, a blank line.
 
@@ -240,10 +261,12 @@ class Signer:
 @dataclass(frozen=True)
 class SignatureBlock:
     """Signers side by side, `columns` per row (default: all in one row, up to three;
-    four as two rows of two), kept together on one page."""
+    four as two rows of two), kept together on one page; with a `closing`, the
+    issuing body's 落款 and seal stand to their right (a document signed on site)."""
 
     signers: Sequence[Signer]
     columns: int | None = None
+    closing: Closing | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "signers", self.signers)
@@ -251,6 +274,23 @@ class SignatureBlock:
             raise ValueError("a SignatureBlock needs at least one signer")
         if self.columns not in (None, 1, 2, 3):
             raise ValueError("SignatureBlock columns must be 1, 2 or 3")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """版记 at the foot of the last page: who gets a copy (抄送) and who printed it on
+    which day (印发), between rules."""
+
+    printer: str
+    printed: _dt.date | str
+    copy_to: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "printed", _text(self.printed))
+
+    @property
+    def printed_text(self) -> str:
+        return cast("str", self.printed)
 
 
 @dataclass(frozen=True)
@@ -265,8 +305,10 @@ class PageBreak:
     """Start a new page."""
 
 
-Block = Heading | Paragraph | KeyValueTable | Table | SignatureBlock | Spacer | PageBreak
-BLOCK_TYPES = (Heading, Paragraph, KeyValueTable, Table, SignatureBlock, Spacer, PageBreak)
+Block = (Heading | Paragraph | KeyValueTable | Table | SignatureBlock | Closing | Distribution
+         | Spacer | PageBreak)
+BLOCK_TYPES = (Heading, Paragraph, KeyValueTable, Table, SignatureBlock, Closing, Distribution,
+               Spacer, PageBreak)
 
 
 # --- the document ----------------------------------------------------------------------
@@ -285,6 +327,7 @@ class Document:
     - `doc_number`: 发文字号 such as 巫督〔2026〕12号, under the letterhead.
     - `red_letterhead`: print the letterhead and its rule in red (红头) or in black.
     - `landscape`: A4 landscape, for wide rosters (GB/T 9704 documents are portrait).
+    - `draft`: not final (unsigned, not issued): 草稿 is marked across every page.
     """
 
     title: str
@@ -296,6 +339,7 @@ class Document:
     doc_number: str | None = None
     red_letterhead: bool = True
     landscape: bool = False
+    draft: bool = False
 
     def __post_init__(self) -> None:
         _freeze(self, "blocks", self.blocks)
@@ -368,7 +412,17 @@ def iter_texts(doc: Document) -> Iterator[tuple[str, str]]:
                 else:
                     for c, cell in enumerate(row, 1):
                         yield f"{where}表格第{r}行第{c}列", cell.text
+        elif isinstance(block, Closing):
+            yield f"{where}落款", block.issuer
+            yield f"{where}落款", block.date_text
+        elif isinstance(block, Distribution):
+            for said in (block.copy_to, block.printer, block.printed_text):
+                if said:
+                    yield f"{where}版记", said
         elif isinstance(block, SignatureBlock):
+            if block.closing:
+                yield f"{where}落款", block.closing.issuer
+                yield f"{where}落款", block.closing.date_text
             for signer in block.signers:
                 yield f"{where}签名（{signer.role}）", signer.role
                 for said in (signer.name, signer.date_text):
@@ -386,7 +440,9 @@ __all__ = [
     "SIZE_XIAO4",
     "Block",
     "Cell",
+    "Closing",
     "Column",
+    "Distribution",
     "Document",
     "Heading",
     "KeyValueTable",

@@ -12,6 +12,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib import textsplit as _rl_textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -29,13 +30,19 @@ from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
+from reportlab.platypus import paragraph as _rl_paragraph
+from reportlab.platypus.flowables import TopPadder
 
 from wushan_desk.reports import fonts
 from wushan_desk.reports.document import (
     SIZE_2HAO,
     SIZE_3HAO,
+    SIZE_4HAO,
+    SIZE_5HAO,
     SIZE_XIAO4,
     Cell,
+    Closing,
+    Distribution,
     Document,
     Heading,
     KeyValueTable,
@@ -48,7 +55,25 @@ from wushan_desk.reports.document import (
     Table,
     iter_texts,
 )
-from wushan_desk.reports.fonts import BOLD, REGULAR, MissingGlyphs, ReportError
+from wushan_desk.reports.fonts import (
+    BOLD,
+    REGULAR,
+    SERIF,
+    SERIF_BOLD,
+    MissingGlyphs,
+    ReportError,
+    fallback_markup,
+)
+
+# Chinese line breaking: reportlab keeps its Japanese list of characters that may not
+# start a line (。、）」 ...), which lacks the full-width ，；：？！, the ellipsis and the
+# closing quotes and book-title marks; one of them at the start of a line is a mistake
+# in a Chinese document. reportlab reads these module-level strings at wrap time (one
+# for a paragraph of one style, one for a paragraph with markup).
+_CANNOT_START = "，；：？！…”’》〉％"
+for _module in (_rl_paragraph, _rl_textsplit):
+    if _CANNOT_START not in _module.ALL_CANNOT_START:
+        _module.ALL_CANNOT_START += _CANNOT_START
 
 # --- page geometry (GB/T 9704-2012) ----------------------------------------------------
 
@@ -60,7 +85,6 @@ MARGIN_RIGHT = 26 * mm
 LANDSCAPE_MARGINS = (20 * mm, 30 * mm, 20 * mm, 20 * mm)  # top, bottom, left, right
 
 FOOTER_GAP = 7 * mm  # GB/T 9704: page number 7 mm below the text block
-FOOTER_SIZE = SIZE_XIAO4
 QR_SIZE = 22 * mm
 QR_FORM = "WushanQR"
 KEEP_ROOM = 25 * mm  # a heading or caption needs this much below it, or it starts a page
@@ -75,7 +99,8 @@ MUTED = colors.HexColor("#555555")
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 
-SIGNATURE_H = 15 * mm  # height of a signature image, and of the room for a blank one
+SIGNATURE_H = 15 * mm  # height of a signature image
+HAND_SIGN_H = 11 * mm  # room above the line to sign by hand
 BLANK_DATE = "____年__月__日"
 
 
@@ -95,11 +120,15 @@ def _style(
     leading: float | None = None,
     indent: float = 0.0,
     color: colors.Color = colors.black,
+    serif: bool = False,
     **extra: Any,
 ) -> ParagraphStyle:
+    """A paragraph style: WushanSans (tables, forms) or, with `serif`, WushanSerif (a
+    document's title and running text)."""
+    font = (SERIF_BOLD if bold else SERIF) if serif else (BOLD if bold else REGULAR)
     return ParagraphStyle(
-        name=f"s{size}{bold}{align}",
-        fontName=BOLD if bold else REGULAR,
+        name=f"s{size}{bold}{align}{serif}",
+        fontName=font,
         fontSize=size,
         leading=leading if leading is not None else round(size * 1.35, 2),
         alignment=_ALIGN[align],
@@ -111,7 +140,7 @@ def _style(
 
 
 def _para(text: str, style: ParagraphStyle) -> RLParagraph:
-    return RLParagraph(_markup(text), style)
+    return RLParagraph(fallback_markup(_markup(text), style.fontName), style)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -152,34 +181,40 @@ class _Builder:
         doc = self.doc
         colour = RED if doc.red_letterhead else colors.black
         out: list[Flowable] = []
-        for n, line in enumerate(doc.letterhead):
+        for n, line in enumerate(doc.letterhead):  # 发文机关标志: red 小标宋, centred
             size = 26.0 if n == 0 else 18.0
-            fit = self.width / max(stringWidth(line, BOLD, 1), 1)
+            fit = self.width / max(stringWidth(line, SERIF_BOLD, 1), 1)
             size = min(size, fit * 0.98)
             out.append(_para(line, _style(size, bold=True, align="center", color=colour,
-                                          leading=size * 1.3)))
-        if doc.doc_number:
+                                          leading=size * 1.3, serif=True)))
+        if doc.doc_number:  # 发文字号: 3号, centred, above the red rule
             out.append(RLSpacer(1, 3 * mm))
-            out.append(_para(doc.doc_number, _style(SIZE_3HAO, align="center")))
+            out.append(_para(doc.doc_number, _style(SIZE_3HAO, align="center", serif=True)))
         out.append(HRFlowable(width="100%", thickness=1.2, color=colour,
-                              spaceBefore=3 * mm, spaceAfter=7 * mm))
-        out.append(_para(doc.title, _style(SIZE_2HAO, bold=True, align="center",
-                                           leading=SIZE_2HAO * 1.5, spaceAfter=6 * mm)))
+                              spaceBefore=3 * mm, spaceAfter=5 * mm))
+        # 标题: 2号 小标宋, centred
+        out.append(_para(doc.title, _style(SIZE_2HAO, bold=True, align="center", serif=True,
+                                           leading=SIZE_2HAO * 1.5, spaceAfter=5 * mm)))
         return out
 
     def block(self, block: object) -> list[Flowable]:
         if isinstance(block, Heading):
+            # GB/T 9704 7.3.3: 一、 in 黑体 (the sans), （一） in 楷体 (here the serif, bold)
             size = SIZE_3HAO if block.level == 1 else 14.0
             # Not keepWithNext: with a long table after it, reportlab would move the whole
             # table to the next page. A conditional break keeps the heading off the foot of
             # a page instead (it needs room for itself and a few lines or table rows).
             return [CondPageBreak(size * LINE_FACTOR + KEEP_ROOM),
-                    _para(block.text, _style(size, bold=True, leading=size * LINE_FACTOR,
-                                             spaceBefore=2 * mm))]
-        if isinstance(block, Paragraph):
-            style = _style(block.size, bold=block.bold, align=block.align,
+                    _para(block.text, _style(size, bold=True, leading=size * 1.6,
+                                             serif=block.level > 1, spaceBefore=1.5 * mm))]
+        if isinstance(block, Paragraph):  # 正文: 3号 (仿宋's place), 22 lines a page
+            style = _style(block.size, bold=block.bold, align=block.align, serif=True,
                            leading=block.size * LINE_FACTOR, indent=block.indent * block.size)
             return [_para(block.text, style)]
+        if isinstance(block, Closing):
+            return [self.closing(block)]
+        if isinstance(block, Distribution):
+            return [TopPadder(self.distribution(block))]
         if isinstance(block, KeyValueTable):
             return [self.key_values(block), RLSpacer(1, 3 * mm)]
         if isinstance(block, Table):
@@ -235,15 +270,14 @@ class _Builder:
 
     def table(self, block: Table) -> list[Flowable]:
         size = block.size
-        total = sum(c.width for c in block.columns)
-        widths = [self.width * c.width / total for c in block.columns]
+        widths = self.column_widths(block)
         header_style = _style(size, bold=True, align="center")
         styles: dict[tuple[bool, str], ParagraphStyle] = {}
 
         def cell(c: Cell, column_align: str, bold: bool = False) -> RLParagraph:
             key = (bold or c.bold, c.align or column_align)
             if key not in styles:
-                styles[key] = _style(size, bold=key[0], align=key[1])
+                styles[key] = _style(size, bold=key[0], align=key[1], leading=size * 1.25)
             return _para(c.text, styles[key])
 
         data: list[list[Any]] = [[_para(c.title, header_style) for c in block.columns]]
@@ -252,8 +286,8 @@ class _Builder:
             ("FONTNAME", (0, 0), (-1, -1), REGULAR),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+            ("TOPPADDING", (0, 0), (-1, -1), size * 0.2),  # 2.1 and 3.2 pt at 五号
+            ("BOTTOMPADDING", (0, 0), (-1, -1), size * 0.3),
         ]
         body_rows: list[int] = []
         section_rows: list[int] = []
@@ -306,6 +340,30 @@ class _Builder:
                                                    spaceAfter=2 * mm)))
         return [*out, table, RLSpacer(1, 3 * mm)]
 
+    def column_widths(self, block: Table) -> list[float]:
+        """Widths in proportion to the columns' weights, except that a `nowrap` column
+        (dates, amounts) is widened to its longest cell, taking the room from the
+        others in proportion: 2026年12月29日 never breaks after 12月."""
+        total = sum(c.width for c in block.columns)
+        widths = [self.width * c.width / total for c in block.columns]
+        rows = [row for row in block.body if not isinstance(row, SectionRow)]
+        rows += [block.total_cells] if block.total_cells else []
+        grown = 0.0
+        for n, column in enumerate(block.columns):
+            if not column.nowrap or not rows:
+                continue
+            need = max(stringWidth(line, BOLD if row[n].bold else REGULAR, block.size)
+                       for row in rows for line in row[n].text.split("\n")) + 7
+            if need > widths[n]:
+                grown += need - widths[n]
+                widths[n] = need
+        flexible = [n for n, c in enumerate(block.columns) if not c.nowrap]
+        room = sum(widths[n] for n in flexible)
+        if grown and room > grown:
+            for n in flexible:
+                widths[n] -= grown * widths[n] / room
+        return widths
+
     def splittable(self, data: list[list[Any]], widths: list[float],
                    commands: list[tuple[Any, ...]]) -> RLTable:
         """A table split between rows, or inside rows if a row is taller than a page.
@@ -322,28 +380,65 @@ class _Builder:
                             style=TableStyle(commands), hAlign="CENTER")
         return table
 
+    # Closing and Distribution -----------------------------------------------------------
+
+    def closing(self, block: Closing) -> Flowable:
+        return KeepTogether([RLSpacer(1, 4 * mm), _ClosingMark(block, self.width)])
+
+    def distribution(self, block: Distribution) -> RLTable:
+        """版记: 4号, indented a character at both ends, between a heavy rule above and
+        below and a thin one between its lines (GB/T 9704 7.4)."""
+        size = SIZE_4HAO
+        style = _style(size, serif=True, leading=size * 1.5)
+        right = _style(size, serif=True, leading=size * 1.5, align="right")
+        rows: list[list[Any]] = []
+        if block.copy_to:
+            rows.append([_para(f"抄送：{block.copy_to}。", style), ""])
+        rows.append([_para(block.printer, style), _para(f"{block.printed_text}印发", right)])
+        commands: list[tuple[Any, ...]] = [
+            ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+            ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
+            ("LEFTPADDING", (0, 0), (-1, -1), size),
+            ("RIGHTPADDING", (0, 0), (-1, -1), size),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]
+        if block.copy_to:
+            commands += [("SPAN", (0, 0), (-1, 0)),
+                         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black)]
+        return RLTable(rows, colWidths=[self.width * 0.55, self.width * 0.45],
+                       style=TableStyle(commands), hAlign="CENTER")
+
     # SignatureBlock ---------------------------------------------------------------------
 
     def signatures(self, block: SignatureBlock) -> Flowable:
         n = block.columns
         if n is None:
             n = 2 if len(block.signers) == 4 else min(len(block.signers), 3)
-        cell_w = self.width / n
-        cells = [self.signer(s, cell_w - 6) for s in block.signers]
+        closing_w = self.width * 0.4 if block.closing else 0.0
+        cell_w = (self.width - closing_w) / n
+        cells: list[Any] = [self.signer(s, cell_w - 6) for s in block.signers]
         rows = [cells[i : i + n] for i in range(0, len(cells), n)]
         rows[-1] += [""] * (n - len(rows[-1]))
-        outer = RLTable(rows, colWidths=[cell_w] * n, hAlign="CENTER", style=TableStyle([
+        widths = [cell_w] * n
+        if block.closing:
+            rows[-1].append(_ClosingMark(block.closing, closing_w - 6, beside=True))
+            for row in rows[:-1]:
+                row.append("")
+            widths.append(closing_w)
+        outer = RLTable(rows, colWidths=widths, hAlign="CENTER", style=TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("VALIGN", (n, 0), (n, -1), "BOTTOM"),
             ("FONTNAME", (0, 0), (-1, -1), REGULAR),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]))
-        return KeepTogether([RLSpacer(1, 6 * mm), outer])
+        return KeepTogether([RLSpacer(1, 2 * mm), outer])
 
     def signer(self, signer: Signer, width: float) -> RLTable:
-        size = SIZE_XIAO4
+        size = SIZE_5HAO
         text = _style(size, leading=size * 1.5)
         label_w = stringWidth("签名：", REGULAR, size) + 4
         value_w = width - label_w
@@ -357,7 +452,9 @@ class _Builder:
         if signer.name:
             rows.append([_para("姓名：", text), _para(signer.name, text)])
         rows.append([_para("日期：", text), _para(signer.date_text or BLANK_DATE, text)])
-        heights = [None, SIGNATURE_H + 3] + [None] * (len(rows) - 2)
+        # room to sign by hand is a little lower than a captured signature's picture
+        sign_h = SIGNATURE_H + 3 if signer.image is not None else HAND_SIGN_H
+        heights = [None, sign_h] + [None] * (len(rows) - 2)
         return RLTable(rows, colWidths=[label_w, value_w], rowHeights=heights,
                        style=TableStyle([
                            ("SPAN", (0, 0), (-1, 0)),
@@ -383,3 +480,42 @@ class _Builder:
         return img
 
 
+
+
+class _ClosingMark(Flowable):
+    """落款 with the seal's place (GB/T 9704 7.3.5.1): the date four characters in from
+    the right, the issuer centred over it, both in the lower half of a 42 mm circle
+    where the office's seal is stamped (dashed and light: the red ink covers it).
+    `beside` signatures it is centred in its narrower column, in a size that fits."""
+
+    SEAL_D = 42 * mm
+
+    def __init__(self, block: Closing, width: float, beside: bool = False) -> None:
+        super().__init__()
+        self.block, self.avail, self.beside = block, width, beside
+        widest = max(stringWidth(t, SERIF, 1) for t in (block.issuer, block.date_text))
+        self.size = min(SIZE_3HAO, width * 0.95 / widest) if beside else SIZE_3HAO
+        self.pitch = self.size * (1.5 if beside else LINE_FACTOR)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        lines = self.pitch * 2
+        height = max(lines, self.SEAL_D * 0.75) if self.block.seal else lines
+        return self.avail, height
+
+    def draw(self) -> None:
+        c, size, block = self.canv, self.size, self.block
+        date_w = stringWidth(block.date_text, SERIF, size)
+        centre = self.avail / 2 if self.beside else self.avail - 4 * size - date_w / 2
+        date_y, issuer_y = size * 0.3, size * 0.3 + self.pitch
+        if block.seal:
+            c.saveState()
+            c.setStrokeColor(colors.HexColor("#BBBBBB"))
+            c.setDash(3, 2)
+            c.setLineWidth(0.6)
+            c.circle(centre, issuer_y - self.SEAL_D * 0.12 + size / 2, self.SEAL_D / 2)
+            c.restoreState()
+        c.setFont(SERIF, size)
+        c.setFillColor(colors.black)
+        issuer = _fit(block.issuer, SERIF, size, min(self.avail, 2 * centre))
+        c.drawCentredString(centre, issuer_y, issuer)
+        c.drawCentredString(centre, date_y, block.date_text)

@@ -1,165 +1,124 @@
-"""Reading a report's metadata back from its PDF (report id, kind, content hash).
+"""Reading a report's metadata back from its PDF (report id, kind, content hash, QR text).
 
-Standard library only for now; the reports issue replaces this reader with pypdf.
+The PDF is parsed by pypdf, a maintained reader: cross-reference streams, object
+streams, incremental updates (a digital signature appended later: the newest Info
+dictionary wins) and text strings in any PDF encoding are its business, not ours. A file
+that is not a PDF, is damaged or cut short, is encrypted, or was not made by this program
+raises `ReportError` with a plain Chinese message; pypdf's own exception goes to the log
+as the cause, never to the user.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
-import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from wushan_desk import files
+from wushan_desk.domain.errors import ValidationError
 from wushan_desk.reports.fonts import ReportError
 
-# --- reading the metadata back (standard library only) ------------------------------------
+log = logging.getLogger(__name__)
+
+#: A report is a few hundred kilobytes; a file this big was chosen by mistake.
+MAX_PDF_BYTES = 200 * 1024 * 1024
 
 _INFO_KEYS = {
-    "WushanApp": "app",
-    "WushanReportId": "report_id",
-    "WushanReportKind": "kind",
-    "WushanContentHash": "content_hash",
-    "Title": "title",
-    "Author": "author",
-    "Subject": "subject",
-    "Keywords": "keywords",
-    "Creator": "creator",
+    "/WushanApp": "app",
+    "/WushanReportId": "report_id",
+    "/WushanReportKind": "kind",
+    "/WushanContentHash": "content_hash",
+    "/WushanQRText": "qr",
+    "/Title": "title",
+    "/Author": "author",
+    "/Subject": "subject",
+    "/Keywords": "keywords",
+    "/Creator": "creator",
 }
+
+_DAMAGED = "这个 PDF 文件已损坏或不完整（可能没有复制完），无法读取。请重新复制或导出后再试。"
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """What `read_report` found: the report's metadata (keys as in `read_metadata`) and
+    how many digital signatures (PAdES and the like: signed /Sig fields) the file has."""
+
+    metadata: dict[str, str]
+    signatures: int
 
 
 def read_metadata(source: str | os.PathLike[str] | bytes) -> dict[str, str]:
-    """Report id, kind, content hash, title and author from a PDF this module wrote.
+    """Report id, kind, content hash, QR text, title and author from a PDF this program wrote.
 
-    Returns keys `report_id`, `kind`, `content_hash`, `app`, `title`, `author`, `subject`,
-    `keywords`, `creator` (those present). Reads the last Info dictionary of the file, so
-    an incremental update (a digital signature appended later) is handled. Raises
-    `ReportError` if the file has no report metadata.
+    Returns keys `report_id`, `kind`, `content_hash`, `qr`, `app`, `title`, `author`,
+    `subject`, `keywords`, `creator` (those present). Raises `ReportError` if the file
+    cannot be read or has no report metadata.
     """
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    refs = re.findall(rb"/Info\s+(\d+)\s+(\d+)\s+R", data)
-    if not refs:
-        raise ReportError("这个 PDF 没有文档信息，不是本程序生成的报告。")
-    num, gen = refs[-1]
-    objs = list(re.finditer(rb"(?<![0-9])" + num + rb"\s+" + gen + rb"\s+obj\b", data))
-    if not objs:
-        raise ReportError("这个 PDF 的文档信息无法读取（可能经过压缩或加密）。")
-    start = objs[-1].end()
-    end = data.find(b"endobj", start)
-    info = _parse_dict(data[start : end if end != -1 else len(data)])
-    out = {_INFO_KEYS[k]: v for k, v in info.items() if k in _INFO_KEYS}
-    if "report_id" not in out:
+    return read_report(source).metadata
+
+
+def read_report(source: str | os.PathLike[str] | bytes) -> PdfReport:
+    """The metadata of a report PDF and the count of its digital signatures."""
+    if isinstance(source, bytes):
+        data = source
+    else:
+        path = Path(source)
+        try:
+            data = files.read_limited(path, MAX_PDF_BYTES,
+                                      f"{path.name} 太大，不是本程序生成的报告。")
+        except ValidationError as exc:  # missing, a folder, unreadable: one kind of error
+            raise ReportError(exc.message) from exc
+    if b"%PDF-" not in data[:1024]:  # where the standard allows the header
+        raise ReportError("这个文件不是 PDF 文件。请选择本程序导出或打印的报告 PDF。")
+    reader = _open(data)
+    try:
+        info = reader.metadata
+        found = {_INFO_KEYS[k]: str(v) for k, v in (info or {}).items() if k in _INFO_KEYS}
+        signatures = _signature_count(reader)
+    except Exception as exc:  # pypdf raises many kinds on a damaged file; the user needs one
+        log.info("PDF metadata unreadable: %r", exc)
+        raise ReportError(_DAMAGED) from exc
+    if "report_id" not in found:
         raise ReportError("这个 PDF 不是本程序生成的报告（没有报告编号）。")
-    return out
+    return PdfReport(found, signatures)
 
 
-_NAME = re.compile(rb"/([^\s/<>\[\]()%]*)")
+def _open(data: bytes) -> Any:
+    """A pypdf reader over `data` (imported here: only verification reads PDFs)."""
+    try:
+        import pypdf
+    except ImportError as exc:  # an installation without it: say so, not a traceback
+        log.error("pypdf is missing: %r", exc)
+        raise ReportError("本程序缺少读取 PDF 的组件（pypdf），不能读取 PDF 文件；可以改用扫描"
+                          "二维码核验。请联系县教委技术人员重新安装本程序。") from exc
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # PdfReadError, PdfStreamError, ValueError, ...
+        log.info("PDF unreadable: %r", exc)
+        raise ReportError(_DAMAGED) from exc
+    if encrypted:
+        raise ReportError("这个 PDF 文件设了密码（已加密），无法读取报告信息。请使用未加密的原件。")
+    return reader
 
 
-def _skip_nested(raw: bytes, pos: int) -> int:
-    depth = 0
-    while pos < len(raw):
-        if raw.startswith((b"<<", b"["), pos):
-            depth += 1
-            pos += 2 if raw[pos] == 0x3C else 1
-        elif raw.startswith((b">>", b"]"), pos):
-            depth -= 1
-            pos += 2 if raw[pos] == 0x3E else 1
-            if depth == 0:
-                return pos
-        elif raw.startswith(b"(", pos):
-            pos = _literal_string(raw, pos)[1]
-        else:
-            pos += 1
-    return pos
+def _signature_count(reader: Any) -> int:
+    """Signed signature fields (/FT /Sig with a value) in the document's form."""
+    root = reader.trailer["/Root"].get_object()
+    form = root.get("/AcroForm")
+    if form is None:
+        return 0
+    count = 0
+    for ref in form.get_object().get("/Fields") or []:
+        field = ref.get_object()
+        if field.get("/FT") == "/Sig" and field.get("/V") is not None:
+            count += 1
+    return count
 
 
-def _parse_dict(raw: bytes) -> dict[str, str]:
-    """The string-valued entries of the first PDF dictionary in `raw`."""
-    pos = raw.find(b"<<")
-    if pos == -1:
-        return {}
-    pos += 2
-    out: dict[str, str] = {}
-    n = len(raw)
-    while pos < n:
-        while pos < n and raw[pos : pos + 1].isspace():
-            pos += 1
-        if raw.startswith(b">>", pos) or pos >= n:
-            break
-        m = _NAME.match(raw, pos)
-        if not m:
-            break
-        key = m.group(1).decode("latin-1")
-        pos = m.end()
-        while pos < n and raw[pos : pos + 1].isspace():
-            pos += 1
-        if raw.startswith(b"(", pos):
-            value, pos = _literal_string(raw, pos)
-            out[key] = _decode_text(value)
-        elif raw.startswith(b"<", pos) and not raw.startswith(b"<<", pos):
-            end = raw.index(b">", pos)
-            hexdigits = re.sub(rb"\s", b"", raw[pos + 1 : end])
-            if len(hexdigits) % 2:
-                hexdigits += b"0"
-            out[key] = _decode_text(bytes.fromhex(hexdigits.decode("ascii")))
-            pos = end + 1
-        elif raw.startswith(b"/", pos):  # a name value (/Trapped /False)
-            m = _NAME.match(raw, pos)
-            pos = m.end() if m else pos + 1
-        elif raw.startswith((b"<<", b"["), pos):  # nested: skip, balanced
-            pos = _skip_nested(raw, pos)
-        else:  # a number, boolean or reference
-            m = re.compile(rb"[^/<>\[\]()]*").match(raw, pos)
-            pos = m.end() if m and m.end() > pos else pos + 1
-    return out
-
-
-_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("f"): 12,
-            ord("("): 40, ord(")"): 41, ord("\\"): 92}
-
-
-def _literal_string(raw: bytes, pos: int) -> tuple[bytes, int]:
-    """A PDF literal string starting at raw[pos] == '(' -> (bytes, position after it)."""
-    out = bytearray()
-    depth = 0
-    i = pos
-    while i < len(raw):
-        c = raw[i]
-        if c == 0x5C:  # backslash
-            i += 1
-            e = raw[i]
-            if e in _ESCAPES:
-                out.append(_ESCAPES[e])
-                i += 1
-            elif 0x30 <= e <= 0x37:
-                digits = raw[i : i + 3]
-                m = re.match(rb"[0-7]{1,3}", digits)
-                assert m is not None
-                out.append(int(m.group(0), 8) & 0xFF)
-                i += len(m.group(0))
-            elif e in (10, 13):  # line continuation
-                i += 2 if raw[i : i + 2] == b"\r\n" else 1
-            else:
-                out.append(e)
-                i += 1
-            continue
-        if c == 0x28:
-            depth += 1
-            if depth > 1:
-                out.append(c)
-        elif c == 0x29:
-            depth -= 1
-            if depth == 0:
-                return bytes(out), i + 1
-            out.append(c)
-        else:
-            out.append(c)
-        i += 1
-    raise ReportError("PDF 文档信息格式错误。")
-
-
-def _decode_text(value: bytes) -> str:
-    if value.startswith(b"\xfe\xff"):
-        return value[2:].decode("utf-16-be", errors="replace")
-    if value.startswith(b"\xef\xbb\xbf"):
-        return value[3:].decode("utf-8", errors="replace")
-    return value.decode("latin-1")  # PDFDocEncoding agrees with Latin-1 for what we write
+__all__ = ["MAX_PDF_BYTES", "PdfReport", "read_metadata", "read_report"]

@@ -2,29 +2,35 @@
 
 Page: A4 portrait; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm, so the text
 block is 156 x 225 mm as in GB/T 9704. First page: the letterhead (发文机关标志, red or
-black), the document number (发文字号), a rule as wide as the text block, then the title
-in 2号 (22 pt) bold, centred. Running text in 3号 (16 pt) with the GB/T pitch of about 22
-lines a page; tables in 五号 or 小四 (10.5/12 pt) so that a scored checklist fits.
+black, 小标宋's place: WushanSerif Bold), the document number (发文字号), a rule as wide
+as the text block, then the title in 2号 (22 pt) WushanSerif Bold, centred. Running text
+in 3号 (16 pt) WushanSerif at 28.8 pt a line (22 lines a page); first-level headings in
+the sans bold (黑体's place); tables, forms and signatures in WushanSans, 五号 or smaller
+so that a scored checklist fits. A `Closing` is the 落款 (issuer over the date, four
+characters in from the right, with the seal's place); a `Distribution` the 版记 at the
+foot of the last page. A draft (`doc.draft`) says 草稿 across every page.
 
-Every page: "第 X 页 共 Y 页" centred 7 mm below the text block (the canvas keeps each
-page until the end, when the total is known: one layout pass, no second build). Pages 2+
-carry a small running header (title and document number) above the text block, in case
-pages get separated.
+Every page: "— X —" in 4号 7 mm below the text block, odd pages at the right and even
+pages at the left, a character in (GB/T 9704 7.5; the canvas keeps each page until the
+end, so one layout pass knows the count). Pages 2+ carry a small running header (title
+and document number) above the text block, in case pages get separated.
 
-QR code: bottom right of the LAST page, in the bottom margin, beside the text block
-(never over the content, never forcing an extra page), 22 mm square (level M), with the
-report id and the first 16 hex digits of the content hash printed small to its left. It
-carries compact ASCII JSON: {"app":"wushan-desk","kind":...,"id":...,"sha256":...},
-where sha256 is `content_hash(doc)` (of the document model, not of the PDF bytes).
+QR code: at the foot of the LAST page, in the bottom margin on the side away from the
+page number (never over the content, never forcing an extra page), 22 mm square (level
+M), with the report id and the first 16 hex digits of the content hash printed small
+beside it. It carries short signed ASCII text (reports/qr.py), over `content_hash(doc)`
+(of the document model, not of the PDF bytes). A final document printed by a device
+with a certificate from the county is also signed whole (PAdES; its stamp printed
+beside the QR): see `render_pdf`.
 
 Metadata: Title (the title), Author (the issuer), Subject ("<title> <kind>"), Keywords
 ("wushan-desk report_id=... kind=... sha256=..."), Creator, and custom Info entries
-/WushanApp, /WushanReportId, /WushanReportKind, /WushanContentHash; `read_metadata` reads
-them back with the standard library only.
+/WushanApp, /WushanReportId, /WushanReportKind, /WushanContentHash, /WushanQRText;
+`read_metadata` (reports/metadata.py, pypdf) reads them back.
 
-Fonts: only WushanSans (regular and bold), embedded as subsets; the canvas starts in
-WushanSans so that no unembedded Helvetica reference appears. Text is checked against
-the font first: a character the font lacks raises `MissingGlyphs` instead of vanishing.
+Fonts: WushanSans and WushanSerif, embedded as subsets; the canvas starts in WushanSans
+so that no unembedded Helvetica reference appears. Text is checked against the fonts
+first: a character they lack raises `MissingGlyphs` instead of vanishing.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from reportlab.platypus import (
 
 from wushan_desk import __version__, files
 from wushan_desk.paths import APP_NAME
-from wushan_desk.reports import fonts
+from wushan_desk.reports import fonts, qr
 from wushan_desk.reports.canvas import (
     _canvas_class,
     _PageDecor,
@@ -85,8 +91,18 @@ class RenderResult:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes]) -> RenderResult:
+def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes], *,
+               signer: qr.ReportSigner | None = None) -> RenderResult:
     """Render `doc` to a PDF file (written atomically: temp file + rename) or file object.
+
+    With `signer` (the printing device's id and Ed25519 signing function, from the
+    services: reports/ knows no keys), the QR code carries that device's signature over
+    the report id, kind, content hash and date (format in reports/qr.py); without, the
+    payload is unsigned and verification says 未签名. The QR text is also kept in the
+    Info dictionary as /WushanQRText, so the file can be verified without a scanner.
+
+    A final document (not `doc.draft`) whose signer has a `seal` is also signed whole
+    (PAdES) and shows the signature's stamp beside the QR on its last page.
 
     Raises `MissingGlyphs` before writing anything if a character cannot be printed.
     `RenderResult.bytes` is the size of the PDF in bytes.
@@ -105,14 +121,20 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes]) -> Ren
     width = pagesize[0] - left - right
     height = pagesize[1] - top - bottom
 
+    payload = qr_payload(doc, digest, signer=signer)
     extras = {
         "WushanApp": APP_NAME,
         "WushanReportId": doc.report_id,
         "WushanReportKind": doc.kind,
         "WushanContentHash": digest,
+        "WushanQRText": payload,
     }
     decor = _PageDecor(doc.title, doc.doc_number, doc.report_id, digest,
-                       qr_payload(doc, digest), extras, (top, bottom, left, right), pagesize)
+                       payload, extras, (top, bottom, left, right), pagesize)
+    decor.draft = doc.draft
+    sealed = signer is not None and signer.seal is not None and not doc.draft
+    if sealed:  # a final document: its digital signature's stamp beside the QR
+        decor.stamp = signer.stamp  # type: ignore[union-attr]
     buf = io.BytesIO()
     template = BaseDocTemplate(
         buf,
@@ -140,6 +162,8 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes]) -> Ren
     template.build(_Builder(doc, width, height).flowables(), canvasmaker=maker)
     data = buf.getvalue()
     pages = made[-1].page_count
+    if sealed:  # signed last: any later change to the file breaks the signature
+        data = signer.seal(data)  # type: ignore[union-attr,misc]
 
     if isinstance(target, str | os.PathLike):
         _write_atomically(Path(target), data)

@@ -25,6 +25,7 @@ from wushan_desk.domain.aid import HARDSHIP_LEVELS, amount_text
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import aid, permissions, records
 from wushan_desk.services import aid_recognition as recognition
+from wushan_desk.services.report_signing import signer_for
 from wushan_desk.store.workspace import Workspace
 
 TITLE = "家庭经济困难学生认定申请表"
@@ -68,7 +69,7 @@ def application_form(ws: Workspace, recognition_id: str, path: Path) -> r.Render
     doc = r.Document(title=TITLE, issuer=name, report_id=f"{rec['id']}:aid-application",
                      kind="aid-application", blocks=blocks, letterhead=(name,),
                      red_letterhead=False)
-    return r.render_pdf(doc, path)
+    return r.render_pdf(doc, path, signer=signer_for(ws))
 
 
 def _date(value: str | None) -> str:

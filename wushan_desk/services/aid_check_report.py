@@ -15,6 +15,7 @@ from wushan_desk.domain import aid_check as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services.aid_check import Finding, counts
 from wushan_desk.services.inspection_report import letterhead_of
+from wushan_desk.services.report_signing import signer_for
 from wushan_desk.store.workspace import Workspace
 
 HEADER = ("序号", "核查项", "学校", "学生", "学期或学年", "情况", "说明")
@@ -63,5 +64,5 @@ def export(ws: Workspace, found: list[Finding], path: Path, *, day: dt.date,
     doc = r.Document(title=title, issuer=issuer, report_id=f"aid-check:{day.isoformat()}",
                      kind="aid-check", blocks=blocks, letterhead=letterhead, landscape=True,
                      red_letterhead=False)
-    r.render_pdf(doc, path)
+    r.render_pdf(doc, path, signer=signer_for(ws))
     return len(table)

@@ -20,6 +20,7 @@ from wushan_desk.domain import aid_recognition as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import aid, browse
 from wushan_desk.services import aid_recognition as recognition
+from wushan_desk.services.report_signing import signer_for
 from wushan_desk.store.workspace import Workspace
 
 #: The only facts a public notice prints (the test scans the PDF for anything else).
@@ -55,7 +56,7 @@ def public_notice(ws: Workspace, school: str, school_year: str, path: Path) -> r
     doc = r.Document(title="家庭经济困难学生认定结果公示", issuer=name,
                      report_id=f"{school_id}:{year}:aid-notice", kind="aid-notice",
                      blocks=blocks, letterhead=(name,), red_letterhead=False)
-    return r.render_pdf(doc, path)
+    return r.render_pdf(doc, path, signer=signer_for(ws))
 
 
 def _period(ws: Workspace, school: str, year: str, start: dt.date, end: dt.date,
@@ -126,8 +127,8 @@ def roster_export(ws: Workspace, roster_id: str, path: Path, *, full: bool = Fal
     doc = r.Document(title=title + draft, issuer=roster["school"],
                      report_id=f"{roster_id}:aid-roster", kind="aid-roster",
                      blocks=_roster_pages(rows, shown.total), letterhead=(roster["school"],),
-                     landscape=True, red_letterhead=False)
-    r.render_pdf(doc, path)
+                     landscape=True, red_letterhead=False, draft=bool(draft))
+    r.render_pdf(doc, path, signer=signer_for(ws))
     return len(rows)
 
 

@@ -154,6 +154,7 @@ def monthly_report(ws: Workspace, month: Month, path: Any) -> int:
     from wushan_desk import reports as r
     from wushan_desk.services import permissions
     from wushan_desk.services.inspection_report import letterhead_of
+    from wushan_desk.services.report_signing import signer_for
 
     permissions.require(ws, "export")
     path = Path(path)
@@ -180,5 +181,5 @@ def monthly_report(ws: Workspace, month: Month, path: Any) -> int:
     doc = r.Document(title=title, issuer=issuer, report_id=f"{month}:dropout-monthly",
                      kind="dropout-monthly", blocks=[note, table], letterhead=letterhead,
                      red_letterhead=False)
-    r.render_pdf(doc, path)
+    r.render_pdf(doc, path, signer=signer_for(ws))
     return len(lines)

@@ -17,6 +17,7 @@ from wushan_desk.domain import dropout as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import dropout, records
 from wushan_desk.services.inspection_report import letterhead_of
+from wushan_desk.services.report_signing import signer_for
 from wushan_desk.store.workspace import Workspace
 
 NOTICE_METHOD = "送达限期返校通知书"
@@ -46,9 +47,10 @@ def return_notice(ws: Workspace, case_id: str, path: Path, *,
             raise ValidationError("送达通知书须注明晚于送达日的返校期限。", "deadline")
         # printed first: a full disk or a bad folder must not leave a delivery on record
         # that never had its paper
-        delivery: dict[str, Any] | None = {"participants": _who(ws),
+        delivery: dict[str, Any] | None = {"participants": _who(ws), "date": issue_on.isoformat(),
                                             "next_due": deadline.isoformat()}
-        result = r.render_pdf(_document(ws, case, deadline, delivery), path)
+        result = r.render_pdf(_document(ws, case, deadline, delivery), path,
+                              signer=signer_for(ws))
         dropout.add_visit(ws, case_id, issue_on, NOTICE_METHOD, _who(ws),
                           f"送达限期返校通知书，限 {deadline.isoformat()} 前返校",
                           next_step="核实是否按期返校", next_due=deadline)
@@ -56,7 +58,7 @@ def return_notice(ws: Workspace, case_id: str, path: Path, *,
     delivery = issued(ws, case_id)
     if delivery is not None:
         deadline = dt.date.fromisoformat(delivery["next_due"])
-    return r.render_pdf(_document(ws, case, deadline, delivery), path)
+    return r.render_pdf(_document(ws, case, deadline, delivery), path, signer=signer_for(ws))
 
 
 def _document(ws: Workspace, case: dict[str, Any], deadline: dt.date | None,
@@ -78,13 +80,15 @@ def _document(ws: Workspace, case: dict[str, Any], deadline: dt.date | None,
             "儿童、少年的父母或者其他法定监护人应当依法保证其按时入学，接受并完成义务教育。"),
         r.Paragraph(f"现通知你于{by}前送{child}返校复学。逾期仍不送子女返校的，将依法处理。"),
         r.Paragraph("特此通知。"),
-        r.Spacer(8),
+        r.Spacer(4),
         r.SignatureBlock([r.Signer("送达人", delivery["participants"] if delivery else ""),
-                          r.Signer("监护人签收")]),
+                          r.Signer("监护人签收")],
+                         closing=r.Closing(issuer, dt.date.fromisoformat(delivery["date"])
+                                           if delivery else "____年__月__日")),
     ]
     return r.Document(title=f"限期返校通知书{draft}", issuer=issuer,
                       report_id=f"{case['id']}:return-notice", kind="dropout-notice",
-                      blocks=blocks, letterhead=letterhead)
+                      blocks=blocks, letterhead=letterhead, draft=delivery is None)
 
 
 def _who(ws: Workspace) -> str:
@@ -158,5 +162,5 @@ def dropout_ledger(ws: Workspace, township: str, as_of: dt.date, path: Path, *,
     doc = r.Document(title=title, issuer=issuer, report_id=f"{found[0]}:{as_of}:dropout-ledger",
                      kind="dropout-ledger", blocks=[table], letterhead=letterhead,
                      landscape=True, red_letterhead=False)
-    r.render_pdf(doc, path)
+    r.render_pdf(doc, path, signer=signer_for(ws))
     return len(rows)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from wushan_desk import reports as r
-from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import attachments, inspection
+from wushan_desk.services.report_signing import signer_for
 from wushan_desk.store.errors import WorkspaceError
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import identity
@@ -31,7 +30,7 @@ def render(ws: Workspace, visit_id: str, path: Path, kind: str = "inspection") -
         raise ValidationError(f"没有这种报表：{kind}。可选：{'、'.join(KINDS)}")
     d = inspection.detail(ws, visit_id)
     doc = inspection_document(ws, d) if kind == "inspection" else rectification_document(ws, d)
-    result = r.render_pdf(doc, path)
+    result = r.render_pdf(doc, path, signer=signer_for(ws))
     from wushan_desk.services import audit
 
     audit.record_or_defer(ws, "print", kind="visit", record_id=visit_id,
@@ -76,7 +75,22 @@ def _score(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+def _item_text(item: dict[str, Any], answer: dict[str, Any] | None) -> str:
+    """The item as the school reads it: the requirement with how it was checked, the
+    deduction rule only where points were deducted (where it explains the score; the
+    full checklist is published separately), and the inspector's note under it."""
+    text = item["content"] + (f"（{item['method']}）" if item.get("method") else "")
+    score, top = (answer or {}).get("score"), item.get("max_score")
+    if item.get("deduction_rule") and score is not None and top is not None and score < top:
+        text += f"\n扣分标准：{item['deduction_rule']}"
+    if (answer or {}).get("note"):
+        text += f"\n佐证说明：{answer['note']}"  # type: ignore[index]
+    return text
+
+
 def _checklist_table(d: inspection.VisitDetail) -> r.Table:
+    """The scored checklist, the requirements as wide as the page allows: a 29-item
+    routine visit takes two pages and a half, the last for the opinion and signatures."""
     rows: list[Any] = []
     section = None
     for number, item in enumerate(d.items, start=1):
@@ -87,28 +101,24 @@ def _checklist_table(d: inspection.VisitDetail) -> r.Table:
         rows.append(
             (
                 item.get("code") or str(number),
-                item["content"]
-                + (f"\n扣分标准：{item['deduction_rule']}" if item.get("deduction_rule") else ""),
+                _item_text(item, answer),
                 _score(item.get("max_score")),
-                item.get("method") or "",
                 _answer_text(answer),
                 _score((answer or {}).get("score")),
-                (answer or {}).get("note") or "",
             )
         )
     got, top = d.total
     return r.Table(
         [
-            r.Column("序号", 0.75, "center"),
-            r.Column("检查内容及要求", 4.0),
-            r.Column("分值", 0.75, "center"),
-            r.Column("方法", 1.3, "center"),
+            r.Column("序号", 0.55, "center", nowrap=True),
+            r.Column("检查内容及要求、扣分标准和佐证说明", 7.0),
+            r.Column("分值", 0.55, "center", nowrap=True),
             r.Column("结果", 0.9, "center"),
-            r.Column("得分", 0.75, "center"),
-            r.Column("佐证说明", 2.1),
+            r.Column("得分", 0.55, "center", nowrap=True),
         ],
         rows,
-        totals=("", "合计", _score(top), "", "", _score(got), ""),
+        totals=("", "合计", _score(top), "", _score(got)),
+        size=9.0,
     )
 
 
@@ -130,14 +140,15 @@ def _findings_table(d: inspection.VisitDetail) -> r.Table:
             r.Column("存在问题", 3.1),
             r.Column("程度", 0.85, "center"),
             r.Column("整改要求", 3.1),
-            r.Column("整改期限", 2.0, "center"),
+            r.Column("整改期限", 2.0, "center", nowrap=True),
             r.Column("责任人", 1.0, "center"),
         ],
         rows,
     )
 
 
-def _signers(ws: Workspace, d: inspection.VisitDetail) -> r.SignatureBlock:
+def _signers(ws: Workspace, d: inspection.VisitDetail,
+             closing: r.Closing | None = None) -> r.SignatureBlock:
     by_role: dict[str, list[dict[str, Any]]] = {}
     for s in d.signatures:
         by_role.setdefault(s["role"], []).append(s)
@@ -148,7 +159,7 @@ def _signers(ws: Workspace, d: inspection.VisitDetail) -> r.SignatureBlock:
     )
     heads = by_role.get("校长（园长）", [])
     signers += [_signer(ws, s) for s in heads] or [r.Signer("学校负责人", d.visit.get("head_name"))]
-    return r.SignatureBlock(signers)
+    return r.SignatureBlock(signers, closing=closing)
 
 
 def _signer(ws: Workspace, signature: dict[str, Any]) -> r.Signer:
@@ -164,8 +175,20 @@ def _signer(ws: Workspace, signature: dict[str, Any]) -> r.Signer:
     return r.Signer(role, name, image, day)
 
 
+def _made_on(d: inspection.VisitDetail) -> dt.date:
+    """成文日期: the day the visit was finalized (a draft: the day of the visit)."""
+    return dt.date.fromisoformat(d.visit.get("finalized_on") or d.visit["date"])
+
+
+def _distribution(issuer: str, d: inspection.VisitDetail) -> r.Distribution:
+    """版记: a centre's documents go in copy to the county office."""
+    copy_to = COUNTY_OFFICE if issuer != COUNTY_OFFICE else None
+    return r.Distribution(issuer, _made_on(d), copy_to)
+
+
 def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
-    """督导意见书: facts, the scored checklist, the opinion, problems, signatures."""
+    """督导意见书: facts, the scored checklist, the opinion, problems, signatures, then
+    the issuing centre and date with the seal's place."""
     issuer, letterhead = letterhead_of(ws)
     draft = "" if d.locked else "（草稿）"
     blocks: list[Any] = [
@@ -198,7 +221,7 @@ def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
                 ],
             ),
         ]
-    blocks += [r.Spacer(6), _signers(ws, d)]
+    blocks.append(_signers(ws, d, r.Closing(issuer, _made_on(d))))
     return r.Document(
         title=f"{d.school.get('name', '')}督导意见书{draft}",
         issuer=issuer,
@@ -206,6 +229,7 @@ def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
         kind="inspection",
         blocks=blocks,
         letterhead=letterhead,
+        draft=not d.locked,
     )
 
 
@@ -216,26 +240,30 @@ def rectification_document(ws: Workspace, d: inspection.VisitDetail) -> r.Docume
     issuer, letterhead = letterhead_of(ws)
     day = r.chinese_date(dt.date.fromisoformat(d.visit["date"]))
     names = "、".join(p["name"] for p in d.inspectors)
-    open_findings = [f for f in d.findings if f["status"] != rules.FIXED]
     blocks: list[Any] = [
         r.Paragraph(f"{d.school.get('name', '')}：", indent=0),
         r.Paragraph(
             f"{day}，责任督学{names}对你校进行了{d.visit['kind']}督导，发现以下问题，"
             "现通知你校限期整改："
         ),
-        _findings_table(replace(d, findings=open_findings)),
+        # every problem found on the day, fixed since or not: the notice says what it
+        # said when it was issued, whenever it is printed again (and keeps its digest)
+        _findings_table(d),
         r.Paragraph(
             "请你校高度重视，明确责任人，逐项落实整改，于整改期限前将整改报告（附佐证材料）"
             "报送督导中心。督导中心将按期复查，逾期未整改的将通报并报县教委。"
         ),
-        r.Spacer(8),
-        r.SignatureBlock([r.Signer("督学", names), r.Signer("学校签收人")]),
+        r.Spacer(2),
+        r.SignatureBlock([r.Signer("督学", names), r.Signer("学校签收人")],
+                         closing=r.Closing(issuer, _made_on(d))),
+        _distribution(issuer, d),
     ]
     return r.Document(
-        title="督导整改通知书",
+        title="督导整改通知书" + ("" if d.locked else "（草稿）"),
         issuer=issuer,
         report_id=f"{d.visit['id']}:rectification",
         kind="rectification",
         blocks=blocks,
         letterhead=letterhead,
+        draft=not d.locked,
     )

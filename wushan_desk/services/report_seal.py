@@ -79,7 +79,7 @@ def _sign(pdf: bytes, key: object, cert: x509.Certificate, root: x509.Certificat
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
-    from pyhanko.sign.fields import SigFieldSpec
+    from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     der = serialization.Encoding.DER
@@ -90,7 +90,8 @@ def _sign(pdf: bytes, key: object, cert: x509.Certificate, root: x509.Certificat
                                   signing_key=asn1_keys.PrivateKeyInfo.load(private),
                                   cert_registry=SimpleCertificateStore.from_certs(chain[1:]))
     meta = signers.PdfSignatureMetadata(field_name=FIELD, reason="督导文书定稿",
-                                        location="重庆市巫山县")
+                                        location="重庆市巫山县",
+                                        subfilter=SigSeedSubFilter.PADES)
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer,
                            new_field_spec=SigFieldSpec(FIELD))
     return out.getvalue()
