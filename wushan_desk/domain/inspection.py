@@ -417,7 +417,7 @@ def _check_visit(record: dict[str, Any], lookup: Lookup) -> None:
             "请用“定稿”：检查项目填齐、签名齐全后由程序定稿并计算总分。", "status")
     if was_final and record.get("status") != FINAL:
         raise ValidationError("已定稿的督导记录不能退回草稿。", "status")
-    totals = ("total_score", "max_score", "finalized_on")
+    totals = ("total_score", "max_score", "finalized_on", "opinion_no", "notice_no")
     if any((stored or {}).get(k) != record.get(k) for k in totals) and not (
         FINALIZING.get() or AMENDING.get() or AS_STATE.get()
     ):
@@ -596,6 +596,9 @@ register(
             F("finalized_on", "定稿日期", "date"),
             F("total_score", "总得分", "number"),
             F("max_score", "总分值", "number"),
+            # 发文字号, given out at 定稿 (domain/doc_numbers.py)
+            F("opinion_no", "督导意见书文号", max_length=40),
+            F("notice_no", "整改通知书文号", max_length=40),
         ),
         check=_check_visit,
         delete_check=_no_delete_visit,

@@ -16,7 +16,7 @@ from typing import Any
 from wushan_desk.domain import clock, entities
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import attachments, records
+from wushan_desk.services import attachments, doc_numbers, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import authorship
@@ -262,12 +262,17 @@ def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitD
             if d.problems:
                 raise ValidationError(rules.finalize_refusal(d.problems))
             got, top = d.total
+            on = day or clock.today()
+            # 发文字号 of its documents: the opinion, and the notice when there are problems
+            numbers = doc_numbers.allocate(ws, on.year, 2 if d.findings else 1)
             final = {
                 "id": visit_id,
                 "status": rules.FINAL,
-                "finalized_on": (day or clock.today()).isoformat(),
+                "finalized_on": on.isoformat(),
                 "total_score": got,
                 "max_score": top,
+                "opinion_no": numbers[0],
+                "notice_no": numbers[1] if d.findings else None,
             }
             records.put(ws, "visit", final)
             return detail(ws, visit_id)

@@ -229,6 +229,7 @@ def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
         kind="inspection",
         blocks=blocks,
         letterhead=letterhead,
+        doc_number=d.visit.get("opinion_no"),
         draft=not d.locked,
     )
 
@@ -265,5 +266,6 @@ def rectification_document(ws: Workspace, d: inspection.VisitDetail) -> r.Docume
         kind="rectification",
         blocks=blocks,
         letterhead=letterhead,
+        doc_number=d.visit.get("notice_no"),
         draft=not d.locked,
     )

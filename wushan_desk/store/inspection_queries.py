@@ -193,3 +193,20 @@ def inspectors_of_schools(ws: Workspace) -> dict[str, list[str]]:
     ):
         out[school_id] = json.loads(ids or "[]")
     return out
+
+
+def doc_numbers_with_prefix(ws: Workspace, prefix: str) -> list[str]:
+    """The 发文字号 of visits' documents that start with `prefix` (a code and year)."""
+    like = prefix.replace("%", "").replace("_", "") + "%"
+    rows = ws.conn.execute(
+        "SELECT opinion_no FROM visits WHERE opinion_no LIKE ? "
+        "UNION ALL SELECT notice_no FROM visits WHERE notice_no LIKE ?", (like, like))
+    return [r[0] for r in rows]
+
+
+def all_doc_numbers(ws: Workspace) -> list[str]:
+    """Every 发文字号 given to a visit's documents (for the duplicates check)."""
+    rows = ws.conn.execute(
+        "SELECT opinion_no FROM visits WHERE opinion_no IS NOT NULL AND deleted = 0 "
+        "UNION ALL SELECT notice_no FROM visits WHERE notice_no IS NOT NULL AND deleted = 0")
+    return [r[0] for r in rows]

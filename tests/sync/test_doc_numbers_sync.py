@@ -1,0 +1,99 @@
+"""发文字号 across the county: two laptops of one centre and another centre's finalize
+visits offline; after sync every document number at the hub is different, each printed
+on its document."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from network import HUB, Network
+from support import answer_all
+
+from wushan_desk.domain import clock
+from wushan_desk.services import (
+    browse,
+    doc_numbers,
+    inspection,
+    inspection_report,
+    records,
+    sync,
+    templates,
+)
+
+
+def enrol_second_laptop(net: Network) -> str:
+    """A third device, in the same centre as dev0."""
+    request = sync.device_init(net.path("dev2"), "设备2", net.folder / "out")
+    with net.open(HUB) as hub:
+        enrolled = sync.hub_enrol(hub, request, net.centres["dev0"], net.folder / "out")
+    net.devices.append("dev2")
+    net.ids["dev2"], net.centres["dev2"] = enrolled.device_id, net.centres["dev0"]
+    with net.open("dev2") as ws:
+        assert sync.device_join(ws, enrolled.package).status == "applied"
+    return enrolled.device_id
+
+
+def finalize_visits(ws, count: int, with_finding: bool) -> list[str]:
+    zone = browse.working_zone(ws)
+    school = next(s["id"] for s in records.iter_records(ws, "school")
+                  if s["township_id"] in zone)
+    staff = records.put(ws, "staff", {"name": "向堃", "role": "责任督学"}).id
+    routine = templates.builtin_template_ids()["routine"]
+    day = clock.today() - dt.timedelta(days=1)
+    done = []
+    for _ in range(count):
+        visit = inspection.start_visit(ws, school_id=school, template_id=routine,
+                                       inspector_ids=[staff], date=day)
+        answer_all(ws, visit)
+        if with_finding:
+            inspection.add_finding(ws, visit, description="台账不全", requirement="补齐")
+        inspection.sign(ws, visit, role="督学", name="向堃", on_paper=True, day=day)
+        inspection.sign(ws, visit, role="校长（园长）", name="冉校长", on_paper=True, day=day)
+        inspection.finalize(ws, visit, day)
+        done.append(visit)
+    return done
+
+
+def test_numbers_given_out_offline_by_three_laptops_never_collide(net: Network,
+                                                                   tmp_path) -> None:
+    enrol_second_laptop(net)
+    codes = {}
+    for party in ("dev0", "dev1", "dev2"):
+        with net.open(party) as ws:
+            codes[party] = doc_numbers.issuer_code(ws)
+            finalize_visits(ws, 2, with_finding=party != "dev1")
+    assert codes["dev2"] == codes["dev0"] + "二" and len(set(codes.values())) == 3
+    net.exchange()
+    with net.open(HUB) as hub:
+        numbers = [(v["opinion_no"], v["notice_no"]) for v in records.iter_records(hub, "visit")
+                   if v.get("opinion_no")]
+        flat = [n for pair in numbers for n in pair if n]
+        assert len(numbers) == 6 and len(flat) == 10  # dev1's visits found no problem
+        assert doc_numbers.duplicates(hub) == [] and len(set(flat)) == len(flat)
+        year = clock.today().year
+        assert f"{codes['dev2']}〔{year}〕1号" in flat and f"{codes['dev0']}〔{year}〕1号" in flat
+        visit = next(v for v in records.iter_records(hub, "visit")
+                     if (v.get("notice_no") or "").startswith(codes["dev2"]))
+        out = tmp_path / "通知书.pdf"
+        inspection_report.render(hub, visit["id"], out, "rectification")
+        from pypdf import PdfReader
+
+        text = PdfReader(out).pages[0].extract_text().replace(" ", "")
+        assert visit["notice_no"] in text
+
+
+def test_a_number_cannot_be_typed_in(net: Network) -> None:
+    """Numbers are given out by 定稿 only: a user's edit of one is refused."""
+    import pytest
+
+    from wushan_desk.domain.errors import ValidationError
+
+    with net.open("dev0") as ws:
+        (visit,) = finalize_visits(ws, 1, with_finding=False)
+        draft = inspection.start_visit(
+            ws, school_id=records.get(ws, "visit", visit)["school_id"],
+            template_id=templates.builtin_template_ids()["routine"],
+            inspector_ids=records.get(ws, "visit", visit)["inspector_ids"],
+            date=clock.today())
+        with pytest.raises(ValidationError):
+            records.put(ws, "visit", {"id": draft, "opinion_no": "巫督〔2026〕99号"})
