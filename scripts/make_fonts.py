@@ -97,6 +97,10 @@ FACES = {
     "WushanSerif": ("Noto Serif CJK SC", "NotoSerifCJK"),  # documents: title and body
 }
 LXGW_SRC = Path("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf")
+#: Extension B fallback: HanaMinB (Hanazono Font License or OFL; Debian fonts-hanazono)
+HANAZONO_SRC = Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")
+EXTB_FAMILY = "WushanExtB"
+EXT_B = (0x20000, 0x2A6DF)
 
 WEIGHTS = ("Regular", "Bold")
 
@@ -327,6 +331,60 @@ def check(path: Path) -> list[str]:
     return problems
 
 
+def build_ext_b(out_dir: Path, src: Path = HANAZONO_SRC) -> tuple[Path, int]:
+    """WushanExtB.ttf: the CJK Extension B characters WushanSans lacks (names such as
+    𪚥), from HanaMinB, already TrueType; renamed (a modified version). The report
+    engine draws such a character from it instead of refusing the document."""
+    sans = TTFont(str(out_dir / "WushanSans-Regular.ttf"), lazy=True).getBestCmap()
+    font = TTFont(str(src))
+    wanted = [cp for cp in font.getBestCmap() if EXT_B[0] <= cp <= EXT_B[1] and cp not in sans]
+    opts = subset.Options()
+    opts.layout_features = []
+    opts.hinting = False
+    opts.glyph_names = False
+    opts.notdef_outline = True
+    opts.name_IDs = ["*"]
+    opts.drop_tables += ["FFTM"]
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=wanted)
+    sub.subset(font)
+    name = font["name"]
+    name.names = [r for r in name.names if r.nameID in {0} and r.platformID == 3]
+    records = {1: EXTB_FAMILY, 2: "Regular", 3: f"{EXTB_FAMILY}-Regular", 4: EXTB_FAMILY,
+               5: "Version 1.0; subset of HanaMinB (GlyphWiki Project) by wushan-desk",
+               6: f"{EXTB_FAMILY}-Regular",
+               13: "Hanazono Font License (see Hanazono-LICENSE.txt): free to use, copy and"
+                   " distribute, with or without modification."}
+    for nid, text in records.items():
+        name.setName(text, nid, 3, 1, 0x409)
+    font["OS/2"].fsType = 0
+    out = out_dir / f"{EXTB_FAMILY}.ttf"
+    font.recalcTimestamp = False
+    font.save(str(out))
+    return out, len(wanted)
+
+
+def write_coverage(out_dir: Path) -> Path:
+    """coverage.txt: the code points the print fonts can draw (both WushanSans weights,
+    or WushanExtB), as hex ranges, for the check at data entry (services/glyphs.py)."""
+    sans = [set(TTFont(str(out_dir / f"WushanSans-{w}.ttf"), lazy=True).getBestCmap())
+            for w in WEIGHTS]
+    covered = set.intersection(*sans)
+    ext_b = out_dir / f"{EXTB_FAMILY}.ttf"
+    if ext_b.exists():
+        covered |= set(TTFont(str(ext_b), lazy=True).getBestCmap())
+    ranges: list[list[int]] = []
+    for code in sorted(covered):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    out = out_dir / "coverage.txt"
+    out.write_text("".join(f"{a:X}-{b:X}\n" if a != b else f"{a:X}\n" for a, b in ranges),
+                   encoding="ascii")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -346,6 +404,12 @@ def main(argv: list[str] | None = None) -> int:
             _weight, out, secs, n_cp, n_gl = job.result()
             print(f"{out.name}: {out.stat().st_size / 1e6:.1f} MB, {n_cp} code points,"
                   f" {n_gl} glyphs, {secs:.0f} s")
+
+    if HANAZONO_SRC.exists() and (args.out / "WushanSans-Regular.ttf").exists():
+        out, count = build_ext_b(args.out)
+        print(f"{out.name}: {out.stat().st_size / 1e6:.1f} MB, {count} code points")
+
+    write_coverage(args.out)
 
     ok = True
     if not args.no_lxgw and LXGW_SRC.exists():

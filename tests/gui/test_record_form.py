@@ -256,3 +256,25 @@ def test_the_same_field_changed_meanwhile_is_a_question(qtbot, styled_app, demo_
         shown = text_editor(form, "class_name").edit.text()
         assert shown == ("5班" if choice == record_form.THEIRS else "6班")
         assert form.is_dirty() == (choice == record_form.KEEP_EDITING)
+
+
+def test_a_name_the_print_fonts_lack_is_flagged_when_typed_and_still_saved(
+        qtbot, styled_app, demo_ws: Workspace) -> None:
+    """Leaving the field shows 打印字体缺少此字 under it at once (not at printing time,
+    on site); the record saves all the same, and a printable name clears the warning."""
+    sid = a_student(demo_ws)
+    form = open_form(qtbot, demo_ws, sid)
+    editor = text_editor(form, "guardian_name")
+    rare = "\U00030000"  # Extension G: no vendored print face has it
+    editor.edit.setFocus()
+    editor.edit.setText(f"向{rare}山")
+    editor.edit.editingFinished.emit()
+    assert editor.error.isVisible() and "打印字体缺少此字" in editor.error.text()
+    assert rare in editor.error.text()
+    editor.edit.setText("向𪚥山")  # Extension B: printed from WushanExtB
+    editor.edit.editingFinished.emit()
+    assert not editor.error.isVisible()
+    editor.edit.setText(f"向{rare}山")
+    editor.edit.editingFinished.emit()
+    assert form.save()
+    assert records.get(demo_ws, "student", sid)["guardian_name"] == f"向{rare}山"

@@ -113,3 +113,22 @@ def fonts_width(text: str, size: float) -> float:
 
     fonts.register_fonts()
     return stringWidth(text, fonts.SERIF, size)
+
+
+def test_an_extension_b_name_prints_from_the_fallback_face() -> None:
+    """𪚥 (U+2A6A5) is in neither WushanSans nor WushanSerif: the report draws it from
+    WushanExtB instead of refusing the document, in running text and in a table."""
+    name = "谭𪚥"
+    assert r.check_coverage(name) == []
+    reader = render(doc(r.Paragraph(f"学生{name}同学已返校。"),
+                        r.Table([r.Column("姓名"), r.Column("年级")], [[name, "七年级"]])))
+    runs = [(text, font) for *_, text, font in lines_of(reader)]
+    assert sum(1 for t, f in runs if "𪚥" in t and f == "WushanExtB-Regular") == 2, runs
+    text = re.sub(r"\s", "", "".join(page.extract_text() for page in reader.pages))
+    assert text.count(name) == 2  # and it copies and searches as itself
+
+
+def test_a_character_no_face_has_is_still_refused_by_name() -> None:
+    with pytest.raises(r.MissingGlyphs) as refused:
+        render(doc(r.Paragraph("学生谭\U00030000同学")))  # Extension G
+    assert "\U00030000" in refused.value.chars

@@ -51,9 +51,9 @@ def text_size() -> TextSize:
     return next((s for s in TEXT_SIZES if s.key == key), TEXT_SIZES[0])
 
 
-#: Font files for the screen; the others in resources/fonts (WushanSerif) are print faces,
-#: which would cost 28 MB of memory in every window for nothing.
-PRINT_ONLY_PREFIX = "wushanserif"
+#: Font files for the screen; the others in resources/fonts (WushanSerif, WushanExtB) are
+#: print faces, which would cost 50 MB of memory in every window for nothing.
+PRINT_ONLY_PREFIX = ("wushanserif", "wushanextb")
 
 
 def register_fonts(folder: Path | None = None) -> dict[str, Path]:

@@ -42,8 +42,10 @@ BOLD = "WushanSans-Bold"  # headings of the first level (GB/T 9704: 黑体)
 SERIF_FAMILY = "WushanSerif"
 SERIF = "WushanSerif"  # body text of documents (where GB/T 9704 sets 仿宋)
 SERIF_BOLD = "WushanSerif-Bold"  # titles (小标宋) and headings of the second level
+EXT_B = "WushanExtB"  # CJK Extension B that WushanSans lacks (𪚥), from HanaMinB
 _FILES = {REGULAR: "WushanSans-Regular.ttf", BOLD: "WushanSans-Bold.ttf",
-          SERIF: "WushanSerif-Regular.ttf", SERIF_BOLD: "WushanSerif-Bold.ttf"}
+          SERIF: "WushanSerif-Regular.ttf", SERIF_BOLD: "WushanSerif-Bold.ttf",
+          EXT_B: "WushanExtB.ttf"}
 
 #: Characters that print as nothing by design, so a font need not have them.
 _IGNORABLE = frozenset("\n\r\t\u200b\u200c\u200d\u2060\ufeff") | frozenset(
@@ -175,25 +177,31 @@ def register_fonts() -> None:
         )
         for name, face in zip(_FILES, faces, strict=True):
             _face_chars[name] = frozenset(face.charToGlyph)
-        # Printable: both weights of the sans have it (a serif face lacking a character
-        # draws it from the sans: `fallback_markup`).
-        _coverage = _face_chars[REGULAR] & _face_chars[BOLD]
+        # Printable: both weights of the sans have it, or the Extension B face does (a
+        # face lacking a character draws it from one of those: `fallback_markup`).
+        _coverage = (_face_chars[REGULAR] & _face_chars[BOLD]) | _face_chars[EXT_B]
 
 
 def fallback_markup(markup: str, font: str) -> str:
-    """Paragraph markup in which each character that `font` lacks but WushanSans has is
-    drawn from WushanSans (a rare character of a name in a serif title or body)."""
+    """Paragraph markup in which each character that `font` lacks is drawn from a face
+    that has it: WushanSans (of the same weight) for the 64 the serif lacks, WushanExtB
+    for a rare Extension B character of a name (𪚥)."""
     register_fonts()
     chars = _face_chars.get(font)
-    if chars is None or font in (REGULAR, BOLD):
+    if chars is None:
         return markup
-    fallback = BOLD if font == SERIF_BOLD else REGULAR
+    sans = BOLD if font in (BOLD, SERIF_BOLD) else REGULAR
     out: list[str] = []
     for ch in markup:
-        if ord(ch) in chars or ord(ch) not in _face_chars[fallback] or ch in "<>&;":
+        code = ord(ch)
+        if code in chars or code < 0x80:  # markup (<br/>, &amp;) and ASCII stay as they are
             out.append(ch)
+        elif code in _face_chars[sans]:
+            out.append(f'<font face="{sans}">{ch}</font>')
+        elif code in _face_chars[EXT_B]:
+            out.append(f'<font face="{EXT_B}">{ch}</font>')
         else:
-            out.append(f'<font face="{fallback}">{ch}</font>')
+            out.append(ch)  # check_coverage has refused the document before this
     return "".join(out)
 
 

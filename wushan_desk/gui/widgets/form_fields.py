@@ -100,6 +100,18 @@ class TextEditor(Editor):
             self.edit.editingFinished.connect(self._tidy_date)
         elif spec.type == "int":
             self.edit.setValidator(QIntValidator(0, 2**31 - 1, self.edit))
+        elif spec.type == "text":  # a name the print fonts cannot draw: say so at once
+            self.edit.editingFinished.connect(self._warn_unprintable)
+
+    def _warn_unprintable(self) -> None:
+        """A warning under the field (not an error: the record saves), from a table of
+        the fonts' characters: no font is loaded on the GUI thread."""
+        from wushan_desk.services import glyphs
+
+        message = glyphs.warning(self.edit.text())
+        if message or self.error.text().startswith("▲ 打印字体缺少此字"):
+            self.error.setText(f"▲ {message}" if message else "")
+            self.error.setVisible(bool(message))
 
     def _tidy_date(self) -> None:
         tidy = normalize_date(self.edit.text())
