@@ -288,10 +288,15 @@ def test_the_report_of_an_amended_visit_is_outdated(net: Network, tmp_path: Path
         verdict = report_verify.verify_pdf(hub, old)
         assert verdict.result == "warn" and verdict.code == "outdated"
         assert verdict.current is False and verdict.device_name  # still genuine
-        assert any("不是最新的" in f.text for f in verdict.findings)
+        digest = qr.parse(text).digest[:16]
+        # the amendment that replaced it is named, and the new version names the old one
+        assert any("更正取代" in f.text and "督导意见有笔误" in f.text
+                   for f in verdict.findings), verdict.lines()
         new = tmp_path / "更正后.pdf"
         inspection_report.render(hub, visit, new)
         assert report_verify.verify_pdf(hub, new).ok
+        printed = "".join(page.extract_text() for page in pypdf.PdfReader(new).pages)
+        assert f"校验码{digest}" in printed.replace(" ", "").replace("\n", "")
 
 
 def test_a_record_not_in_this_workspace_is_not_compared(net: Network, tmp_path: Path) -> None:

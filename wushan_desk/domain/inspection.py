@@ -680,6 +680,8 @@ register(
             F("changes", "更正内容", required=True, max_length=10_000),
             F("amended_on", "更正日期", "date", required=True),
             F("amended_by", "更正人", max_length=40),
+            # the 校验码 of the 督导意见书 it replaces: the new version names the old one
+            F("supersedes", "更正前的校验码", max_length=64),
         ),
         check=_check_amendment,
         delete_check=_never,

@@ -302,6 +302,7 @@ def amend(
         with ws.transaction():
             if not detail(ws, visit_id).locked:
                 raise ValidationError("草稿可以直接修改，不需要更正。")
+            supersedes = _opinion_digest(ws, visit_id)
             for kind, record in edits:
                 before = _amendable(ws, visit_id, kind, record)
                 if kind == "visit_answer":  # the score follows the answer, new or changed
@@ -322,10 +323,21 @@ def amend(
                     "changes": json.dumps(described, ensure_ascii=False),
                     "amended_on": (day or clock.today()).isoformat(),
                     "amended_by": by,
+                    "supersedes": supersedes,
                 },
             ).id
     finally:
         rules.AMENDING.reset(token)
+
+
+def _opinion_digest(ws: Workspace, visit_id: str) -> str:
+    """The 校验码 (first 16 hex digits of the content hash) of the visit's 督导意见书 as
+    it prints now: the amended version's 更正记录 names the version it replaces."""
+    from wushan_desk import reports
+    from wushan_desk.services import inspection_report
+
+    document = inspection_report.inspection_document(ws, detail(ws, visit_id))
+    return reports.content_hash(document)[:16]
 
 
 @dataclass(frozen=True)

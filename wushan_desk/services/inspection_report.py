@@ -214,9 +214,11 @@ def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
         blocks += [
             r.Heading("四、更正记录"),
             r.Table(
-                [r.Column("日期", 1.2, "center"), r.Column("理由", 2.5), r.Column("内容", 4.0)],
+                [r.Column("日期", 1.2, "center", nowrap=True), r.Column("理由", 2.5),
+                 r.Column("内容", 4.0), r.Column("取代的版本", 1.6, "center", nowrap=True)],
                 [
-                    (a["amended_on"], a["reason"], "；".join(json.loads(a["changes"] or "[]")))
+                    (a["amended_on"], a["reason"], "；".join(json.loads(a["changes"] or "[]")),
+                     f"校验码 {a['supersedes']}" if a.get("supersedes") else "")
                     for a in d.amendments
                 ],
             ),

@@ -298,10 +298,25 @@ def _compare_content(ws: Workspace, p: qr.Payload, full_hash: str | None,
     if now is not None and (now == full_hash.lower() if full_hash else now.startswith(p.digest)):
         return Finding(PASS, f"内容与本工作区库中的记录一致：按库中记录现在打印的{name}与这份"
                              "相同。"), True
+    replaced = _superseded_by(ws, p) if signer else None
+    if replaced is not None:
+        return Finding(WARN, f"这份{name}已被 {replaced['amended_on']} 的更正取代（理由："
+                             f"{replaced['reason']}）：请以更正后重新打印的版本为准，新版本的"
+                             f"“更正记录”写明它取代了校验码 {p.digest[:16]}。", "outdated"), False
     why = ("记录在打印后有更正或补充（如更正记录、补签、整改进展），这份报告不是最新的" if signer
            else "记录在打印后有改动，或这份报告被人改过（它没有签名，无法分辨）")
     return Finding(WARN, f"本工作区库中的这条记录现在打印出来与这份{name}不同：{why}，请以库中"
                          "记录重新打印的为准。", "outdated"), False
+
+
+def _superseded_by(ws: Workspace, p: qr.Payload) -> dict[str, Any] | None:
+    """The amendment that replaced the printed version of a 督导意见书, if one did."""
+    if p.kind != "inspection":
+        return None
+    visit_id = p.report_id.rpartition(":")[0]
+    return next((a for a in records.iter_records(ws, "visit_amendment")
+                 if a["visit_id"] == visit_id
+                 and (a.get("supersedes") or "-").startswith(p.digest[:16])), None)
 
 
 def _visit_document(kind: str) -> Callable[[Workspace, str], Any]:
