@@ -98,6 +98,8 @@ DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("attachments", "owner_id"),
     ),
     "findings": (("finding_checks", "finding_id"), ("attachments", "owner_id")),
+    # an answer's photos (owner "visit_answer"): they go where the visit goes
+    "visit_answers": (("attachments", "owner_id"),),
 }
 
 
