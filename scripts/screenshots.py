@@ -99,7 +99,18 @@ def main(out: Path) -> int:
         settle()
         editor.print_preview.grab().save(str(out / "print-preview.png"))
         print(out / "print-preview.png")
+        printed = editor.print_preview.pdf
         editor.print_preview.close()
+        window.go_to("报表:核验")  # the same report checked on the 核验报告 tab
+        verify = window.pages["报表"].verify  # type: ignore[attr-defined]
+        verify.verify_file(printed)
+        for _ in range(200):
+            settle()
+            if verify.level():
+                break
+            time.sleep(0.05)
+        window.grab().save(str(out / "verify.png"))
+        print(out / "verify.png")
     from wushan_desk.gui.audit_view import AuditDialog
 
     trail = AuditDialog(session.ws, window)
