@@ -324,3 +324,60 @@ def test_a_workspace_without_keys_prints_unsigned_reports(demo_ws: Workspace,
     assert verdict.result == "warn" and verdict.code == "unsigned"
     assert verdict.current is True and verdict.device_name is None
     assert any("没有签名" in f.text for f in verdict.findings)
+
+
+# --- the file's digital signature cannot be cut off or swapped ---------------------------
+
+
+def test_a_signed_report_with_its_signature_cut_off_fails(net: Network, tmp_path: Path) -> None:
+    """The signature is an update appended to the file: its first revision is the whole
+    unsigned report. Cut back to it, the file would still carry a valid QR text, but the
+    QR says (under the device's signature) that the file was signed."""
+    pdf = tmp_path / "意见书.pdf"
+    _, text = print_report(net, DEV, pdf)
+    assert qr.parse(text).sealed
+    data = pdf.read_bytes()
+    first = data[: data.index(b"%%EOF") + len(b"%%EOF")] + b"\n"
+    assert len(first) < len(data)
+    cut = tmp_path / "去掉签名.pdf"
+    cut.write_bytes(first)
+    with net.open(HUB) as hub:
+        verdict = report_verify.verify_pdf(hub, cut)
+    assert verdict.result == "fail" and verdict.code == "altered", verdict.lines()
+    assert any("签名不见了" in f.text for f in verdict.findings)
+
+
+def test_a_report_signed_again_by_another_device_fails(net: Network, tmp_path: Path) -> None:
+    """A laptop that re-signs another device's (changed) report: the file's signature is
+    intact and the county issued its certificate, but it is not the QR's device."""
+    from wushan_desk.services import report_seal
+
+    pdf = tmp_path / "意见书.pdf"
+    print_report(net, DEV, pdf)
+    data = pdf.read_bytes()
+    first = data[: data.index(b"%%EOF") + len(b"%%EOF")] + b"\n"
+    with net.open(HUB) as hub:  # the hub stands in for "another enrolled computer"
+        made = report_seal.sealer_for(hub)
+        assert made is not None
+        resigned = tmp_path / "重新签名.pdf"
+        resigned.write_bytes(made[0](first))
+        verdict = report_verify.verify_pdf(hub, resigned)
+    assert verdict.result == "fail" and verdict.code == "altered", verdict.lines()
+    assert any("别的设备重新签名" in f.text for f in verdict.findings)
+
+
+def test_a_printed_draft_is_genuine_but_not_an_official_document(net: Network,
+                                                                 tmp_path: Path) -> None:
+    with net.open(DEV) as ws:
+        done = records.get(ws, "visit", finalized_visit(ws))
+        assert done is not None
+        draft = inspection.start_visit(ws, school_id=done["school_id"],
+                                       template_id=done["template_id"],
+                                       inspector_ids=done["inspector_ids"], date=clock.today())
+        out = tmp_path / "草稿.pdf"
+        inspection_report.render(ws, draft, out)
+    text = read_metadata(out)["qr"]
+    assert qr.parse(text).draft and not qr.parse(text).sealed
+    with net.open(HUB) as hub:
+        for verdict in (report_verify.verify_qr(hub, text), report_verify.verify_pdf(hub, out)):
+            assert verdict.result == "warn" and verdict.code == "draft", verdict.lines()

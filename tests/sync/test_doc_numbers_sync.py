@@ -97,3 +97,39 @@ def test_a_number_cannot_be_typed_in(net: Network) -> None:
             date=clock.today())
         with pytest.raises(ValidationError):
             records.put(ws, "visit", {"id": draft, "opinion_no": "巫督〔2026〕99号"})
+
+
+def test_codes_are_given_by_the_hub_once_and_kept(net: Network) -> None:
+    """The hub gives each laptop its code at enrolment; it travels on the device record
+    and stays when the laptop's centre changes (the new centre's laptops keep theirs)."""
+    second = enrol_second_laptop(net)
+    with net.open(HUB) as hub:
+        first_code = records.get(hub, "device", net.ids["dev0"])["doc_code"]
+        assert records.get(hub, "device", second)["doc_code"] == first_code + "二"
+        other_centre = records.get(hub, "device", net.ids["dev1"])["centre_id"]
+        records.put(hub, "device", {"id": net.ids["dev0"], "centre_id": other_centre})
+        assert records.get(hub, "device", net.ids["dev0"])["doc_code"] == first_code
+    net.exchange()
+    with net.open("dev0") as ws:
+        assert doc_numbers.issuer_code(ws) == first_code
+
+
+def test_numbers_are_not_given_again_after_the_visits_left_the_laptop(net: Network) -> None:
+    """A school moving to another centre takes its visits (and their numbers) off the
+    laptop; the laptop's next document still gets a new number."""
+    from wushan_desk.store import purge
+
+    with net.open("dev0") as ws:
+        first = finalize_visits(ws, 2, with_finding=False)
+        numbers = [records.get(ws, "visit", v)["opinion_no"] for v in first]
+        leaving = []
+        for v in first:  # what the zone purge does when the school leaves
+            d = inspection.detail(ws, v)
+            leaving += [("visit_answers", a["id"]) for a in d.answers.values()]
+            leaving += [("visit_signatures", sig["id"]) for sig in d.signatures]
+            leaving.append(("visits", v))
+        with ws.transaction():
+            purge.purge_rows(ws, leaving)
+        assert all(records.get(ws, "visit", v) is None for v in first)
+        (later,) = finalize_visits(ws, 1, with_finding=False)
+        assert records.get(ws, "visit", later)["opinion_no"] not in numbers

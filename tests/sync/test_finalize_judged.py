@@ -36,7 +36,7 @@ def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network
         try:
             records.put(dev, "visit", {"id": visit, "status": rules.FINAL,
                                        "finalized_on": DAY.isoformat(), "total_score": 7.0,
-                                       "max_score": 25.0})
+                                       "max_score": 25.0, "opinion_no": "巫督〔2026〕1号"})
         finally:
             rules.FINALIZING.reset(token)
     (package,) = net.export("dev0")
@@ -46,3 +46,31 @@ def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network
     assert summary["code"] == "rule-broken", summary
     assert "督导记录" in summary["rejected"] and "检查项目填齐" in summary["rejected"]
     assert hashlib.sha256(net.path(HUB).read_bytes()).hexdigest() == before
+
+
+def test_a_visit_finalized_by_the_version_before_is_judged_by_its_rule(net: Network) -> None:
+    """0.4.0 finalized a signed visit with items unanswered (and gave no document
+    number): a laptop not upgraded yet is not locked out of the hub by it."""
+    with net.open(HUB) as hub:
+        template = make_template(hub)
+    net.exchange(rounds=1)
+    with net.open("dev0") as dev:
+        zone = browse.working_zone(dev)
+        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
+        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
+        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
+                                       inspector_ids=[person], date=DAY)
+        inspection.answer(dev, visit, inspection.detail(dev, visit).items[0]["id"], "7")
+        inspection.sign(dev, visit, role="督学", name="向堃", on_paper=True)
+        inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)
+        token = rules.FINALIZING.set(True)
+        try:  # what 0.4.0's finalize wrote
+            records.put(dev, "visit", {"id": visit, "status": rules.FINAL,
+                                       "finalized_on": DAY.isoformat(), "total_score": 7.0,
+                                       "max_score": 25.0})
+        finally:
+            rules.FINALIZING.reset(token)
+    (summary,) = net.import_(HUB, *net.export("dev0"))
+    assert summary["status"] == "applied", summary
+    with net.open(HUB) as hub:
+        assert records.get(hub, "visit", visit)["status"] == rules.FINAL

@@ -185,6 +185,8 @@ register(
             F("revoked", "已吊销", "bool"),
             # X.509 (PEM) from the county hub: the reports' digital signatures
             F("certificate", "证书", max_length=4000),
+            # 发文代字 given by the hub at enrolment (domain/doc_numbers.py)
+            F("doc_code", "发文代字", max_length=20),
         ),
     ),
     Kind(

@@ -208,4 +208,6 @@ def qr_payload(doc: Document, digest: str | None = None, *,
     device and its Ed25519 signature over them."""
     from wushan_desk.domain import clock
 
-    return qr.build(doc.report_id, doc.kind, digest or content_hash(doc), clock.today(), signer)
+    sealed = signer is not None and signer.seal is not None and not doc.draft
+    return qr.build(doc.report_id, doc.kind, digest or content_hash(doc), clock.today(), signer,
+                    draft=doc.draft, sealed=sealed)

@@ -15,11 +15,15 @@ Format (version 1), one line of ASCII, fields separated by single spaces::
 - ``REPORT-ID``: the report id (`Document.report_id`).
 - ``DIGEST``: the first 16 hex digits of the content hash (`content_hash`: sha256 of the
   document model), the same 16 digits printed beside the QR code as 校验码.
-- ``YYYYMMDD``: the day the report was printed (the county's calendar).
+- ``YYYYMMDD``: the day the report was printed (the county's calendar), followed by
+  ``D`` for a draft and ``S`` when the file also carries a digital signature (PAdES):
+  a copy whose digital signature was cut off, or which is a draft, says so under the
+  device's own signature.
 - ``DEVICE``: the first 8 characters of the signing device's id.
 - ``SIGNATURE``: the device's Ed25519 signature (64 bytes) in base32 without padding,
   over `message()`: the JSON array ``["WSR1", report id, kind, digest, "YYYY-MM-DD",
-  full device id]`` (compact, ASCII-escaped), so no field can be moved into another.
+  full device id, flags]`` (compact, ASCII-escaped), so no field can be moved into
+  another.
 
 An unsigned report (a workspace without device keys: the demo) stops after the date.
 
@@ -98,30 +102,46 @@ class Payload:
     device: str | None = None
     signature: bytes | None = None
     legacy: bool = False
+    flags: str = ""  # "D": a draft; "S": the file was also signed whole (PAdES)
 
     @property
     def signed(self) -> bool:
         return self.signature is not None
 
+    @property
+    def draft(self) -> bool:
+        return DRAFT in self.flags
+
+    @property
+    def sealed(self) -> bool:
+        return SEALED in self.flags
+
     def message(self, device_id: str) -> bytes:
         """The bytes the device `device_id` signed for this payload."""
         if self.issued is None:
             raise PayloadError("旧版本程序打印的报告没有签名。")
-        return message(self.report_id, self.kind, self.digest, self.issued, device_id)
+        return message(self.report_id, self.kind, self.digest, self.issued, device_id,
+                       self.flags)
 
 
-def message(report_id: str, kind: str, digest: str, issued: dt.date, device_id: str) -> bytes:
-    """What a report's signature covers: prefix, id, kind, digest (16 hex), date, device.
+DRAFT, SEALED = "D", "S"
+
+
+def message(report_id: str, kind: str, digest: str, issued: dt.date, device_id: str,
+            flags: str = "") -> bytes:
+    """What a report's signature covers: prefix, id, kind, digest (16 hex), date, device
+    and the flags (draft, sealed).
 
     A JSON array, so that no value can be shifted into its neighbour (ids may hold any
     character)."""
     fields = [PREFIX, report_id, kind, digest[:DIGEST_CHARS].lower(), issued.isoformat(),
-              device_id]
+              device_id, flags]
     return json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def build(report_id: str, kind: str, digest: str, issued: dt.date,
-          signer: ReportSigner | None = None) -> str:
+          signer: ReportSigner | None = None, *, draft: bool = False,
+          sealed: bool = False) -> str:
     """The QR text of a report (format above); signed when `signer` is given."""
     if not report_id or not kind:
         raise ValueError("a report needs an id and a kind")
@@ -129,9 +149,12 @@ def build(report_id: str, kind: str, digest: str, issued: dt.date,
     if len(digest) != DIGEST_CHARS or not _HEX.fullmatch(digest):
         raise ValueError(f"not a content hash: {digest!r}")
     kind_field = SAME_AS_ID if report_id.endswith(":" + kind) else _encode(kind)
-    fields = [PREFIX, kind_field, _encode(report_id), digest.upper(), issued.strftime("%Y%m%d")]
+    flags = (DRAFT if draft else "") + (SEALED if sealed else "")
+    fields = [PREFIX, kind_field, _encode(report_id), digest.upper(),
+              issued.strftime("%Y%m%d") + flags]
     if signer is not None:
-        signature = signer.sign(message(report_id, kind, digest, issued, signer.device_id))
+        signature = signer.sign(message(report_id, kind, digest, issued, signer.device_id,
+                                        flags))
         fields += [_encode(signer.device_id[:DEVICE_CHARS]),
                    base64.b32encode(signature).decode("ascii").rstrip("=")]
     return " ".join(fields)
@@ -156,11 +179,13 @@ def parse(text: str) -> Payload:
     digest = fields[3].lower()
     if len(digest) != DIGEST_CHARS or not _HEX.fullmatch(digest):
         raise _not_ours("校验码应为 16 位十六进制数字")
-    issued = _date(fields[4])
+    issued, flags = _date(fields[4][:8]), fields[4][8:]
+    if flags not in ("", DRAFT, SEALED, DRAFT + SEALED):
+        raise _not_ours("日期后只能跟 D（草稿）或 S（带数字签名）")
     if len(fields) == 5:
-        return Payload(report_id, kind, digest, issued)
+        return Payload(report_id, kind, digest, issued, flags=flags)
     return Payload(report_id, kind, digest, issued, _decode(fields[5], "设备编号"),
-                   _signature(fields[6]))
+                   _signature(fields[6]), flags=flags)
 
 
 def _not_ours(why: str) -> PayloadError:
@@ -179,10 +204,10 @@ def _decode(field: str, what: str) -> str:
     while i < len(field):
         c = field[i]
         if c == "%":
-            try:
-                out.append(int(field[i + 1 : i + 3], 16))
-            except ValueError:
-                raise _not_ours(f"{what}中的 % 后应跟两位十六进制数字") from None
+            pair = field[i + 1 : i + 3]
+            if not re.fullmatch(r"[0-9A-F]{2}", pair):
+                raise _not_ours(f"{what}中的 % 后应跟两位十六进制数字")
+            out.append(int(pair, 16))
             i += 3
             continue
         if c.lower() not in _PLAIN:

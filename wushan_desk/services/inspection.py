@@ -19,7 +19,7 @@ from wushan_desk.domain.errors import ValidationError
 from wushan_desk.services import attachments, doc_numbers, records
 from wushan_desk.store import inspection_queries as q
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import authorship
+from wushan_desk.sync import authorship, identity
 
 DEFAULT_DEADLINE_DAYS = 30
 
@@ -336,7 +336,10 @@ def _opinion_digest(ws: Workspace, visit_id: str) -> str:
     from wushan_desk import reports
     from wushan_desk.services import inspection_report
 
-    document = inspection_report.inspection_document(ws, detail(ws, visit_id))
+    d = detail(ws, visit_id)
+    # as the centre whose laptop made the visit prints it (the hub may be amending it)
+    origin = identity.device_row(ws, q.visit_origin(ws, visit_id) or "") or {}
+    document = inspection_report.inspection_document(ws, d, origin.get("centre_id"))
     return reports.content_hash(document)[:16]
 
 

@@ -45,8 +45,10 @@ def default_file_name(ws: Workspace, visit_id: str, kind: str) -> str:
     return f"{d.school.get('name', '学校')}-{KINDS[kind]}-{d.visit['date']}.pdf"
 
 
-def letterhead_of(ws: Workspace) -> tuple[str, tuple[str, ...]]:
-    centre = identity.centre_name(ws, ws.state("centre_id"))
+def letterhead_of(ws: Workspace, centre_id: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """The issuer and letterhead lines of this workspace's documents (or, with
+    `centre_id`, of that centre's: a document as the centre that printed it heads it)."""
+    centre = identity.centre_name(ws, centre_id or ws.state("centre_id"))
     return (centre or COUNTY_OFFICE), ((COUNTY_OFFICE, centre) if centre else (COUNTY_OFFICE,))
 
 
@@ -186,10 +188,12 @@ def _distribution(issuer: str, d: inspection.VisitDetail) -> r.Distribution:
     return r.Distribution(issuer, _made_on(d), copy_to)
 
 
-def inspection_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
+def inspection_document(ws: Workspace, d: inspection.VisitDetail,
+                        centre_id: str | None = None) -> r.Document:
     """督导意见书: facts, the scored checklist, the opinion, problems, signatures, then
-    the issuing centre and date with the seal's place."""
-    issuer, letterhead = letterhead_of(ws)
+    the issuing centre and date with the seal's place (headed as this workspace, or the
+    centre `centre_id`, prints it)."""
+    issuer, letterhead = letterhead_of(ws, centre_id)
     draft = "" if d.locked else "（草稿）"
     blocks: list[Any] = [
         _facts(d),

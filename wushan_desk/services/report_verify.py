@@ -53,6 +53,7 @@ HEADLINES = {
     "bad-signature": "核验未通过：签名不符，报告被改动过或是伪造的",
     "unknown-device": "核验未通过：签名的设备不在本工作区的设备名单中",
     "revoked": "需要注意：签发这份报告的设备已被吊销",
+    "draft": "需要注意：这是未定稿的草稿，不是正式文书",
     "outdated": "需要注意：报告不是最新的，库中记录在打印后有改动",
     "unsigned": "需要注意：报告没有签名，无法证明出处",
     "legacy": "需要注意：旧版本程序打印的报告，没有签名",
@@ -143,7 +144,7 @@ def verify_pdf(ws: Workspace, path: Path) -> Verdict:
         payload = qr.Payload(meta["report_id"], meta.get("kind", ""),
                              meta.get("content_hash", "").lower(), None, legacy=True)
     extra = [_metadata_agrees(meta, payload),
-             _digital_signature(ws, Path(path).read_bytes(), found.signatures)]
+             _digital_signature(ws, Path(path).read_bytes(), found.signatures, payload)]
     return _verify(ws, payload, "pdf", meta.get("content_hash"), [f for f in extra if f])
 
 
@@ -162,6 +163,9 @@ def _verify(ws: Workspace, p: qr.Payload, source: str, full_hash: str | None,
         compared, current = _compare_content(ws, p, full_hash, signer)
         findings.append(compared)
     findings += [f for f in extra if f.level != FAIL]
+    if p.draft and signer is not None:  # the printing device said so, under its signature
+        findings.append(Finding(WARN, "二维码表明这份文书打印时还是草稿（未定稿、未签发），不能作为"
+                                      "正式文书使用。", "draft"))
     code = next((c for c in HEADLINES if any(f.code == c for f in findings)), "valid")
     result = FAIL if any(f.level == FAIL for f in findings) else (
         WARN if any(f.level == WARN for f in findings) else PASS)
@@ -247,15 +251,20 @@ def _metadata_agrees(meta: dict[str, str], p: qr.Payload) -> Finding | None:
                          "改动过，不可信。", "metadata-mismatch")
 
 
-def _digital_signature(ws: Workspace, data: bytes, fields: int) -> Finding:
+def _digital_signature(ws: Workspace, data: bytes, fields: int, p: qr.Payload) -> Finding:
     """The file's PAdES signature (services/report_seal.py): every byte as signed, by a
-    certificate of the county's, from a device not revoked by then."""
+    certificate of the county's, from a device not revoked by then, the device whose
+    signature the QR carries; present wherever the QR says the file was signed."""
     from wushan_desk.services import report_seal
 
     seal = report_seal.check(ws, data)
     if not seal.present:
         if fields:
             return Finding(FAIL, "文件带有不是本程序所加的数字签名，或签名已损坏：不可信。",
+                           "altered")
+        if p.sealed:
+            return Finding(FAIL, "二维码表明这份文件签发时带有数字签名，现在签名不见了：文件被人"
+                                 "去掉签名后改动过。这份文件不可信，请向签发单位索取原件。",
                            "altered")
         return Finding(INFO, "这个文件没有 PDF 数字签名（草稿、演示工作区，或打印时本机还没有"
                              "县级中心库签发的证书）。以上核验的是报告编号、种类、校验码和签发"
@@ -269,6 +278,9 @@ def _digital_signature(ws: Workspace, data: bytes, fields: int) -> Finding:
         return Finding(FAIL, f"PDF 数字签名完好，但签名证书（{seal.signer}）不是本工作区所知的"
                              "县级中心库签发的：可能是伪造的。请先与县级中心库同步后再核验。",
                        "untrusted")
+    if p.device and not (seal.device_id or "").upper().startswith(p.device.upper()):
+        return Finding(FAIL, f"PDF 数字签名是设备“{seal.signer}”的，二维码却是另一台设备签的："
+                             "文件被人改动后用别的设备重新签名过。这份文件不可信。", "altered")
     if seal.revoked_before_signing:
         return Finding(FAIL, f"签名设备“{seal.signer}”在 {when} 签名时已被吊销"
                              f"（{seal.revoked_at:%Y-%m-%d %H:%M} 吊销）：签名无效。",

@@ -16,7 +16,7 @@ from wushan_desk.domain import clock
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.domain.hlc import Stamp
 from wushan_desk.progress import CancelledFn, ProgressFn, never_cancelled, no_progress
-from wushan_desk.services import certificates, records, templates
+from wushan_desk.services import certificates, doc_numbers, records, templates
 from wushan_desk.services import workspace as workspace_service
 from wushan_desk.services.accounts import Credentials
 from wushan_desk.store import backup, changes, sync_state
@@ -152,6 +152,7 @@ def hub_enrol(
             },
         )
         certificates.ensure_issued(ws)  # its certificate travels in the enrolment package
+        doc_numbers.ensure_codes(ws)  # and its 发文代字
     out_dir.mkdir(parents=True, exist_ok=True)
     written = exporter.export_to(
         ws, request["device_id"], out_dir, enrolment=True, progress=progress
@@ -234,8 +235,9 @@ def export(
     out_dir.mkdir(parents=True, exist_ok=True)
     if identity.role(ws) == "hub":
         targets = [find_device(ws, to)] if to else enrolled_devices(ws)
-        with ws.transaction():  # devices enrolled before certificates existed get theirs
+        with ws.transaction():  # devices enrolled before these existed get theirs
             certificates.ensure_issued(ws)
+            doc_numbers.ensure_codes(ws)
     else:
         if ws.state("enrolled") != "1":
             raise PackageRejected("本机尚未加入县级中心库，不能导出同步包。", "not-enrolled")

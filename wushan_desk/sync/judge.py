@@ -391,7 +391,12 @@ class Judge:
         items = held("checklist_items", "template_id", str(visit.get("template_id")))
         answers = {a["item_id"]: a for a in held("visit_answers", "visit_id", visit["id"])}
         signatures = held("visit_signatures", "visit_id", visit["id"])
-        return rules.finalize_problems(visit, items, answers, signatures)
+        problems = rules.finalize_problems(visit, items, answers, signatures)
+        if not visit.get("opinion_no"):
+            # finalized by a version before 定稿 gave document numbers, under its rule
+            # (signatures only): a laptop not yet upgraded must not be locked out
+            problems = [p for p in problems if p.kind == rules.UNSIGNED]
+        return problems
 
     def _status_event(self, column: str, before: Mapping[str, Any] | None,
                       after: Mapping[str, Any]) -> bool:

@@ -98,8 +98,10 @@ DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("attachments", "owner_id"),
     ),
     "findings": (("finding_checks", "finding_id"), ("attachments", "owner_id")),
-    # an answer's photos (owner "visit_answer"): they go where the visit goes
+    # an answer's or a re-check's photos (owners "visit_answer", "finding_check"): they
+    # go where the visit goes
     "visit_answers": (("attachments", "owner_id"),),
+    "finding_checks": (("attachments", "owner_id"),),
 }
 
 
