@@ -17,8 +17,9 @@ from wushan_desk.services import browse, inspection, records
 DAY = dt.date(2026, 10, 12)
 
 
-def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network,
-                                                                    capsys) -> None:
+def finalized_behind_the_use_case(net: Network, **extra: str) -> str:
+    """A signed visit with one item of three answered, finalized on dev0 by writing the
+    record directly (a tampered app, or the version before), with `extra` fields."""
     with net.open(HUB) as hub:
         template = make_template(hub)
     net.exchange(rounds=1)
@@ -31,14 +32,20 @@ def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network
         inspection.answer(dev, visit, inspection.detail(dev, visit).items[0]["id"], "7")
         inspection.sign(dev, visit, role="督学", name="向堃", on_paper=True)
         inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)
-        # a tampered copy of the app finalizes it behind the finalize use case's back
         token = rules.FINALIZING.set(True)
         try:
             records.put(dev, "visit", {"id": visit, "status": rules.FINAL,
                                        "finalized_on": DAY.isoformat(), "total_score": 7.0,
-                                       "max_score": 25.0, "opinion_no": "巫督〔2026〕1号"})
+                                       "max_score": 25.0, **extra})
         finally:
             rules.FINALIZING.reset(token)
+    return visit
+
+
+def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network,
+                                                                    capsys) -> None:
+    # a tampered copy of the app finalizes it behind the finalize use case's back
+    finalized_behind_the_use_case(net, opinion_no="巫督〔2026〕1号")
     (package,) = net.export("dev0")
     before = hashlib.sha256(net.path(HUB).read_bytes()).hexdigest()
     assert main(["sync", "import", str(package), "--db", str(net.path(HUB))]) == 3
@@ -51,25 +58,7 @@ def test_a_visit_finalized_with_items_missing_is_refused_by_the_hub(net: Network
 def test_a_visit_finalized_by_the_version_before_is_judged_by_its_rule(net: Network) -> None:
     """0.4.0 finalized a signed visit with items unanswered (and gave no document
     number): a laptop not upgraded yet is not locked out of the hub by it."""
-    with net.open(HUB) as hub:
-        template = make_template(hub)
-    net.exchange(rounds=1)
-    with net.open("dev0") as dev:
-        zone = browse.working_zone(dev)
-        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
-        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
-        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
-                                       inspector_ids=[person], date=DAY)
-        inspection.answer(dev, visit, inspection.detail(dev, visit).items[0]["id"], "7")
-        inspection.sign(dev, visit, role="督学", name="向堃", on_paper=True)
-        inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)
-        token = rules.FINALIZING.set(True)
-        try:  # what 0.4.0's finalize wrote
-            records.put(dev, "visit", {"id": visit, "status": rules.FINAL,
-                                       "finalized_on": DAY.isoformat(), "total_score": 7.0,
-                                       "max_score": 25.0})
-        finally:
-            rules.FINALIZING.reset(token)
+    visit = finalized_behind_the_use_case(net)  # what 0.4.0's finalize wrote
     (summary,) = net.import_(HUB, *net.export("dev0"))
     assert summary["status"] == "applied", summary
     with net.open(HUB) as hub:
