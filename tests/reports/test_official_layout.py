@@ -132,3 +132,16 @@ def test_a_character_no_face_has_is_still_refused_by_name() -> None:
     with pytest.raises(r.MissingGlyphs) as refused:
         render(doc(r.Paragraph("学生谭\U00030000同学")))  # Extension G
     assert "\U00030000" in refused.value.chars
+
+
+def test_text_drawn_on_the_page_falls_back_too() -> None:
+    """The 落款 and the running header are drawn straight on the canvas: a rare
+    character in them is drawn from a face that has it, not left blank."""
+    reader = render(doc(r.Paragraph("正文。" * 300),
+                        r.Closing("𪚥山片区教育督导中心", "2026年12月6日"),
+                        title="关于𪚥山小学的通知"))
+    assert len(reader.pages) >= 2
+    runs = [(page, text, font) for page, _, _, text, font in lines_of(reader)]
+    assert any(f == "WushanExtB-Regular" and "𪚥" in t for p, t, f in runs if p == 1), runs
+    last = len(reader.pages) - 1
+    assert any(f == "WushanExtB-Regular" and "𪚥" in t for p, t, f in runs if p == last)

@@ -27,6 +27,7 @@ from wushan_desk.reports.layout import (
     QR_FORM,
     QR_SIZE,
     _fit,
+    draw_text,
 )
 
 # --- the canvas: page numbers, running header, QR, metadata ---------------------------------
@@ -110,8 +111,8 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
                 self.setFont(REGULAR, 9)
                 self.setFillColor(MUTED)
                 head = decor.title + (f"　{decor.doc_number}" if decor.doc_number else "")
-                self.drawString(left, page_h - top + 6 * mm,
-                                _fit(head, REGULAR, 9, page_w - left - right))
+                draw_text(self, left, page_h - top + 6 * mm,
+                          _fit(head, REGULAR, 9, page_w - left - right), REGULAR, 9)
                 self.setStrokeColor(MUTED)
                 self.setLineWidth(0.4)
                 self.line(left, page_h - top + 4.5 * mm, page_w - right, page_h - top + 4.5 * mm)
@@ -191,12 +192,13 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
                 text_left = x + size + 1.5 * mm
                 room = page_w - decor.margins[3] - 30 * mm - text_left  # clear of "— 1 —"
                 for line_y, text in lines:
-                    self.drawString(text_left, line_y, _fit(text, REGULAR, 7, room))
+                    draw_text(self, text_left, line_y, _fit(text, REGULAR, 7, room), REGULAR, 7)
             else:
                 text_right = x - 1.5 * mm
                 room = text_right - decor.margins[2] - 30 * mm
                 for line_y, text in lines:
-                    self.drawRightString(text_right, line_y, _fit(text, REGULAR, 7, room))
+                    draw_text(self, text_right, line_y, _fit(text, REGULAR, 7, room), REGULAR, 7,
+                              "right")
 
     return NumberedCanvas
 

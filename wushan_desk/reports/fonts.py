@@ -205,6 +205,24 @@ def fallback_markup(markup: str, font: str) -> str:
     return "".join(out)
 
 
+def runs(text: str, font: str) -> list[tuple[str, str]]:
+    """`text` cut into (segment, face) runs: `font` where it has the character, else the
+    face `fallback_markup` would use, for text drawn straight on the canvas."""
+    register_fonts()
+    chars = _face_chars.get(font, frozenset())
+    sans = BOLD if font in (BOLD, SERIF_BOLD) else REGULAR
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        code = ord(ch)
+        face = font if code in chars or code < 0x80 else (
+            sans if code in _face_chars[sans] else EXT_B if code in _face_chars[EXT_B] else font)
+        if out and out[-1][1] == face:
+            out[-1] = (out[-1][0] + ch, face)
+        else:
+            out.append((ch, face))
+    return out
+
+
 def check_coverage(text: str) -> list[str]:
     """The characters of `text` that WushanSans lacks, each once, in order of appearance."""
     register_fonts()
@@ -228,5 +246,6 @@ __all__ = [
     "fallback_markup",
     "install_tounicode_fix",
     "register_fonts",
+    "runs",
     "tounicode_is_broken",
 ]

@@ -145,11 +145,27 @@ def _para(text: str, style: ParagraphStyle) -> RLParagraph:
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """`text`, cut with an ellipsis if it is wider than `width`."""
-    if stringWidth(text, font, size) <= width:
+    if text_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and text_width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The width of `text` drawn by `draw_text` (each character in a face that has it)."""
+    return sum(stringWidth(part, face, size) for part, face in fonts.runs(text, font))
+
+
+def draw_text(canvas: Any, x: float, y: float, text: str, font: str, size: float,
+              anchor: str = "left") -> None:
+    """Text straight on the canvas (headers, the 落款, stamps), each character in a face
+    that has it: a rare character of a name never prints blank."""
+    x -= {"left": 0.0, "centre": 0.5, "right": 1.0}[anchor] * text_width(text, font, size)
+    for part, face in fonts.runs(text, font):
+        canvas.setFont(face, size)
+        canvas.drawString(x, y, part)
+        x += stringWidth(part, face, size)
 
 
 def check_glyphs(doc: Document) -> None:
@@ -514,8 +530,7 @@ class _ClosingMark(Flowable):
             c.setLineWidth(0.6)
             c.circle(centre, issuer_y - self.SEAL_D * 0.12 + size / 2, self.SEAL_D / 2)
             c.restoreState()
-        c.setFont(SERIF, size)
         c.setFillColor(colors.black)
         issuer = _fit(block.issuer, SERIF, size, min(self.avail, 2 * centre))
-        c.drawCentredString(centre, issuer_y, issuer)
-        c.drawCentredString(centre, date_y, block.date_text)
+        draw_text(c, centre, issuer_y, issuer, SERIF, size, "centre")
+        draw_text(c, centre, date_y, block.date_text, SERIF, size, "centre")
