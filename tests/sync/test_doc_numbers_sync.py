@@ -133,3 +133,21 @@ def test_numbers_are_not_given_again_after_the_visits_left_the_laptop(net: Netwo
         assert all(records.get(ws, "visit", v) is None for v in first)
         (later,) = finalize_visits(ws, 1, with_finding=False)
         assert records.get(ws, "visit", later)["opinion_no"] not in numbers
+
+
+def test_a_notice_whose_first_problem_came_with_an_amendment_gets_its_number(
+        net: Network) -> None:
+    with net.open("dev0") as ws:
+        (visit,) = finalize_visits(ws, 1, with_finding=False)
+        before = records.get(ws, "visit", visit)
+        assert before["opinion_no"] and before["notice_no"] is None
+        inspection.amend(ws, visit, "漏记了一个问题",
+                         [("finding", {"visit_id": visit, "description": "台账不全",
+                                       "requirement": "补齐", "severity": "一般",
+                                       "deadline": (clock.today() + dt.timedelta(days=30))
+                                       .isoformat(), "status": "待整改"})])
+        after = records.get(ws, "visit", visit)
+        assert after["opinion_no"] == before["opinion_no"]
+        code = doc_numbers.issuer_code(ws)
+        year = dt.date.fromisoformat(after["finalized_on"]).year
+        assert after["notice_no"] == f"{code}〔{year}〕2号"

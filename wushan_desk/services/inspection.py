@@ -313,7 +313,13 @@ def amend(
                 described += _describe(ws, kind, before, record)
             refreshed = detail(ws, visit_id)
             got, top = refreshed.total
-            records.put(ws, "visit", {"id": visit_id, "total_score": got, "max_score": top})
+            totals: dict[str, Any] = {"id": visit_id, "total_score": got, "max_score": top}
+            if refreshed.findings and not refreshed.visit.get("notice_no"):
+                # the first problem came with this amendment: its 整改通知书 needs a number
+                on = dt.date.fromisoformat(refreshed.visit.get("finalized_on")
+                                           or refreshed.visit["date"])
+                totals["notice_no"] = doc_numbers.allocate(ws, on.year, 1)[0]
+            records.put(ws, "visit", totals)
             return records.put(
                 ws,
                 "visit_amendment",
