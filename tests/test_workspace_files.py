@@ -85,6 +85,7 @@ def test_the_open_workspace_is_not_read_under_another_name(demo: Path, tmp_path:
         ws.close()
 
 
+# POSIX only: on ALLOWED_SKIPS in tests/conftest.py (CI fails on any other skip)
 @pytest.mark.skipif(os.name != "posix", reason="named pipes as files are a POSIX thing")
 def test_a_pipe_is_refused_at_once_not_waited_on(hub: Path, tmp_path: Path, capsys) -> None:
     pipe = tmp_path / "包.wspkg"
@@ -124,7 +125,7 @@ def test_two_writers_of_one_target_never_mix(tmp_path: Path) -> None:
 
 
 def test_a_name_that_is_not_utf8_is_checked_not_crashed(tmp_path: Path, capsys) -> None:
-    if os.name != "posix":
+    if os.name != "posix":  # on ALLOWED_SKIPS in tests/conftest.py
         pytest.skip("only POSIX allows such names")
     odd = Path(os.fsdecode(bytes(tmp_path) + b"/bad\xff.wsdb"))
     assert run(capsys, "demo", "--db", str(odd), "--scale", "0.01")[0] == 0

@@ -18,6 +18,7 @@ from support import open_workspace
 from wushan_desk.services import records, workspace
 from wushan_desk.store import changes
 
+# POSIX only: on ALLOWED_SKIPS in tests/conftest.py (CI fails on any other skip)
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 NEW_STUDENTS = 20_000
 
