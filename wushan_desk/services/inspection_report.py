@@ -45,10 +45,15 @@ def default_file_name(ws: Workspace, visit_id: str, kind: str) -> str:
     return f"{d.school.get('name', '学校')}-{KINDS[kind]}-{d.visit['date']}.pdf"
 
 
-def letterhead_of(ws: Workspace, centre_id: str | None = None) -> tuple[str, tuple[str, ...]]:
-    """The issuer and letterhead lines of this workspace's documents (or, with
-    `centre_id`, of that centre's: a document as the centre that printed it heads it)."""
-    centre = identity.centre_name(ws, centre_id or ws.state("centre_id"))
+#: `centre_id` of a document headed as this workspace heads its own (the default).
+HERE = "here"
+
+
+def letterhead_of(ws: Workspace, centre_id: str | None = HERE) -> tuple[str, tuple[str, ...]]:
+    """The issuer and letterhead lines of this workspace's documents, or of the centre
+    `centre_id` (None: the county office): a document is headed by whoever printed it,
+    so checking or amending another's report builds it as they did."""
+    centre = identity.centre_name(ws, ws.state("centre_id") if centre_id == HERE else centre_id)
     return (centre or COUNTY_OFFICE), ((COUNTY_OFFICE, centre) if centre else (COUNTY_OFFICE,))
 
 
@@ -189,7 +194,7 @@ def _distribution(issuer: str, d: inspection.VisitDetail) -> r.Distribution:
 
 
 def inspection_document(ws: Workspace, d: inspection.VisitDetail,
-                        centre_id: str | None = None) -> r.Document:
+                        centre_id: str | None = HERE) -> r.Document:
     """督导意见书: facts, the scored checklist, the opinion, problems, signatures, then
     the issuing centre and date with the seal's place (headed as this workspace, or the
     centre `centre_id`, prints it)."""
@@ -240,11 +245,12 @@ def inspection_document(ws: Workspace, d: inspection.VisitDetail,
     )
 
 
-def rectification_document(ws: Workspace, d: inspection.VisitDetail) -> r.Document:
-    """整改通知书: the school is told what to fix and by when."""
+def rectification_document(ws: Workspace, d: inspection.VisitDetail,
+                           centre_id: str | None = HERE) -> r.Document:
+    """整改通知书: the school is told what to fix and by when (headed as `inspection_document`)."""
     if not d.findings:
         raise ValidationError("本次督导没有发现问题，不需要整改通知书。")
-    issuer, letterhead = letterhead_of(ws)
+    issuer, letterhead = letterhead_of(ws, centre_id)
     day = r.chinese_date(dt.date.fromisoformat(d.visit["date"]))
     names = "、".join(p["name"] for p in d.inspectors)
     blocks: list[Any] = [

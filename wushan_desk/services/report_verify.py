@@ -27,11 +27,11 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from wushan_desk.domain import clock
 from wushan_desk.reports import qr
-from wushan_desk.services import records
+from wushan_desk.services import inspection_report, records
 from wushan_desk.store.workspace import Workspace
 from wushan_desk.sync import crypto, identity
 
@@ -298,9 +298,8 @@ def _compare_content(ws: Workspace, p: qr.Payload, full_hash: str | None,
     name = KIND_NAMES.get(p.kind, p.kind)
     if build is None or len(p.digest) < qr.DIGEST_CHARS:
         return Finding(INFO, f"{name}不与库中记录比对内容，只核验了签名。"), None
-    if signer is not None and signer.centre_id != ws.state("centre_id"):
-        ws = cast(Workspace, _AsCentre(ws, signer.centre_id))
-    doc = build(ws, p.report_id)
+    # headed as the printing device's centre heads it (a hub checking a centre's report)
+    doc = build(ws, p.report_id, signer.centre_id if signer else inspection_report.HERE)
     if doc is None:
         return Finding(INFO, "本工作区没有这份报告所依据的记录（可能属于其他督导中心，或还没有同步"
                              "过来），没有比对内容。"), None
@@ -331,10 +330,10 @@ def _superseded_by(ws: Workspace, p: qr.Payload) -> dict[str, Any] | None:
                  and (a.get("supersedes") or "-").startswith(p.digest[:16])), None)
 
 
-def _visit_document(kind: str) -> Callable[[Workspace, str], Any]:
-    def build(ws: Workspace, report_id: str) -> Any:
+def _visit_document(kind: str) -> Callable[[Workspace, str, str | None], Any]:
+    def build(ws: Workspace, report_id: str, centre_id: str | None) -> Any:
         from wushan_desk.domain.errors import ValidationError
-        from wushan_desk.services import inspection, inspection_report
+        from wushan_desk.services import inspection
 
         visit_id, _, suffix = report_id.rpartition(":")
         if suffix != kind or records.get(ws, "visit", visit_id) is None:
@@ -342,8 +341,8 @@ def _visit_document(kind: str) -> Callable[[Workspace, str], Any]:
         d = inspection.detail(ws, visit_id)
         try:
             if kind == "inspection":
-                return inspection_report.inspection_document(ws, d)
-            return inspection_report.rectification_document(ws, d)
+                return inspection_report.inspection_document(ws, d, centre_id)
+            return inspection_report.rectification_document(ws, d, centre_id)
         except ValidationError:  # e.g. no open findings any more: no such notice now
             return _NoDocument()
 
@@ -354,29 +353,10 @@ class _NoDocument:
     """The record no longer yields this document (its content hash matches nothing)."""
 
 
-_BUILDERS: dict[str, Callable[[Workspace, str], Any]] = {
+_BUILDERS: dict[str, Callable[[Workspace, str, str | None], Any]] = {
     "inspection": _visit_document("inspection"),
     "rectification": _visit_document("rectification"),
 }
-
-
-class _AsCentre:
-    """The workspace as the printing device's centre sees itself: documents are headed
-    by the centre of the workspace that prints them (`inspection_report.letterhead_of`
-    reads the local state "centre_id"), so a hub checking a centre's report (or the
-    reverse) builds it as that centre did. Everything else is the workspace itself."""
-
-    def __init__(self, ws: Workspace, centre_id: str | None) -> None:
-        self._ws = ws
-        self._centre_id = centre_id
-
-    def state(self, key: str, default: str | None = None) -> str | None:
-        if key == "centre_id":
-            return self._centre_id
-        return self._ws.state(key, default)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ws, name)
 
 
 __all__ = ["FAIL", "INFO", "KIND_NAMES", "PASS", "WARN", "Finding", "Verdict", "verify_pdf",
