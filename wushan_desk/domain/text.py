@@ -27,6 +27,12 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
+#: Characters that print as nothing by design (line breaks, zero-width characters,
+#: variation selectors), so a print font need not have them (reports/fonts.py, and the
+#: check while typing in services/glyphs.py).
+PRINTS_AS_NOTHING = frozenset("\n\r\t\u200b\u200c\u200d\u2060\ufeff") | frozenset(
+    chr(c) for c in [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+)
 #: Fields longer than this take several lines (opinions, notes); shorter ones are one line.
 MULTILINE_FROM = 200
 

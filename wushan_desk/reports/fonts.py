@@ -35,6 +35,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 
 from wushan_desk import paths
 from wushan_desk.domain.errors import ValidationError
+from wushan_desk.domain.text import PRINTS_AS_NOTHING
 
 FAMILY = "WushanSans"
 REGULAR = "WushanSans"  # tables, forms, footers (a sans face reads best small)
@@ -47,10 +48,6 @@ _FILES = {REGULAR: "WushanSans-Regular.ttf", BOLD: "WushanSans-Bold.ttf",
           SERIF: "WushanSerif-Regular.ttf", SERIF_BOLD: "WushanSerif-Bold.ttf",
           EXT_B: "WushanExtB.ttf"}
 
-#: Characters that print as nothing by design, so a font need not have them.
-_IGNORABLE = frozenset("\n\r\t\u200b\u200c\u200d\u2060\ufeff") | frozenset(
-    chr(c) for c in [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]  # variation selectors
-)
 
 _lock = threading.Lock()
 _coverage: frozenset[int] | None = None
@@ -229,7 +226,7 @@ def check_coverage(text: str) -> list[str]:
     assert _coverage is not None
     missing: dict[str, None] = {}
     for ch in text:
-        if ord(ch) not in _coverage and ch not in _IGNORABLE:
+        if ord(ch) not in _coverage and ch not in PRINTS_AS_NOTHING:
             missing[ch] = None
     return list(missing)
 

@@ -17,9 +17,7 @@ import bisect
 import functools
 
 from wushan_desk import paths
-
-#: Characters that print as nothing by design (the same as reports/fonts.py's).
-_IGNORABLE = frozenset("\n\r\t \u3000\u200b\u200c\u200d\u2060\ufeff")
+from wushan_desk.domain.text import PRINTS_AS_NOTHING
 
 
 @functools.cache
@@ -35,9 +33,9 @@ def _ranges() -> tuple[list[int], list[int]]:
 
 
 def printable(ch: str) -> bool:
+    if ch in PRINTS_AS_NOTHING:
+        return True
     code = ord(ch)
-    if ch in _IGNORABLE or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
-        return True  # variation selectors print as nothing
     starts, ends = _ranges()
     at = bisect.bisect_right(starts, code) - 1
     return at >= 0 and code <= ends[at]
