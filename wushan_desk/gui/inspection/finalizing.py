@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QScrollArea,
@@ -52,10 +51,6 @@ class MissingDialog(QDialog):
         super().__init__(parent, objectName="missingDialog")
         self.problems = problems
         self.setWindowTitle("还不能定稿")
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-        icon.setPixmap(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(size, size))
         headline = QLabel(f"这份督导记录还不能定稿：还有 {len(problems)} 项需要补齐。",
                           objectName="dialogHeadline", wordWrap=True)
         hint = QLabel("双击一行（或选中后按 Enter、点“转到”）转到该项。补齐后再点“定稿”"
@@ -68,14 +63,9 @@ class MissingDialog(QDialog):
             button.setAutoDefault(False)  # Enter in the list jumps, once
         self.go_button.clicked.connect(lambda: self.choose(self.table.currentRow()))
         close.clicked.connect(self.reject)
-        text = QVBoxLayout()
-        text.addWidget(headline)
-        text.addWidget(hint)
-        top = QHBoxLayout()
-        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(text, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addLayout(dialogs.beside_icon(
+            self, QStyle.StandardPixmap.SP_MessageBoxInformation, headline, hint))
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self._fit(problems)

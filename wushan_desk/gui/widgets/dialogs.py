@@ -68,6 +68,21 @@ def explain(exc: BaseException, what: str) -> Problem:
     return Problem(what, "程序遇到了意外的问题，操作没有完成。", REPORT_HINT, detail)
 
 
+def beside_icon(dialog: QWidget, icon: QStyle.StandardPixmap,
+                *labels: QWidget) -> QHBoxLayout:
+    """A message's top row: the style's standard icon, and the labels stacked beside it."""
+    picture = QLabel()
+    size = dialog.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
+    picture.setPixmap(dialog.style().standardIcon(icon).pixmap(size, size))
+    text = QVBoxLayout()
+    for label in labels:
+        text.addWidget(label)
+    top = QHBoxLayout()
+    top.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
+    top.addLayout(text, 1)
+    return top
+
+
 class ErrorDialog(QDialog):
     """A plain error message with the technical detail folded away."""
 
@@ -75,10 +90,6 @@ class ErrorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("出错了")
         self.setObjectName("errorDialog")
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-        icon.setPixmap(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
         self.what = QLabel(problem.what, objectName="dialogHeadline", wordWrap=True)
         self.why = QLabel(problem.why, wordWrap=True)
         self.todo = QLabel(problem.todo, wordWrap=True, visible=bool(problem.todo))
@@ -94,14 +105,9 @@ class ErrorDialog(QDialog):
         ok.setDefault(True)
         buttons.accepted.connect(self.accept)
 
-        text = QVBoxLayout()
-        for w in (self.what, self.why, self.todo):
-            text.addWidget(w)
-        top = QHBoxLayout()
-        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(text, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addLayout(beside_icon(self, QStyle.StandardPixmap.SP_MessageBoxCritical,
+                                     self.what, self.why, self.todo))
         layout.addWidget(self.detail, 1)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
