@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -33,6 +32,7 @@ from wushan_desk.gui.inspection.parts import AMBER, RED, AnswerRow, CheckRow, qc
 from wushan_desk.gui.inspection.signature_pad import SignaturePanel
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import SerialWorker
+from wushan_desk.gui.widgets.small import make_table
 from wushan_desk.services import inspection
 from wushan_desk.services.inspection import VisitDetail
 from wushan_desk.services.session import Workspace
@@ -81,14 +81,12 @@ class MissingDialog(QDialog):
         self.resize(min(46 * char, 1200), min(rows + 8 * line + 70, int(screen * 0.85)))
 
     def _table(self, problems: list[rules.Missing]) -> QTableWidget:
-        table = QTableWidget(len(problems), 3, objectName="missingList")
-        table.setHorizontalHeaderLabels(["序号", "检查项目", "缺少"])
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table = make_table(("序号", "检查项目", "缺少"))
+        table.setObjectName("missingList")
+        table.setRowCount(len(problems))
         table.setWordWrap(True)
-        table.verticalHeader().hide()
         header = table.horizontalHeader()
+        header.setStretchLastSection(False)  # the item's text takes the room, not 缺少
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
