@@ -26,20 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain.errors import UserError
+from wushan_desk.gui.widgets.small import set_style_property
 from wushan_desk.gui.widgets.tasks import Task, run_task
 from wushan_desk.services.session import Workspace
 
 MARKS = {"pass": "✓", "warn": "▲", "fail": "✗", "info": "·"}
 
-_RESULT_QSS = """
-QFrame#verifyResult { border: 2px solid #c5cdd7; border-radius: 4px; background: white; }
-QFrame#verifyResult[level="pass"] { border-color: #2e7d32; background: #edf7ee; }
-QFrame#verifyResult[level="warn"] { border-color: #c77700; background: #fff4dc; }
-QFrame#verifyResult[level="fail"] { border-color: #b3261e; background: #fdecea; }
-QLabel#dialogHeadline[level="pass"] { color: #1b5e20; }
-QLabel#dialogHeadline[level="warn"] { color: #7a4a00; }
-QLabel#dialogHeadline[level="fail"] { color: #b3261e; }
-"""
 
 
 class VerifyPage(QWidget):
@@ -69,7 +61,6 @@ class VerifyPage(QWidget):
         row.addWidget(self.file_button)
         layout.addLayout(row)
         self.result = QFrame(objectName="verifyResult")
-        self.result.setStyleSheet(_RESULT_QSS)
         box = QVBoxLayout(self.result)
         self.headline = QLabel(objectName="dialogHeadline", wordWrap=True)
         self.details = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
@@ -150,9 +141,7 @@ class VerifyPage(QWidget):
         self.headline.setText(f"{MARKS[level]} {headline}")
         self.details.setText("\n".join(lines))
         for widget in (self.result, self.headline):
-            widget.setProperty("level", level)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+            set_style_property(widget, "level", level)
         self.empty.hide()
         self.result.show()
 

@@ -67,6 +67,7 @@ from wushan_desk.gui.printing import open_file
 from wushan_desk.gui.widgets import dialogs
 from wushan_desk.gui.widgets.background import writer_for
 from wushan_desk.gui.widgets.list_panel import make_action
+from wushan_desk.gui.widgets.small import set_style_property
 from wushan_desk.gui.widgets.tasks import Task
 from wushan_desk.services import inspection, records
 from wushan_desk.services.session import Workspace
@@ -484,9 +485,7 @@ class VisitEditor(Autosave, AmendmentControl, Finalizing, VisitFiles, QWidget):
             return
         for r, on in ((self._current, False), (row, True)):
             if r is not None:
-                r.setProperty("current", on)
-                r.style().unpolish(r)
-                r.style().polish(r)
+                set_style_property(r, "current", on)
         self._current = row
         scroll = self.checks_scroll if isinstance(row, CheckRow) else self.checklist_scroll
         scroll.ensureWidgetVisible(row, 0, row.height() // 2 + 20)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain import inspection as rules
+from wushan_desk.gui.widgets.small import set_style_property
 from wushan_desk.services import records
 from wushan_desk.services.session import Workspace
 
@@ -56,11 +57,8 @@ def set_tone(label: QLabel, tone: str | None, bold: bool = True) -> None:
 def mark_locked(widget: QWidget, locked: bool) -> None:
     """Give a read-only field the locked look (app.qss: [locked="true"], grey): a
     finalized record's fields should not look as if typing in them would work."""
-    if widget.property("locked") == locked:
-        return
-    widget.setProperty("locked", locked)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    if widget.property("locked") != locked:
+        set_style_property(widget, "locked", locked)
 
 
 def term_label(term: str, short: bool = False) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from wushan_desk.domain.entities import FieldSpec
+from wushan_desk.gui.widgets.small import set_style_property
 from wushan_desk.services import browse, records
 from wushan_desk.services.session import Workspace
 
@@ -49,9 +50,7 @@ def normalize_date(text: str) -> str:
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:
     """Switch the stylesheet's red border (`[invalid="true"]`) on or off."""
-    widget.setProperty("invalid", invalid)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    set_style_property(widget, "invalid", invalid)
 
 
 class Editor:

@@ -7,7 +7,22 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+
+def set_style_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a property app.qss styles by (`[invalid="true"]`, `[level="pass"]` ...) and
+    let the style see it: Qt does not restyle a widget when a property changes."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def make_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
