@@ -61,13 +61,13 @@ def test_finalize_refuses_and_names_the_missing_photo_and_the_unanswered_item(
     stored = records.get(ws, "visit", visit)
     assert stored["status"] == rules.DRAFT and stored["finalized_on"] is None
 
-    problems = inspection.finalize_problems(ws, visit)
+    problems = inspection.detail(ws, visit).problems
     assert [(p.number, p.kind, p.item_id) for p in problems] == [
         ("2.1", rules.UNANSWERED, skipped["id"]), ("7.3", rules.NO_PHOTO, photo_item["id"])]
     assert problems[1].text == photo_item["content"]  # the whole text for the editor's list
 
     answer_all(ws, visit)  # 2.1 answered, 7.3 photographed
-    assert inspection.finalize_problems(ws, visit) == []
+    assert inspection.detail(ws, visit).problems == []
     assert inspection.finalize(ws, visit, DAY).locked
 
 
@@ -148,7 +148,7 @@ def test_a_photo_answer_is_what_the_editor_saves(ws: Workspace) -> None:
     photo = attachments.add_bytes(ws, PHOTO, "陪餐.jpg", owner_kind="visit_answer",
                                   owner_id=rules.answer_id(visit, item["id"]))
     inspection.answer(ws, visit, item["id"], "照片1张", photo_ids=[photo])
-    assert "7.3" not in [p.number for p in inspection.finalize_problems(ws, visit)]
+    assert "7.3" not in [p.number for p in inspection.detail(ws, visit).problems]
 
 
 def test_demo_history_finalizes_only_complete_visits(ws: Workspace) -> None:
@@ -176,7 +176,7 @@ def test_demo_history_finalizes_only_complete_visits(ws: Workspace) -> None:
     finals = [v for v in out["visit"] if v["status"] == rules.FINAL and v["kind"] != "复查"]
     assert finals
     for visit in finals:
-        assert inspection.finalize_problems(ws, visit["id"]) == [], visit["date"]
+        assert inspection.detail(ws, visit["id"]).problems == [], visit["date"]
     photographed = [a for a in out["visit_answer"] if a["photo_ids"]]
     assert photographed and {a["value"] for a in photographed} == {"照片1张"}
     assert attachments.read(ws, photographed[0]["photo_ids"][0]) == demo.demo_png()

@@ -526,7 +526,7 @@ def test_finalize_lists_what_is_missing_and_jumps_to_each(qtbot, page: Inspectio
     assert editor._current is photo_item and QApplication.focusWidget() is photo_item.photos
 
     # 转到 on an unanswered item: its answer takes the next key
-    missing = editor.show_missing(inspection.finalize_problems(ws, visit))
+    missing = editor.show_missing(inspection.detail(ws, visit).problems)
     missing.table.setCurrentCell(0, 0)
     missing.go_button.click()
     activate(qtbot, editor)
@@ -536,7 +536,7 @@ def test_finalize_lists_what_is_missing_and_jumps_to_each(qtbot, page: Inspectio
     assert photo_needed.value() == rules.YES
 
     # double-click on the signature: the head's 签名 button on 意见与签名
-    missing = editor.show_missing(inspection.finalize_problems(ws, visit))
+    missing = editor.show_missing(inspection.detail(ws, visit).problems)
     qtbot.waitExposed(missing)
     rect = missing.table.visualItemRect(missing.table.item(2, 1))
     for click in (QTest.mouseClick, QTest.mouseDClick):  # (QTest sends no first press)

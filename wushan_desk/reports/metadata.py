@@ -44,11 +44,13 @@ _DAMAGED = "这个 PDF 文件已损坏或不完整（可能没有复制完），
 
 @dataclass(frozen=True)
 class PdfReport:
-    """What `read_report` found: the report's metadata (keys as in `read_metadata`) and
-    how many digital signatures (PAdES and the like: signed /Sig fields) the file has."""
+    """What `read_report` found: the report's metadata (keys as in `read_metadata`), how
+    many digital signatures (PAdES and the like: signed /Sig fields) the file has, and
+    the file's bytes as read (within the size limit), for checking those signatures."""
 
     metadata: dict[str, str]
     signatures: int
+    data: bytes
 
 
 def read_metadata(source: str | os.PathLike[str] | bytes) -> dict[str, str]:
@@ -84,7 +86,7 @@ def read_report(source: str | os.PathLike[str] | bytes) -> PdfReport:
         raise ReportError(_DAMAGED) from exc
     if "report_id" not in found:
         raise ReportError("这个 PDF 不是本程序生成的报告（没有报告编号）。")
-    return PdfReport(found, signatures)
+    return PdfReport(found, signatures, data)
 
 
 def _open(data: bytes) -> Any:

@@ -242,12 +242,6 @@ def detail(ws: Workspace, visit_id: str) -> VisitDetail:
     )
 
 
-def finalize_problems(ws: Workspace, visit_id: str) -> list[rules.Missing]:
-    """What is still missing before this visit can be finalized, each with its item
-    number and text (empty: ready). The editor lists them; `finalize` refuses on them."""
-    return detail(ws, visit_id).problems
-
-
 def finalize(ws: Workspace, visit_id: str, day: dt.date | None = None) -> VisitDetail:
     """Lock a complete, signed visit: totals are fixed; later changes need an amendment.
 

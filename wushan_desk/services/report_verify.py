@@ -144,7 +144,7 @@ def verify_pdf(ws: Workspace, path: Path) -> Verdict:
         payload = qr.Payload(meta["report_id"], meta.get("kind", ""),
                              meta.get("content_hash", "").lower(), None, legacy=True)
     extra = [_metadata_agrees(meta, payload),
-             _digital_signature(ws, Path(path).read_bytes(), found.signatures, payload)]
+             _digital_signature(ws, found.data, found.signatures, payload)]
     return _verify(ws, payload, "pdf", meta.get("content_hash"), [f for f in extra if f])
 
 

@@ -2,7 +2,7 @@
 
 A mixin of VisitEditor (like Autosave and VisitFiles). 定稿 (button, or Ctrl+Shift+D)
 first waits for the pending autosaves, then asks the service what is still missing
-(services.inspection.finalize_problems: unanswered items, photo-required items without
+(VisitDetail.problems: unanswered items, photo-required items without
 a photo, missing signatures). Anything missing is listed in a plain dialog, each line
 with the item's number and text; double-click, Enter or 转到 selects that item in the
 editor. Only a complete visit gets the confirmation and is finalized.
@@ -147,11 +147,10 @@ class Finalizing:
     def _finalize_saved(self) -> bool:
         if self._dirty or self.d.read_only:
             return False  # a refused answer is marked in red: fix it first
-        problems = inspection.finalize_problems(self.ws, self.visit_id)
-        if problems:
-            self.show_missing(problems)
+        self.d = inspection.detail(self.ws, self.visit_id)  # as stored, after the autosaves
+        if self.d.problems:
+            self.show_missing(self.d.problems)
             return False
-        self.d = inspection.detail(self.ws, self.visit_id)
         got, top = self.d.total
         if not dialogs.confirm(
                 self._widget(), "定稿", f"把这份督导记录定稿？（得分 {got:g} / {top:g}）", "定稿",
