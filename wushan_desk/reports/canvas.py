@@ -204,12 +204,12 @@ def _canvas_class(decor: _PageDecor) -> Callable[..., Canvas]:
 
 
 def qr_payload(doc: Document, digest: str | None = None, *,
-               signer: qr.ReportSigner | None = None) -> str:
+               signer: qr.ReportSigner | None = None, sealed: bool = False) -> str:
     """The QR text, plain ASCII (format in reports/qr.py): ``WSR1``, kind, report id, the
     content hash's first 16 hex digits, today's date and, with `signer`, the signing
-    device and its Ed25519 signature over them."""
+    device and its Ed25519 signature over them; flagged a draft, and `sealed` (the file
+    will be signed whole)."""
     from wushan_desk.domain import clock
 
-    sealed = signer is not None and signer.seal is not None and not doc.draft
     return qr.build(doc.report_id, doc.kind, digest or content_hash(doc), clock.today(), signer,
                     draft=doc.draft, sealed=sealed)

@@ -121,7 +121,9 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes], *,
     width = pagesize[0] - left - right
     height = pagesize[1] - top - bottom
 
-    payload = qr_payload(doc, digest, signer=signer)
+    # a final document whose signer holds a certificate is also signed whole (PAdES)
+    seal = signer.seal if signer is not None and not doc.draft else None
+    payload = qr_payload(doc, digest, signer=signer, sealed=seal is not None)
     extras = {
         "WushanApp": APP_NAME,
         "WushanReportId": doc.report_id,
@@ -129,12 +131,9 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes], *,
         "WushanContentHash": digest,
         "WushanQRText": payload,
     }
-    decor = _PageDecor(doc.title, doc.doc_number, doc.report_id, digest,
-                       payload, extras, (top, bottom, left, right), pagesize)
-    decor.draft = doc.draft
-    sealed = signer is not None and signer.seal is not None and not doc.draft
-    if sealed:  # a final document: its digital signature's stamp beside the QR
-        decor.stamp = signer.stamp  # type: ignore[union-attr]
+    decor = _PageDecor(doc.title, doc.doc_number, doc.report_id, digest, payload, extras,
+                       (top, bottom, left, right), pagesize, doc.draft,
+                       signer.stamp if signer is not None and seal is not None else ())
     buf = io.BytesIO()
     template = BaseDocTemplate(
         buf,
@@ -162,8 +161,8 @@ def render_pdf(doc: Document, target: str | os.PathLike[str] | IO[bytes], *,
     template.build(_Builder(doc, width, height).flowables(), canvasmaker=maker)
     data = buf.getvalue()
     pages = made[-1].page_count
-    if sealed:  # signed last: any later change to the file breaks the signature
-        data = signer.seal(data)  # type: ignore[union-attr,misc]
+    if seal is not None:  # signed last: any later change to the file breaks the signature
+        data = seal(data)
 
     if isinstance(target, str | os.PathLike):
         _write_atomically(Path(target), data)
