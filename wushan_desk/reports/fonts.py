@@ -181,30 +181,17 @@ def register_fonts() -> None:
 
 def fallback_markup(markup: str, font: str) -> str:
     """Paragraph markup in which each character that `font` lacks is drawn from a face
-    that has it: WushanSans (of the same weight) for the 64 the serif lacks, WushanExtB
-    for a rare Extension B character of a name (𪚥)."""
-    register_fonts()
-    chars = _face_chars.get(font)
-    if chars is None:
-        return markup
-    sans = BOLD if font in (BOLD, SERIF_BOLD) else REGULAR
-    out: list[str] = []
-    for ch in markup:
-        code = ord(ch)
-        if code in chars or code < 0x80:  # markup (<br/>, &amp;) and ASCII stay as they are
-            out.append(ch)
-        elif code in _face_chars[sans]:
-            out.append(f'<font face="{sans}">{ch}</font>')
-        elif code in _face_chars[EXT_B]:
-            out.append(f'<font face="{EXT_B}">{ch}</font>')
-        else:
-            out.append(ch)  # check_coverage has refused the document before this
-    return "".join(out)
+    that has it (`runs`: WushanSans of the same weight for the 64 the serif lacks,
+    WushanExtB for a rare Extension B character of a name such as 𪚥). ASCII, and so
+    the markup itself (<br/>, &amp;), stays in `font`."""
+    return "".join(part if face == font else f'<font face="{face}">{part}</font>'
+                   for part, face in runs(markup, font))
 
 
 def runs(text: str, font: str) -> list[tuple[str, str]]:
-    """`text` cut into (segment, face) runs: `font` where it has the character, else the
-    face `fallback_markup` would use, for text drawn straight on the canvas."""
+    """`text` cut into (segment, face) runs: `font` where it has the character (and for
+    ASCII), else the face that has it; a character no face has stays in `font`
+    (check_coverage refuses such a document before it is drawn)."""
     register_fonts()
     chars = _face_chars.get(font, frozenset())
     sans = BOLD if font in (BOLD, SERIF_BOLD) else REGULAR
