@@ -151,8 +151,7 @@ def hub_enrol(
                 "revoked": False,
             },
         )
-        certificates.ensure_issued(ws)  # its certificate travels in the enrolment package
-        doc_numbers.ensure_codes(ws)  # and its 发文代字
+        _equip_devices(ws)  # its certificate and 发文代字 travel in the enrolment package
     out_dir.mkdir(parents=True, exist_ok=True)
     written = exporter.export_to(
         ws, request["device_id"], out_dir, enrolment=True, progress=progress
@@ -165,6 +164,13 @@ def hub_enrol(
         identity.suite().fingerprint(identity.my_public_keys(ws)),
         identity.suite().fingerprint(public),
     )
+
+
+def _equip_devices(ws: Workspace) -> None:
+    """At the hub: what each device's record carries from the county, given once: the
+    certificate of its signing key and its 发文代字 (inside the caller's transaction)."""
+    certificates.ensure_issued(ws)
+    doc_numbers.ensure_codes(ws)
 
 
 def read_request(path: Path) -> dict[str, Any]:
@@ -236,8 +242,7 @@ def export(
     if identity.role(ws) == "hub":
         targets = [find_device(ws, to)] if to else enrolled_devices(ws)
         with ws.transaction():  # devices enrolled before these existed get theirs
-            certificates.ensure_issued(ws)
-            doc_numbers.ensure_codes(ws)
+            _equip_devices(ws)
     else:
         if ws.state("enrolled") != "1":
             raise PackageRejected("本机尚未加入县级中心库，不能导出同步包。", "not-enrolled")
