@@ -70,10 +70,10 @@ def ensure_issued(ws: Workspace) -> int:
         return 0
     root = load(hub.get("certificate"))
     if root is None:
-        records.put(ws, "device", {"id": ws.device_id, "certificate": _root_pem(ws, hub)})
+        pem = _root_pem(ws, hub)
+        records.put(ws, "device", {"id": ws.device_id, "certificate": pem})
         written += 1
-        root = load(identity.device_row(ws, ws.device_id)["certificate"])  # type: ignore[index]
-    assert root is not None
+        root = x509.load_pem_x509_certificate(pem.encode("ascii"))
     for row in list(records.iter_records(ws, "device")):
         if row["id"] == ws.device_id or row.get("revoked") or row.get("certificate"):
             continue
