@@ -99,3 +99,14 @@ def table_state(ws: Workspace, table: str, ids: set[str] | None = None) -> dict[
         if ids is None or row["id"] in ids:
             out[row["id"]] = changes.from_sql(kind, row) | {"deleted": bool(row["deleted"])}
     return out
+
+
+def draft_visit(ws: Workspace, template: str, day: Any) -> str:
+    """A draft visit on a device: at a school of its zone, by an inspector it records."""
+    from wushan_desk.services import browse, inspection
+
+    zone = browse.working_zone(ws)
+    school = next(s for s in records.iter_records(ws, "school") if s["township_id"] in zone)
+    person = records.put(ws, "staff", {"name": "向堃", "role": "责任督学"}).id
+    return inspection.start_visit(ws, school_id=school["id"], template_id=template,
+                                  inspector_ids=[person], date=day)

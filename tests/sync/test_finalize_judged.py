@@ -7,12 +7,12 @@ import datetime as dt
 import hashlib
 import json
 
-from network import HUB, Network
+from network import HUB, Network, draft_visit
 from support import make_template
 
 from wushan_desk.cli import main
 from wushan_desk.domain import inspection as rules
-from wushan_desk.services import browse, inspection, records
+from wushan_desk.services import inspection, records
 
 DAY = dt.date(2026, 10, 12)
 
@@ -24,11 +24,7 @@ def finalized_behind_the_use_case(net: Network, **extra: str) -> str:
         template = make_template(hub)
     net.exchange(rounds=1)
     with net.open("dev0") as dev:
-        zone = browse.working_zone(dev)
-        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
-        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
-        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
-                                       inspector_ids=[person], date=DAY)
+        visit = draft_visit(dev, template, DAY)
         inspection.answer(dev, visit, inspection.detail(dev, visit).items[0]["id"], "7")
         inspection.sign(dev, visit, role="督学", name="向堃", on_paper=True)
         inspection.sign(dev, visit, role="校长（园长）", name="冉校长", on_paper=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from network import HUB, Network
+from network import HUB, Network, draft_visit
 from support import answer_all, make_template
 
 from wushan_desk.domain import inspection as rules
-from wushan_desk.services import attachments, browse, inspection, records
+from wushan_desk.services import attachments, inspection, records
 
 DAY = dt.date(2026, 10, 12)
 
@@ -19,11 +19,7 @@ def test_checklist_goes_out_and_the_signed_visit_comes_back(net: Network) -> Non
     net.exchange()
     with net.open("dev0") as dev:
         assert records.get(dev, "checklist_template", template)["status"] == "已发布"
-        zone = browse.working_zone(dev)
-        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
-        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
-        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
-                                       inspector_ids=[person], date=DAY)
+        visit = draft_visit(dev, template, DAY)
         first = inspection.detail(dev, visit).items[0]["id"]
         inspection.answer(dev, visit, first, "7")
         answer_all(dev, visit)  # full marks on the others: 5 and 10

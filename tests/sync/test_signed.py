@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from network import HUB, Network, table_state
+from network import HUB, Network, draft_visit, table_state
 from support import answer_all, make_template
 
 from wushan_desk.cli import main
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.services import browse, inspection, records, sync
+from wushan_desk.services import inspection, records, sync
 
 DAY = dt.date(2026, 10, 12)
 
@@ -32,11 +32,7 @@ def start(net: Network) -> tuple[str, str]:
         template = make_template(hub)
     net.exchange(rounds=1)
     with net.open("dev0") as dev:
-        zone = browse.working_zone(dev)
-        school = next(s for s in records.iter_records(dev, "school") if s["township_id"] in zone)
-        person = records.put(dev, "staff", {"name": "向堃", "role": "责任督学"}).id
-        visit = inspection.start_visit(dev, school_id=school["id"], template_id=template,
-                                       inspector_ids=[person], date=DAY)
+        visit = draft_visit(dev, template, DAY)
         item = inspection.detail(dev, visit).items[0]["id"]
         inspection.answer(dev, visit, item, "7")
         records.put(dev, "visit", {"id": visit, "summary": "师资配备齐全"})
