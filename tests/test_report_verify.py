@@ -126,6 +126,10 @@ def test_a_centre_report_verifies_at_the_hub_by_qr_and_by_file(net: Network,
     assert any(f.level == "pass" and "数字签名有效" in f.text and "设备0" in f.text
                for f in by_file.findings)
     assert "设备0" in "\n".join(by_file.lines())
+    with net.open(HUB) as hub:  # and who signed on site: the inspectors and the head
+        signed = inspection.detail(hub, visit).signatures
+    (on_site,) = [f.text for f in by_file.findings if f.code == "signers"]
+    assert signed and all(s["name"] in on_site and s["role"] in on_site for s in signed)
     with net.open(DEV) as device:  # and where it was printed
         assert report_verify.verify_qr(device, text).ok
 

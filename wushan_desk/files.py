@@ -130,6 +130,24 @@ def _remove_stale_partials(path: Path) -> None:
             pass
 
 
+def abandoned(path: Path, pid: str, stale_s: float) -> bool:
+    """Did a crashed job leave `path`, made by the process numbered `pid`? Yes when that
+    process is gone (POSIX can tell), else when nothing touched it for `stale_s`."""
+    if os.name == "posix" and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True  # the process that made it is gone
+        except OSError:
+            pass
+        if int(pid) == os.getpid():
+            return False
+    try:
+        return time.time() - path.stat().st_mtime > stale_s
+    except OSError:
+        return False
+
+
 def replace(source: Path, target: Path) -> None:
     """os.replace with short retries while the target is briefly held by another program.
 

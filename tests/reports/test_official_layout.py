@@ -60,6 +60,16 @@ def test_a_date_column_never_breaks_inside_a_date() -> None:
     assert not [t for t in texts if t in ("2026年12月", "29日", "2026年12月29")]
 
 
+def test_dates_and_document_numbers_in_running_text_never_break() -> None:
+    """Wherever a line happens to end, 2026年12月29日, 〔2026〕12号, 2026-12-29 and 14:30
+    stay on one line (reportlab alone broke them after 年, 月 or 〔2026〕)."""
+    sentence = "请于2026年12月29日前按巫督高唐〔2026〕12号完成整改，2026-12-29 14:30复查。"
+    paragraphs = [r.Paragraph("督" * shift + sentence, indent=0) for shift in range(28)]
+    texts = [text for *_, text, _ in lines_of(render(doc(*paragraphs)))]
+    for whole in ("2026年12月29日", "〔2026〕12号", "2026-12-29", "14:30"):
+        assert sum(t.count(whole) for t in texts) == 28, (whole, texts)
+
+
 def test_no_line_starts_with_a_closing_punctuation_mark() -> None:
     """Chinese line breaking: ，；：？！… never start a line; they hang at the end of the
     line before."""

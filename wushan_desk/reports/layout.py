@@ -12,7 +12,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib import textsplit as _rl_textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -30,10 +29,12 @@ from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Spacer as RLSpacer
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import paragraph as _rl_paragraph
 from reportlab.platypus.flowables import TopPadder
 
-from wushan_desk.reports import fonts
+from wushan_desk.reports import (
+    fonts,
+    linebreak,  # noqa: F401 (its rules apply on import)
+)
 from wushan_desk.reports.document import (
     SIZE_2HAO,
     SIZE_3HAO,
@@ -64,16 +65,6 @@ from wushan_desk.reports.fonts import (
     ReportError,
     fallback_markup,
 )
-
-# Chinese line breaking: reportlab keeps its Japanese list of characters that may not
-# start a line (。、）」 ...), which lacks the full-width ，；：？！, the ellipsis and the
-# closing quotes and book-title marks; one of them at the start of a line is a mistake
-# in a Chinese document. reportlab reads these module-level strings at wrap time (one
-# for a paragraph of one style, one for a paragraph with markup).
-_CANNOT_START = "，；：？！…”’》〉％"
-for _module in (_rl_paragraph, _rl_textsplit):
-    if _CANNOT_START not in _module.ALL_CANNOT_START:
-        _module.ALL_CANNOT_START += _CANNOT_START
 
 # --- page geometry (GB/T 9704-2012) ----------------------------------------------------
 

@@ -162,6 +162,7 @@ def _verify(ws: Workspace, p: qr.Payload, source: str, full_hash: str | None,
     if not any(f.level == FAIL for f in findings):
         compared, current = _compare_content(ws, p, full_hash, signer)
         findings.append(compared)
+        findings += _signed_on_site(ws, p)
     findings += [f for f in extra if f.level != FAIL]
     if p.draft and signer is not None:  # the printing device said so, under its signature
         findings.append(Finding(WARN, "二维码表明这份文书打印时还是草稿（未定稿、未签发），不能作为"
@@ -318,6 +319,24 @@ def _compare_content(ws: Workspace, p: qr.Payload, full_hash: str | None,
            else "记录在打印后有改动，或这份报告被人改过（它没有签名，无法分辨）")
     return Finding(WARN, f"本工作区库中的这条记录现在打印出来与这份{name}不同：{why}，请以库中"
                          "记录重新打印的为准。", "outdated"), False
+
+
+def _signed_on_site(ws: Workspace, p: qr.Payload) -> list[Finding]:
+    """Who signed a visit's documents on site, as the record here says: the inspectors
+    (督学) and the school's head, by name and date (the device signs the file; these
+    people signed the paper)."""
+    visit_id, _, kind = p.report_id.rpartition(":")
+    if kind not in ("inspection", "rectification") or records.get(ws, "visit", visit_id) is None:
+        return []
+    from wushan_desk.services import inspection
+
+    signed = sorted(inspection.detail(ws, visit_id).signatures,
+                    key=lambda s: (s["signed_on"], s["role"]))
+    if not signed:
+        return [Finding(INFO, "库中这次督导没有现场签名记录。")]
+    names = "；".join(f"{s['role']} {s['name']}（{s['signed_on']}"
+                     f"{'，纸质签名' if s.get('on_paper') else ''}）" for s in signed)
+    return [Finding(INFO, f"现场签名（据库中记录）：{names}。", "signers")]
 
 
 def _superseded_by(ws: Workspace, p: qr.Payload) -> dict[str, Any] | None:

@@ -264,14 +264,14 @@ def import_packages(
     dry_run: bool = False,
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
-    batch: BatchBackup | None = None,
+    batch: backup.BatchBackup | None = None,
 ) -> list[importer.ImportSummary]:
     """Import each package on its own (one bad file does not stop the others), with one
     backup for the whole batch, taken before the first package that changes anything."""
     from wushan_desk.services import audit, permissions
 
     permissions.require(ws, "sync")
-    batch = batch or BatchBackup(ws)
+    batch = batch or batch_backup(ws)
     done = [
         importer.import_package(ws, p, dry_run=dry_run, progress=progress, cancelled=cancelled,
                                 backup_once=batch)
@@ -285,17 +285,9 @@ def import_packages(
     return done
 
 
-class BatchBackup:
-    """One backup for a batch of imports (26 centres' packages make one, not 26)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self._ws = ws
-        self.path: Path | None = None
-
-    def __call__(self) -> Path:
-        if self.path is None:
-            self.path = backup.take(self._ws.path, "before-import", self._ws.key)
-        return self.path
+def batch_backup(ws: Workspace) -> backup.BatchBackup:
+    """One backup for packages imported together (26 centres' packages make one, not 26)."""
+    return backup.BatchBackup(ws.path, ws.key)
 
 
 def enrolled_devices(ws: Workspace) -> list[str]:

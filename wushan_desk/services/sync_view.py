@@ -152,7 +152,7 @@ def _numbered(progress: ProgressFn, number: int, total: int) -> ProgressFn:
 
 def _import_each(ws: Workspace, paths: list[Path], dry_run: bool, done: list[ImportSummary],
                  progress: ProgressFn, cancelled: CancelledFn) -> list[ImportSummary]:
-    batch = sync.BatchBackup(ws)  # one backup for everything imported together
+    batch = sync.batch_backup(ws)  # one backup for everything imported together
     for number, path in enumerate(paths, start=1):
         step = _numbered(progress, number, len(paths))
         step(0, 0, "正在检查同步包…")

@@ -10,10 +10,14 @@ hub importing every centre's packages each month does not fill a small disk.
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wushan_desk import files
 from wushan_desk.domain import clock
@@ -28,12 +32,13 @@ def backups_dir(workspace_path: Path) -> Path:
 
 
 def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str,
-                     key: bytes | None = None) -> Path:
+                     key: bytes | None = None, stop: threading.Event | None = None) -> Path:
     """Copy the open workspace to `backups/<name>-<reason>-<time>.wsdb`; returns the copy.
 
     An encrypted workspace's copy is encrypted with the same data key (pages are copied
     between two keyed connections), and its key file is copied beside the backups, so
     a backup is as unreadable as the workspace and can still be opened after a loss.
+    Setting `stop` abandons the copy (BackupStopped; nothing is left behind).
     """
     folder = backups_dir(workspace_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,20 +50,57 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
             f"磁盘空间不足，无法先备份工作区（需要约 {size // 1_000_000 + 1} MB）。"
             "请清理磁盘后重试，工作区未作改动。"
         )
-    partial = target.with_suffix(".partial")
+    partial = target.with_suffix(f".{os.getpid()}.partial")  # see `wipe_abandoned`
     try:
         dest = connect(partial, key)
         try:
-            conn.backup(dest)
+            conn.backup(dest, pages=COPY_PAGES, progress=_stopper(stop))
         finally:
             dest.close()
         files.replace(partial, target)
         _copy_key_file(workspace_path, folder)
         files.fsync_dir(folder)
+    except BackupStopped:
+        partial.unlink(missing_ok=True)
+        raise
     except (OSError, sqlite3.Error) as exc:
         partial.unlink(missing_ok=True)
         raise WorkspaceError(f"备份工作区失败（{exc}），操作已取消，工作区未作改动。") from exc
     return target
+
+
+#: A partial copy untouched this long belongs to no running backup (Windows cannot ask
+#: whether its process lives): removed when the workspace is opened.
+PARTIAL_STALE_S = 6 * 3600
+
+
+def wipe_abandoned(workspace_path: Path) -> None:
+    """Remove partial copies that a killed program left (encrypted like the workspace, but
+    as large: a crash during a first sync's import, whose backup runs beside it)."""
+    folder = backups_dir(workspace_path)
+    try:
+        partials = list(folder.glob(glob.escape(workspace_path.stem) + "-*.partial"))
+    except OSError:
+        return
+    for partial in partials:
+        pid = partial.name.rsplit(".", 2)[-2] if partial.name.count(".") >= 2 else ""
+        if files.abandoned(partial, pid, PARTIAL_STALE_S):
+            partial.unlink(missing_ok=True)
+
+
+#: Pages copied between looks at `stop` (4 MB).
+COPY_PAGES = 1024
+
+
+class BackupStopped(Exception):
+    """A backup abandoned half-way because what it was for will not happen."""
+
+
+def _stopper(stop: threading.Event | None) -> Any:
+    def check(status: int, remaining: int, total: int) -> None:
+        if stop is not None and stop.is_set():
+            raise BackupStopped()
+    return check
 
 
 #: Retention: the newest this many copies, and the newest copy of each of this many months.
@@ -74,13 +116,71 @@ _NAME = re.compile(r"^(?P<stem>.+?)-(?P<reason>manual|before-import|before-resto
 def take(workspace_path: Path, reason: str, key: bytes | None = None) -> Path:
     """A backup of the workspace as committed now, read by a connection of its own (the
     caller may be inside a write transaction that is not committed yet); then prune."""
-    conn = connect(workspace_path, key)
-    try:
-        target = backup_workspace(conn, workspace_path, reason, key)
-    finally:
-        conn.close()
-    prune(workspace_path)
-    return target
+    return BatchBackup(workspace_path, key, reason)()
+
+
+class BatchBackup:
+    """One backup for a batch of imports (26 centres' packages make one, not 26): the
+    workspace as committed before the first import that changes anything.
+
+    `start()`, called once that import's write transaction has begun (nothing else can
+    commit until it ends), copies in a thread of its own: SQLite's backup runs outside
+    Python's lock, so on a laptop's second core the copy costs the import no time (it was
+    an eighth of a county's first sync). `__call__()` waits for the copy (starting it if
+    need be) just before that commit and prunes old copies; `abandon()` stops and removes
+    a copy whose import does not commit, as if it had never been started.
+    """
+
+    def __init__(self, workspace_path: Path, key: bytes | None,
+                 reason: str = "before-import") -> None:
+        self._workspace, self._key, self._reason = workspace_path, key, reason
+        self.path: Path | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._outcome: Path | BaseException | None = None
+
+    def start(self) -> None:
+        if self.path is None and self._thread is None:
+            self._stop.clear()
+            self._outcome = None
+            self._thread = threading.Thread(target=self._copy, name="wushan-backup",
+                                            daemon=True)
+            self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            conn = connect(self._workspace, self._key)
+            try:
+                self._outcome = backup_workspace(conn, self._workspace, self._reason,
+                                                 self._key, self._stop)
+            finally:
+                conn.close()
+        except BaseException as exc:  # handed to the thread that waits for it
+            self._outcome = exc
+
+    def __call__(self) -> Path:
+        if self.path is None:
+            self.start()
+            outcome = self._finish()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            assert outcome is not None
+            self.path = outcome
+            prune(self._workspace)
+        return self.path
+
+    def abandon(self) -> None:
+        if self.path is None and self._thread is not None:
+            self._stop.set()
+            outcome = self._finish()
+            if isinstance(outcome, Path):  # finished before it was stopped
+                outcome.unlink(missing_ok=True)
+
+    def _finish(self) -> Path | BaseException | None:
+        assert self._thread is not None
+        self._thread.join()
+        self._thread = None
+        return self._outcome
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from wushan_desk.store.driver import sqlite3
 
@@ -98,3 +99,57 @@ def schema_insert_rate(path: Path, rows: int = 20_000) -> float:
 
 def _uid(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def same_rows_insert_rate(done: Any, before: Path, key: bytes | None) -> tuple[float, int]:
+    """(rows/s, rows) of plain `executemany` of exactly the rows and change-log entries
+    that an import wrote into `done`, replayed into `before` (a copy of the workspace as
+    it was before that import): the same rows into the same tables, indexes and triggers
+    of a workspace of the same size, none of the app's Python. `before` is changed."""
+    from wushan_desk.store.workspace import DEFAULT_BUSY_MS, _connect
+
+    conn = _connect(before, DEFAULT_BUSY_MS, key)
+    try:
+        since = conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+        log = done.conn.execute("SELECT * FROM change_log WHERE seq > ? ORDER BY seq",
+                                (since,)).fetchall()
+        log_columns = _columns(done.conn, "change_log")
+        rows = _rows_named(done.conn, log, log_columns.index("tbl"), log_columns.index("row_id"))
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(_insert("change_log", log_columns), log)
+        for table, (columns, values) in rows.items():
+            conn.executemany(_insert(table, columns), values)
+        conn.execute("COMMIT")
+        count = sum(len(values) for _, values in rows.values())
+        return count / (time.perf_counter() - start), count
+    finally:
+        conn.close()
+
+
+def _rows_named(conn: Any, log: list[Any], tbl: int, row_id: int
+                ) -> dict[str, tuple[list[str], list[Any]]]:
+    """table -> (columns, rows) of every row the log entries name, as stored now."""
+    ids: dict[str, dict[str, None]] = {}
+    for entry in log:
+        ids.setdefault(entry[tbl], {})[entry[row_id]] = None
+    out: dict[str, tuple[list[str], list[Any]]] = {}
+    for table, named in ids.items():
+        columns, unique = _columns(conn, table), list(named)
+        values = []
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            values += conn.execute(f'SELECT * FROM "{table}" WHERE id IN '
+                                   f'({", ".join("?" * len(chunk))})', chunk).fetchall()
+        out[table] = (columns, values)
+    return out
+
+
+def _columns(conn: Any, table: str) -> list[str]:
+    return [d[0] for d in conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
+
+
+def _insert(table: str, columns: list[str]) -> str:
+    # OR REPLACE: the few rows an import changes rather than creates (its peer's device)
+    return (f'INSERT OR REPLACE INTO "{table}" ({", ".join(columns)}) '
+            f'VALUES ({", ".join("?" * len(columns))})')

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from wushan_desk import files
 from wushan_desk.domain.hlc import HybridClock, Stamp, wall_clock_ms
-from wushan_desk.store import keyslots, migrations
+from wushan_desk.store import backup, keyslots, migrations
 from wushan_desk.store.driver import sqlite3
 from wushan_desk.store.errors import (
     BUSY_MESSAGE,
@@ -306,6 +306,7 @@ def open_workspace(
     conn = _connect(path, busy_ms, key)
     try:
         wipe_stale_scratch(path)
+        backup.wipe_abandoned(path)
         if version < migrations.latest_version():
             try:
                 migrations.migrate(conn, path, version, key)
@@ -385,25 +386,8 @@ def wipe_stale_scratch(path: Path) -> None:
     if not root.is_dir():
         return
     for folder in root.iterdir():
-        if _abandoned(folder):
+        if files.abandoned(folder, folder.name.split("-", 1)[0], SCRATCH_STALE_S):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _abandoned(folder: Path) -> bool:
-    pid = folder.name.split("-", 1)[0]
-    if os.name == "posix" and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True  # the process that made it is gone
-        except OSError:
-            pass
-        if int(pid) == os.getpid():
-            return False
-    try:
-        return time.time() - folder.stat().st_mtime > SCRATCH_STALE_S
-    except OSError:
-        return False
 
 
 def inspect(path: Path, *, create: bool = False, key: bytes | None = None,

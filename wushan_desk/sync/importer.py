@@ -105,14 +105,14 @@ def import_package(
     progress: ProgressFn = no_progress,
     cancelled: CancelledFn = never_cancelled,
     on_applied: Callable[[Workspace, Any], None] | None = None,
-    backup_once: Callable[[], Path] | None = None,
+    backup_once: backup.BatchBackup | None = None,
 ) -> ImportSummary:
     """Apply one package file; never raises PackageRejected (it lands in the summary).
 
     `on_applied(ws, header)` runs inside the import's transaction (joining records its
     hub there, so a crash cannot leave the data applied but the device not joined).
-    `backup_once()` takes (the first time) the batch's backup; without it each package
-    takes its own.
+    `backup_once` is the batch's backup (taken before the first package that commits);
+    without it each package takes its own.
     """
     summary = ImportSummary(file=str(path))
     try:
@@ -124,7 +124,7 @@ def import_package(
                 return summary
             manifest = _manifest(opened)
             lines, judge = _screened_lines(ws, opened, manifest, progress, cancelled)
-            backup_once = backup_once or _own_backup(ws)
+            backup_once = backup_once or backup.BatchBackup(ws.path, ws.key)
             _apply(ws, opened, manifest, lines, judge, summary, dry_run, progress, cancelled,
                    on_applied, backup_once)
     except PackageRejected as exc:
@@ -229,10 +229,6 @@ def _screened_lines(
     return lines, judge
 
 
-def _own_backup(ws: Workspace) -> Callable[[], Path]:
-    return lambda: backup.take(ws.path, "before-import", ws.key)
-
-
 def _upgraded(line: str, steps: range) -> str:
     """A line of an older package rewritten to this schema (unchanged when none apply)."""
     upgrades = [UPGRADES[v] for v in steps if v in UPGRADES]
@@ -258,7 +254,7 @@ def _apply(
     progress: ProgressFn,
     cancelled: CancelledFn,
     on_applied: Callable[[Workspace, Any], None] | None,
-    backup_once: Callable[[], Path],
+    backup_once: backup.BatchBackup,
 ) -> None:
     header = opened.header
     stats = MergeStats()
@@ -268,6 +264,8 @@ def _apply(
             if header.kind != "enrolment" and identity.is_revoked(ws, header.sender):
                 # revoked after the package was opened: the check again, under the lock
                 raise container.rejected("revoked-sender", summary.sender_name or "")
+            if not dry_run:  # copied beside the work below, waited for before the commit
+                backup_once.start()
             peer, arrival = receipts.on_arrival(
                 ws, sync_state.peer(ws, header.sender), header.package_id, manifest,
                 {line.seq: line.entry.stamp for line in lines
@@ -336,6 +334,9 @@ def _apply(
             accounts_sync.apply_slot_ops(ws, slot_ops)  # last: the accounts' slots
     except _DryRun:
         pass
+    except BaseException:
+        backup_once.abandon()  # a refused or cancelled package leaves no backup behind
+        raise
 
 
 def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
