@@ -5,12 +5,14 @@ signed is flagged, and a package cannot forge a certificate."""
 from __future__ import annotations
 
 import io
+import subprocess
 import time
 
 from network import HUB, Network
 
 from wushan_desk import reports as r
-from wushan_desk.services import certificates, report_seal, sync
+from wushan_desk.services import certificates, records, report_seal, sync
+from wushan_desk.sync import crypto, identity
 
 
 def a_pdf() -> bytes:
@@ -96,3 +98,72 @@ def _sign_as_hub(ws) -> bytes:
     assert root is not None
     key = crypto.ed25519_private(identity.my_keys(ws))
     return report_seal._sign(a_pdf(), key, root, root)
+
+
+# --- the document key: what PDF readers can check ------------------------------------------
+
+
+def signing_key_type(pdf: bytes) -> str:
+    """The public key algorithm of the certificate a PDF's signature embeds."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    return signature.signer_cert.public_key.algorithm  # 'ec' or 'ed25519'
+
+
+def signed_on(net: Network, party: str) -> bytes:
+    with net.open(party) as ws:
+        made = report_seal.sealer_for(ws)
+        assert made is not None
+        return made[0](a_pdf())
+
+
+def test_reports_are_signed_with_ecdsa_which_a_pdf_reader_checks(net: Network,
+                                                                 tmp_path) -> None:
+    """poppler's pdfsig (what Okular, Evince and many Linux viewers use; Adobe Reader and
+    WPS check ECDSA too) reads the signature as valid, from an issuer it does not know;
+    an Ed25519 signature it called "corrupted data"."""
+    for party in ("dev0", HUB):
+        pdf = tmp_path / f"{party}.pdf"
+        pdf.write_bytes(signed_on(net, party))
+        assert signing_key_type(pdf.read_bytes()) == "ec"
+        shown = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+        assert "Signature is Valid" in shown and "Total document signed" in shown, shown
+        with net.open(HUB) as hub:
+            assert report_seal.check(hub, pdf.read_bytes()).ok
+
+
+def test_a_device_certified_by_an_earlier_version_gets_its_document_key_certified(
+        net: Network) -> None:
+    """Enrolled before document keys: its certificate is of its Ed25519 key, which it
+    signs with; its next package announces the document key, and the hub's next package
+    brings that key's certificate."""
+    dev = net.ids["dev0"]
+    with net.open(HUB) as hub, hub.transaction():
+        row = identity.device_row(hub, dev)
+        old = certificates._device_pem(hub, row, certificates.county_root(hub),
+                                       crypto.ed25519_public(crypto.PublicKeys(
+                                           row["sign_public_key"], row["encrypt_public_key"])))
+        records.put(hub, "device", {"id": dev, "certificate": old})
+        hub.conn.execute("DELETE FROM local_state WHERE key = ?", (f"document_key:{dev}",))
+    net.import_("dev0", *net.export(HUB, "dev0"))
+    assert signing_key_type(signed_on(net, "dev0")) == "ed25519"  # still signs, as before
+    with net.open(HUB) as hub:
+        assert report_seal.check(hub, signed_on(net, "dev0")).ok
+    net.import_(HUB, *net.export("dev0"))
+    net.import_("dev0", *net.export(HUB, "dev0"))
+    assert signing_key_type(signed_on(net, "dev0")) == "ec"
+    with net.open(HUB) as hub:
+        assert report_seal.check(hub, signed_on(net, "dev0")).ok
+
+
+def test_a_package_announcing_a_malformed_document_key_is_refused(net: Network,
+                                                                  monkeypatch) -> None:
+    from wushan_desk.sync import exporter
+
+    monkeypatch.setattr(exporter, "_document_key", lambda ws: {"document_key": "bm90IGEga2V5"})
+    with net.open("dev0") as ws:
+        student = next(records.iter_records(ws, "student"))
+        records.put(ws, "student", {"id": student["id"], "class_name": "7班"})
+    (summary,) = net.import_(HUB, *net.export("dev0"))
+    assert summary["status"] == "rejected" and summary["code"] == "bad-entry"

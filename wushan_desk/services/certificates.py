@@ -4,14 +4,21 @@ A PDF signature (PAdES, services/report_seal.py) names its signer by an X.509
 certificate; a checker trusts it when the certificate chains to a root it knows. Here
 the root is the county hub: its certificate is self-signed with the hub's own Ed25519
 signing key (the key that already signs its sync packages), and each device's
-certificate binds the device's Ed25519 signing key to its name and centre, signed by the
-hub. Both live on the `device` records (field `certificate`, PEM), which the hub writes
-and sync brings to every workspace: any workspace can check any report without a
-network, and a revoked device (its record says so, from a known moment) is flagged.
+certificate binds the device's document key to its name and centre, signed by the hub.
+The document key is ECDSA P-256, derived from the device's Ed25519 key
+(`crypto.document_key`), because PDF readers check ECDSA but not Ed25519. The device
+announces its public half in its enrolment request and in every package's manifest; a
+device enrolled before holds a certificate of its Ed25519 key until then.
 
-No new secret exists: the keys are the devices' own signing keys. Certificates are
-issued at enrolment; a device enrolled before they existed gets one the next time the
-hub exports to it (`ensure_issued`).
+The certificates live on the `device` records (field `certificate`, PEM), which the hub
+writes and sync brings to every workspace: any workspace can check any report without
+a network, and a revoked device (its record says so, from a known moment) is flagged.
+The hub's own document certificate is in its local state (its record holds the root).
+
+No new secret exists: the document keys are derived from the devices' own signing keys.
+Certificates are issued at enrolment; a device enrolled before they existed, or whose
+document key became known since, gets one the next time the hub exports to it
+(`ensure_issued`).
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
 from wushan_desk.domain import clock
@@ -60,8 +66,11 @@ def device_certificate(ws: Workspace, device_id: str) -> x509.Certificate | None
 
 
 def ensure_issued(ws: Workspace) -> int:
-    """At the hub: a certificate for the hub itself (the root) and for every device that
-    has none yet; returns how many were written. Call inside a transaction."""
+    """At the hub: a certificate for the hub itself (the root), for the hub's own
+    document key, and for every device's key that has none yet; returns how many were
+    written. A device whose document key became known (its enrolment request, or any of
+    its packages since) has its older certificate, of its Ed25519 key, replaced by one
+    of that key. Call inside a transaction."""
     if identity.role(ws) != "hub":
         return 0
     written = 0
@@ -74,14 +83,53 @@ def ensure_issued(ws: Workspace) -> int:
         records.put(ws, "device", {"id": ws.device_id, "certificate": pem})
         written += 1
         root = x509.load_pem_x509_certificate(pem.encode("ascii"))
-    for row in list(records.iter_records(ws, "device")):
-        if row["id"] == ws.device_id or row.get("revoked") or row.get("certificate"):
-            continue
-        if not row.get("sign_public_key"):
-            continue
-        records.put(ws, "device", {"id": row["id"], "certificate": _device_pem(ws, row, root)})
+    own = crypto.document_key(identity.my_keys(ws)).public_key()
+    if not certifies(load(ws.state(OWN_DOCUMENT_CERTIFICATE)), own):
+        # named apart from the root: a certificate naming its issuer as its subject reads
+        # as self-signed to a path builder
+        hub_signer = hub | {"name": f"{hub.get('name') or '县级中心库'}（文书签名）"}
+        ws.set_state(OWN_DOCUMENT_CERTIFICATE, _device_pem(ws, hub_signer, root, own))
         written += 1
+    for row in list(records.iter_records(ws, "device")):
+        if row["id"] == ws.device_id or row.get("revoked") or not row.get("sign_public_key"):
+            continue
+        wanted = _wanted_key(ws, row)
+        if not certifies(load(row.get("certificate")), wanted):
+            records.put(ws, "device", {"id": row["id"],
+                                       "certificate": _device_pem(ws, row, root, wanted)})
+            written += 1
     return written
+
+
+#: local state: the hub's certificate of its own document key (the hub's device record
+#: holds the county root; this one is only ever embedded in the reports the hub signs)
+OWN_DOCUMENT_CERTIFICATE = "document_certificate"
+
+
+def own_document_certificate(ws: Workspace) -> x509.Certificate | None:
+    """The certificate of this workspace's document key: a device's from its record, the
+    hub's from its local state."""
+    if identity.role(ws) == "hub":
+        return load(ws.state(OWN_DOCUMENT_CERTIFICATE))
+    return device_certificate(ws, ws.device_id)
+
+
+def _wanted_key(ws: Workspace, row: dict[str, Any]) -> Any:
+    """The key a device's certificate should be of: its document key once known, else
+    its Ed25519 signing key (a device enrolled by an earlier version, until its next
+    package arrives)."""
+    announced = identity.announced_document_key(ws, row["id"])
+    if announced:
+        return crypto.document_public(announced)
+    return crypto.ed25519_public(crypto.PublicKeys(sign=row["sign_public_key"],
+                                                   encrypt=row.get("encrypt_public_key") or ""))
+
+
+def certifies(cert: x509.Certificate | None, key: Any) -> bool:
+    """Is `cert` a certificate of the public key `key`?"""
+    der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    return cert is not None and cert.public_key().public_bytes(der, spki) == \
+        key.public_bytes(der, spki)
 
 
 def _name(common: str, centre: str | None) -> x509.Name:
@@ -92,7 +140,7 @@ def _name(common: str, centre: str | None) -> x509.Name:
     return x509.Name(attributes)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, key: Ed25519PublicKey,
+def _builder(subject: x509.Name, issuer: x509.Name, key: Any,
              device_id: str) -> x509.CertificateBuilder:
     now = clock.now().astimezone(dt.UTC)
     return (x509.CertificateBuilder()
@@ -118,9 +166,8 @@ def _root_pem(ws: Workspace, hub: dict[str, Any]) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def _device_pem(ws: Workspace, row: dict[str, Any], root: x509.Certificate) -> str:
-    public = crypto.ed25519_public(crypto.PublicKeys(sign=row["sign_public_key"],
-                                                     encrypt=row.get("encrypt_public_key") or ""))
+def _device_pem(ws: Workspace, row: dict[str, Any], root: x509.Certificate,
+                public: Any) -> str:
     centre = identity.centre_name(ws, row.get("centre_id"))
     key = crypto.ed25519_private(identity.my_keys(ws))
     cert = (_builder(_name(row["name"], centre), root.subject, public, row["id"])

@@ -1,10 +1,13 @@
 """The digital signature (PAdES, by pyHanko) of a final report, and its check.
 
-The printing device signs the whole PDF with its Ed25519 key and the certificate the
-county hub issued for that key (services/certificates.py). Anyone holding the county's
-device records (every workspace, by sync) can then tell whether a file is byte for byte
-what the device signed, which device and centre signed it and when, and whether that
-device had been revoked by then: no network, no outside authority.
+The printing device signs the whole PDF with its document key (ECDSA P-256, derived
+from its Ed25519 key, which PDF readers such as Adobe Reader, WPS and poppler check) and
+the certificate the county hub issued for that key (services/certificates.py); a device
+whose certificate is still of its Ed25519 key signs with that until the new one comes.
+Anyone holding the county's device records (every workspace, by sync) can then tell
+whether a file is byte for byte what the device signed, which device and centre signed
+it and when, and whether that device had been revoked by then: no network, no outside
+authority. A PDF reader shows the signature valid, from an issuer it does not know.
 
 Drafts are not signed: a draft is not a document anyone should rely on. A workspace
 without a certificate (a demo county, a device whose certificate has not arrived yet)
@@ -17,6 +20,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -58,14 +62,21 @@ def sealer_for(ws: Workspace) -> tuple[Sealer, SealInfo] | None:
     """The function that signs this workspace's final reports, and whom it names; None
     when the workspace has no keys or no certificate from the county yet."""
     keys = identity.keystore(ws).load()
-    cert = certificates.device_certificate(ws, ws.device_id)
     root = certificates.county_root(ws)
-    if keys is None or cert is None or root is None:
+    if keys is None or root is None:
         return None
+    key: Any = crypto.document_key(keys)
+    cert = certificates.own_document_certificate(ws)
+    if cert is None or not certificates.certifies(cert, key.public_key()):
+        # a certificate of the Ed25519 key, issued before the document key was known
+        # (a device enrolled by an earlier version, a hub not yet upgraded by an export)
+        key, cert = crypto.ed25519_private(keys), certificates.device_certificate(
+            ws, ws.device_id)
+        if cert is None or not certificates.certifies(cert, key.public_key()):
+            return None
     row = identity.device_row(ws, ws.device_id) or {}
     info = SealInfo(row.get("name") or "本机", identity.centre_name(ws, row.get("centre_id")),
                     _common_name(root))
-    key = crypto.ed25519_private(keys)
 
     def seal(pdf: bytes) -> bytes:
         return _sign(pdf, key, cert, root)

@@ -89,6 +89,8 @@ def write_request(ws: Workspace, out_dir: Path) -> Path:
         "device_id": ws.device_id,
         "name": name,
         "keys": keys.public().__dict__,
+        # the key its reports are signed with, for the county's certificate
+        "document_key": crypto.document_public_text(crypto.document_key(keys)),
         "created": _now(),
         "app_version": __version__,
         "schema_version": ws.schema_version,
@@ -138,6 +140,7 @@ def hub_enrol(
         existing = identity.device_row(ws, request["device_id"])
         if existing and existing["sign_public_key"] not in (None, public.sign):
             raise PackageRejected("该设备编号已用另一套密钥登记过，拒绝登记。", "key-mismatch")
+        identity.note_document_key(ws, request["device_id"], request.get("document_key"))
         records.put(
             ws,
             "device",
@@ -183,6 +186,8 @@ def read_request(path: Path) -> dict[str, Any]:
         ok = request.get("kind") == "enrolment-request" and identity.suite().verify(
             public, _canonical(request), signature
         )
+        if request.get("document_key") is not None:
+            crypto.document_public(request["document_key"])
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
             crypto.CryptoError) as exc:
         raise PackageRejected(f"{path.name} 不是有效的入网申请文件。", "bad-request") from exc

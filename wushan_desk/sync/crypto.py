@@ -22,15 +22,19 @@ from typing import IO, Protocol
 
 import pyrage
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
     PublicFormat,
+    load_der_public_key,
 )
 
 #: Called with the number of source bytes consumed so far; may raise to abort the job.
@@ -290,6 +294,41 @@ class AgeEd25519Suite:
 def ed25519_private(keys: PrivateKeys) -> Ed25519PrivateKey:
     """The Ed25519 key of `keys` (the age/Ed25519 suite), for X.509 and PDF signatures."""
     return Ed25519PrivateKey.from_private_bytes(_b64_key(keys.sign, "private signing key"))
+
+
+#: The order of the P-256 group (SEC 2), for deriving a private scalar in [1, n - 1].
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def document_key(keys: PrivateKeys) -> ec.EllipticCurvePrivateKey:
+    """The key a device signs its PDF reports with: ECDSA P-256, derived from its Ed25519
+    signing key by HKDF-SHA256, so there is no new secret to keep or back up, and the
+    hub, holding only public keys, cannot derive it. Not Ed25519 itself, because PDF
+    readers (Adobe Reader, WPS, poppler) check RSA and ECDSA signatures only: a report
+    signed with Ed25519 shows there as damaged."""
+    seed = HKDF(algorithm=SHA256(), length=48, salt=None,
+                info=b"wushan-desk report signing key, ECDSA P-256, v1").derive(
+        _b64_key(keys.sign, "private signing key"))
+    # 384 bits reduced modulo a 256-bit order: the bias is below 2**-128
+    scalar = int.from_bytes(seed, "big") % (_P256_ORDER - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def document_public_text(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> str:
+    """A document key's public half as text (base64 of its DER SubjectPublicKeyInfo)."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    return _b64(public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+
+
+def document_public(text: str) -> ec.EllipticCurvePublicKey:
+    """The P-256 public key in `text`; KeyFormatError if it is anything else."""
+    try:
+        key = load_der_public_key(base64.b64decode(text.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError, AttributeError, ValueError) as exc:
+        raise KeyFormatError("document key: not a public key") from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise KeyFormatError("document key: not an ECDSA P-256 key")
+    return key
 
 
 def ed25519_public(public: PublicKeys) -> Ed25519PublicKey:

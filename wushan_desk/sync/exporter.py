@@ -27,7 +27,7 @@ from wushan_desk.store import blobs, changes, sync_state
 from wushan_desk.store.blobs import blob_path
 from wushan_desk.store.errors import WorkspaceBusy
 from wushan_desk.store.workspace import Workspace
-from wushan_desk.sync import accounts_sync, container, identity, payload, receipts
+from wushan_desk.sync import accounts_sync, container, crypto, identity, payload, receipts
 from wushan_desk.sync.container import PackageRejected
 from wushan_desk.sync.merge import now_text
 from wushan_desk.sync.scope import (
@@ -106,6 +106,7 @@ def export_to(
             **lifetime,
             **accounts_sync.manifest_fields(ws, peer_id),
             "full": full,
+            **_document_key(ws),
         }
         members: list[tuple[str, Path | bytes]] = [
             ("manifest.json", payload.dumps(manifest).encode()),
@@ -155,6 +156,16 @@ def export_to(
     return Exported(
         path, written.package_id, peer_id, count, len(files), after + 1, upto, recorded
     )
+
+
+def _document_key(ws: Workspace) -> dict[str, str]:
+    """A device tells the hub the public half of the key it signs reports with, so that
+    the county certifies it (services/certificates.py); an earlier version's enrolment
+    request did not carry it."""
+    if identity.role(ws) != "centre":
+        return {}
+    return {"document_key": crypto.document_public_text(
+        crypto.document_key(identity.my_keys(ws)))}
 
 
 def _clear_file(ws: Workspace, sha256: str, tmp: Path) -> Path:

@@ -46,6 +46,19 @@ def my_public_keys(ws: Workspace) -> crypto.PublicKeys:
     return my_keys(ws).public()
 
 
+def note_document_key(ws: Workspace, device_id: str, text: str | None) -> None:
+    """At the hub: the public document key (crypto.document_key) a device announced in
+    its enrolment request or a package, checked (KeyFormatError), kept in local state
+    until the hub certifies it (services/certificates.ensure_issued)."""
+    if text and text != announced_document_key(ws, device_id):
+        crypto.document_public(text)
+        ws.set_state(f"document_key:{device_id}", text)
+
+
+def announced_document_key(ws: Workspace, device_id: str) -> str | None:
+    return ws.state(f"document_key:{device_id}")
+
+
 def device_row(ws: Workspace, device_id: str) -> dict[str, Any] | None:
     row = changes.read_row(ws, "devices", device_id)
     return row if row and not row["deleted"] else None

@@ -30,6 +30,7 @@ from wushan_desk.sync import (
     accounts_sync,
     bulk,
     container,
+    crypto,
     identity,
     payload,
     receipts,
@@ -298,6 +299,8 @@ def _apply(
                 summary.files = _store_files(ws, opened, manifest, dry_run)
                 slot_ops = _accounts_and_audit(ws, opened, manifest, summary)
             sync_state.save_peer(ws, replace(peer, last_import=now_text()))
+            if judge.from_device:  # for the certificate the hub's next package carries
+                identity.note_document_key(ws, header.sender, manifest.get("document_key"))
             summary.purged = zone_purge.after_import(
                 ws, peer.acked_seq, {(line.entry.table, line.entry.row_id) for line in lines},
                 full=bool(manifest.get("full")) and not judge.from_device
@@ -453,6 +456,9 @@ def _manifest(opened: container.OpenedPackage) -> dict[str, Any]:
                  manifest.get("made"))
         stamps = (receipt.get("incarnation"), receipt.get("stamp"), manifest.get("incarnation"),
                   head.get("stamp"), manifest.get("made"))
+        document_key = manifest.get("document_key")
+        if document_key is not None:
+            crypto.document_public(document_key)  # ValueError (KeyFormatError) if not one
         if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
                 and all(isinstance(t, str | None) and len(t or "") <= 200 for t in texts) \
                 and all(s is None or Stamp.parse(s) for s in stamps) \
