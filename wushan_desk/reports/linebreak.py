@@ -45,7 +45,10 @@ _break_lines_cjk = _rl_paragraph.Paragraph.breakLinesCJK
 
 def _break_lines_keeping_dates(self: Any, maxWidths: Any) -> Any:
     """reportlab's CJK line breaking, again with a forced break before each date it split."""
-    result = _break_lines_cjk(self, maxWidths)
+    def widths() -> Any:  # a fresh list each time: reportlab narrows it for a bullet
+        return list(maxWidths) if isinstance(maxWidths, list | tuple) else maxWidths
+
+    result = _break_lines_cjk(self, widths())
     frags = self.frags
     if getattr(self, "_splitpara", 0) or any(hasattr(f, "cbDefn") for f in frags):
         return result  # the rest of a paragraph split across pages: its lines are set
@@ -59,7 +62,7 @@ def _break_lines_keeping_dates(self: Any, maxWidths: Any) -> Any:
         breaks.add(cut)
         self.frags = _with_breaks(frags, breaks)
         try:
-            result = _break_lines_cjk(self, maxWidths)
+            result = _break_lines_cjk(self, widths())
         finally:
             self.frags = frags
     return result

@@ -318,6 +318,7 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
         join_s = time.perf_counter() - start
         if joined.status != "applied":  # a figure of a refused join would measure nothing
             raise RuntimeError(f"the bench's enrolment was refused: {joined.as_dict()}")
+        join_baseline = _same_rows(dev, joined.backup, folder / "same-rows-join.wsdb")
         changes.insert_many(dev, "attachments", _fillers(1000))
         small_export = _incremental_export(dev, out, 1000)
         n = max(1000, int(100_000 * scale))
@@ -333,9 +334,7 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
         start = time.perf_counter()
         sync.import_packages(hub, [package.path])
         reimport_s = time.perf_counter() - start
-        same_rows = folder / "same-rows-baseline.wsdb"
-        shutil.copyfile(str(summary.backup), same_rows)  # the hub as it was before
-        same_rate, same_count = baseline.same_rows_insert_rate(hub, same_rows, hub.key)
+        same_rate, same_count = _same_rows(hub, summary.backup, folder / "same-rows.wsdb")
     figures = {
         "sync_enrolment_export": figure(enrol_s, "s", note="enrolment package of one centre"),
         "sync_export": figure(
@@ -363,7 +362,11 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
                                 note="same package again: a no-op (goal: under 5 % of the import)"),
         "sync_enrolment_import_rate": figure(
             joined.added / join_s, "rows/s", raw_rate, seconds=round(join_s, 3),
-            rows=joined.added, note="a centre's first sync (snapshots); baseline: raw executemany",
+            rows=joined.added, same_rows_baseline=round(join_baseline[0], 1),
+            ratio_to_same_rows=round(joined.added / join_s / join_baseline[0], 3),
+            note="a centre's first sync (snapshots); baseline: raw executemany; "
+                 "same_rows_baseline: as for sync_import_rate, into the device as it was "
+                 "before it joined",
         ),
     }
     log_size = max(10_000, int(1_000_000 * scale))
@@ -383,6 +386,14 @@ def _sync_figures(folder: Path, hub_path: Path, scale: float, raw_rate: float) -
         note="1,000 new changes on a large log; baseline: the same on a small log",
     )
     return figures
+
+
+def _same_rows(ws: Any, before: str | None, copy: Path) -> tuple[float, int]:
+    """The same-rows baseline of the import that took the backup `before`."""
+    if before is None:
+        raise RuntimeError("the bench's import took no backup")
+    shutil.copyfile(before, copy)  # the workspace as it was before the import
+    return baseline.same_rows_insert_rate(ws, copy, ws.key)
 
 
 def _incremental_export(ws: Any, out: Path, count: int) -> float:

@@ -106,9 +106,10 @@ def same_rows_insert_rate(done: Any, before: Path, key: bytes | None) -> tuple[f
     that an import wrote into `done`, replayed into `before` (a copy of the workspace as
     it was before that import): the same rows into the same tables, indexes and triggers
     of a workspace of the same size, none of the app's Python. `before` is changed."""
-    from wushan_desk.store.workspace import DEFAULT_BUSY_MS, _connect
+    from wushan_desk.store.workspace import open_workspace
 
-    conn = _connect(before, DEFAULT_BUSY_MS, key)
+    ws = open_workspace(before, create=False, key=key)  # the workspace's own settings
+    conn = ws.conn
     try:
         since = conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
         log = done.conn.execute("SELECT * FROM change_log WHERE seq > ? ORDER BY seq",
@@ -124,7 +125,7 @@ def same_rows_insert_rate(done: Any, before: Path, key: bytes | None) -> tuple[f
         count = sum(len(values) for _, values in rows.values())
         return count / (time.perf_counter() - start), count
     finally:
-        conn.close()
+        ws.close()
 
 
 def _rows_named(conn: Any, log: list[Any], tbl: int, row_id: int

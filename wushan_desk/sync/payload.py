@@ -18,6 +18,7 @@ fields before anything is applied; values are checked against the field types.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -200,9 +201,17 @@ def _author(value: Any) -> str | None:
 
 def _stamp(value: Any) -> str:
     try:
-        return str(Stamp.parse(value)) if isinstance(value, str) else _bad_stamp()
+        return _canonical_stamp(value) if isinstance(value, str) else _bad_stamp()
     except ValueError:
         return _bad_stamp()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical_stamp(text: str) -> str:
+    """`text` as `str(Stamp)` writes it, or ValueError (not cached). A snapshot gives
+    each field a stamp, and a row's fields mostly share one: a first sync's hundred
+    thousand rows parsed a million stamps, an eighth of its time."""
+    return str(Stamp.parse(text))
 
 
 def _bad_stamp() -> str:
