@@ -70,6 +70,26 @@ def test_dates_and_document_numbers_in_running_text_never_break() -> None:
         assert sum(t.count(whole) for t in texts) == 28, (whole, texts)
 
 
+def test_every_date_of_a_long_paragraph_stays_whole_and_no_character_is_lost() -> None:
+    dates = [f"2026年{m % 12 + 1}月{d % 28 + 1}日" for m, d in zip(range(30), range(7, 397, 13),
+                                                                 strict=True)]
+    text = "、".join(f"第{n}次复查于{date}" for n, date in enumerate(dates, 1)) + "。"
+    table = r.Table([r.Column("序号", 1), r.Column("记录", 3)], [[1, text]])
+    texts = [t for *_, t, _ in lines_of(render(doc(table)))]
+    assert "".join(texts[texts.index("记录") + 2:texts.index("— 1 —")]) == text
+    whole = re.compile(r"2026年\d{1,2}月\d{1,2}日")
+    assert sum(len(whole.findall(t)) for t in texts) == len(dates)
+
+
+def test_a_column_narrower_than_a_date_is_broken_as_before() -> None:
+    """Where a date cannot fit on one line at all, moving it would only add a line."""
+    table = r.Table([r.Column("序号", 8), r.Column("期限", 1)], [[1, "于2026年12月29日前"]])
+    texts = [t for *_, t, _ in lines_of(render(doc(table)))]
+    cell = texts[texts.index("期限") + 2:texts.index("— 1 —")]
+    assert "".join(cell) == "于2026年12月29日前"
+    assert len(cell) == 3 and cell[0] != "于"  # reportlab's three lines, not a fourth
+
+
 def test_no_line_starts_with_a_closing_punctuation_mark() -> None:
     """Chinese line breaking: ，；：？！… never start a line; they hang at the end of the
     line before."""

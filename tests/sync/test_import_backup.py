@@ -14,6 +14,7 @@ from pathlib import Path
 
 from network import HUB, Network
 from support import open_workspace
+from test_judging import edit_other_zone
 
 from wushan_desk.cli import main
 from wushan_desk.services import records
@@ -28,11 +29,11 @@ def copies(folder: Path) -> list[Path]:
     return [*folder.glob("*.wsdb"), *folder.glob("*.partial")] if folder.is_dir() else []
 
 
-def edited_package(net: Network) -> Path:
-    with net.open("dev0") as ws:
+def edited_package(net: Network, party: str = "dev0") -> Path:
+    with net.open(party) as ws:
         student = next(records.iter_records(ws, "student"))
         records.put(ws, "student", {"id": student["id"], "class_name": "9班"})
-    (package,) = net.export("dev0")
+    (package,) = net.export(party)
     return package
 
 
@@ -50,13 +51,49 @@ def test_an_import_whose_backup_cannot_be_written_changes_nothing(
     assert copies(backup.backups_dir(hub)) == []
 
 
-def test_an_abandoned_backup_leaves_no_copy(net: Network) -> None:
-    with net.open(HUB) as ws:
+def test_a_backup_abandoned_half_way_leaves_no_copy(net: Network, monkeypatch) -> None:
+    steps: list[int] = []
+
+    def held(stop):  # the copy waits after its first page until it is abandoned
+        def check(status: int, remaining: int, total: int) -> None:
+            steps.append(remaining)
+            stop.wait(10)
+            if stop.is_set():
+                raise backup.BackupStopped()
+        return check
+
+    monkeypatch.setattr(backup, "_stopper", held)
+    monkeypatch.setattr(backup, "COPY_PAGES", 1)
+    with net.open(HUB) as ws, ws.transaction():  # as an import holds the write lock
         once = backup.BatchBackup(ws.path, ws.key)
         once.start()
+        while not steps:
+            time.sleep(0.01)
         once.abandon()
-        assert copies(backup.backups_dir(ws.path)) == []
-        assert once() in copies(backup.backups_dir(ws.path))  # started again when wanted
+    assert steps[0] > 0  # stopped with pages still to copy
+    assert copies(backup.backups_dir(hub_path := net.path(HUB))) == []
+    monkeypatch.undo()
+    with net.open(HUB) as ws:
+        once = backup.BatchBackup(ws.path, ws.key)
+        assert once() in copies(backup.backups_dir(hub_path))  # taken when wanted
+
+
+def test_a_refused_package_then_a_good_one_make_one_backup_of_the_state_before(
+        net: Network) -> None:
+    """The first is refused while it is being merged (its backup was under way), the
+    second is taken: the one backup left is the second's, of the hub before it."""
+    edit_other_zone(net)  # dev0 edits a student of another centre's zone
+    (bad,) = net.export("dev0")
+    good = edited_package(net, "dev1")
+    refused, taken = net.import_(HUB, bad, good)
+    assert refused["status"] == "rejected" and taken["status"] == "applied"
+    assert copies(backup.backups_dir(net.path(HUB))) == [Path(taken["backup"])]
+
+
+def test_a_preview_takes_no_backup(net: Network) -> None:
+    (previewed,) = net.import_(HUB, edited_package(net), dry_run=True)
+    assert previewed["status"] == "preview"
+    assert copies(backup.backups_dir(net.path(HUB))) == []
 
 
 def test_a_partial_copy_a_killed_program_left_is_removed_when_the_workspace_opens(

@@ -37,14 +37,13 @@ UNBROKEN = re.compile(
     r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}"
     r"|〔\d{4}〕\d+号|\d{1,2}:\d{2}"
 )
-#: Re-breaks of one paragraph at most (each moves one date to the next line).
-MAX_ROUNDS = 8
-
 _break_lines_cjk = _rl_paragraph.Paragraph.breakLinesCJK
 
 
 def _break_lines_keeping_dates(self: Any, maxWidths: Any) -> Any:
-    """reportlab's CJK line breaking, again with a forced break before each date it split."""
+    """reportlab's CJK line breaking, again with a forced break before each date it split
+    (one date at a time, in order; a date that would still be split on a line of its own,
+    in a column narrower than the date, is left as reportlab broke it)."""
     def widths() -> Any:  # a fresh list each time: reportlab narrows it for a bullet
         return list(maxWidths) if isinstance(maxWidths, list | tuple) else maxWidths
 
@@ -55,16 +54,21 @@ def _break_lines_keeping_dates(self: Any, maxWidths: Any) -> Any:
     text = "".join(getattr(f, "text", "") for f in frags)
     spans = [m.span() for m in UNBROKEN.finditer(text)]
     breaks: set[int] = set()
-    for _ in range(MAX_ROUNDS if spans else 0):
-        cut = _split_span(_line_starts(_line_texts(result), text), spans)
-        if cut is None or cut in breaks:
+    after = 0  # spans before this position are settled
+    while spans:
+        cut = _split_span(_line_starts(_line_texts(result), text), spans, after)
+        if cut is None:
             break
-        breaks.add(cut)
-        self.frags = _with_breaks(frags, breaks)
+        after = cut + 1
+        self.frags = _with_breaks(frags, breaks | {cut})
         try:
-            result = _break_lines_cjk(self, widths())
+            tried = _break_lines_cjk(self, widths())
         finally:
             self.frags = frags
+        span = next(sp for sp in spans if sp[0] == cut)
+        if _split_span(_line_starts(_line_texts(tried), text), [span], 0) is None:
+            breaks.add(cut)
+            result = tried
     return result
 
 
@@ -94,15 +98,15 @@ def _line_starts(lines: list[str] | None, text: str) -> list[int] | None:
     return starts[1:]
 
 
-def _split_span(starts: list[int] | None, spans: list[tuple[int, int]]) -> int | None:
-    """Where the first span a line break falls inside begins (None: none does, or the
-    lines could not be placed in the text, when nothing here can be trusted)."""
-    line_start = 0
+def _split_span(starts: list[int] | None, spans: list[tuple[int, int]],
+                after: int) -> int | None:
+    """Where the first span from `after` on that a line break falls inside begins (None:
+    none does, or the lines could not be placed in the text, when nothing here can be
+    trusted)."""
     for start in starts or ():
         for first, last in spans:
-            if first < start < last and first > line_start:  # longer than a line: leave it
+            if first >= after and first < start < last:
                 return first
-        line_start = start
     return None
 
 

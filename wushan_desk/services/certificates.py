@@ -84,17 +84,17 @@ def ensure_issued(ws: Workspace) -> int:
         written += 1
         root = x509.load_pem_x509_certificate(pem.encode("ascii"))
     own = crypto.document_key(identity.my_keys(ws)).public_key()
-    if not certifies(load(ws.state(OWN_DOCUMENT_CERTIFICATE)), own):
+    if not certifies(load(ws.state(OWN_DOCUMENT_CERTIFICATE)), own, root):
         # named apart from the root: a certificate naming its issuer as its subject reads
         # as self-signed to a path builder
-        hub_signer = hub | {"name": f"{hub.get('name') or '县级中心库'}（文书签名）"}
+        hub_signer = hub | {"name": f"{(hub.get('name') or '县级中心库')[:58]}（文书签名）"}
         ws.set_state(OWN_DOCUMENT_CERTIFICATE, _device_pem(ws, hub_signer, root, own))
         written += 1
     for row in list(records.iter_records(ws, "device")):
         if row["id"] == ws.device_id or row.get("revoked") or not row.get("sign_public_key"):
             continue
         wanted = _wanted_key(ws, row)
-        if not certifies(load(row.get("certificate")), wanted):
+        if not certifies(load(row.get("certificate")), wanted, root):
             records.put(ws, "device", {"id": row["id"],
                                        "certificate": _device_pem(ws, row, root, wanted)})
             written += 1
@@ -125,11 +125,12 @@ def _wanted_key(ws: Workspace, row: dict[str, Any]) -> Any:
                                                    encrypt=row.get("encrypt_public_key") or ""))
 
 
-def certifies(cert: x509.Certificate | None, key: Any) -> bool:
-    """Is `cert` a certificate of the public key `key`?"""
+def certifies(cert: x509.Certificate | None, key: Any,
+              root: x509.Certificate | None = None) -> bool:
+    """Is `cert` a certificate of the public key `key` (issued by `root`, if given)?"""
     der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     return cert is not None and cert.public_key().public_bytes(der, spki) == \
-        key.public_bytes(der, spki)
+        key.public_bytes(der, spki) and (root is None or cert.issuer == root.subject)
 
 
 def _name(common: str, centre: str | None) -> x509.Name:

@@ -328,9 +328,9 @@ def _signed_on_site(ws: Workspace, p: qr.Payload) -> list[Finding]:
     visit_id, _, kind = p.report_id.rpartition(":")
     if kind not in ("inspection", "rectification") or records.get(ws, "visit", visit_id) is None:
         return []
-    from wushan_desk.services import inspection
+    from wushan_desk.store import inspection_queries
 
-    signed = sorted(inspection.detail(ws, visit_id).signatures,
+    signed = sorted(inspection_queries.visit_signatures(ws, visit_id),
                     key=lambda s: (s["signed_on"], s["role"]))
     if not signed:
         return [Finding(INFO, "库中这次督导没有现场签名记录。")]

@@ -186,8 +186,6 @@ def read_request(path: Path) -> dict[str, Any]:
         ok = request.get("kind") == "enrolment-request" and identity.suite().verify(
             public, _canonical(request), signature
         )
-        if request.get("document_key") is not None:
-            crypto.document_public(request["document_key"])
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
             crypto.CryptoError) as exc:
         raise PackageRejected(f"{path.name} 不是有效的入网申请文件。", "bad-request") from exc

@@ -38,7 +38,9 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
     An encrypted workspace's copy is encrypted with the same data key (pages are copied
     between two keyed connections), and its key file is copied beside the backups, so
     a backup is as unreadable as the workspace and can still be opened after a loss.
-    Setting `stop` abandons the copy (BackupStopped; nothing is left behind).
+    With `stop`, the copy is made in steps and setting `stop` abandons it (BackupStopped;
+    nothing is left behind): only for a caller holding the write lock, since SQLite
+    starts a stepped copy over each time another connection commits.
     """
     folder = backups_dir(workspace_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -54,7 +56,10 @@ def backup_workspace(conn: sqlite3.Connection, workspace_path: Path, reason: str
     try:
         dest = connect(partial, key)
         try:
-            conn.backup(dest, pages=COPY_PAGES, progress=_stopper(stop))
+            if stop is None:  # one step: a stepped copy starts over whenever another
+                conn.backup(dest)  # connection commits, for ever on a busy workspace
+            else:  # in steps, to be stoppable: only under the caller's write lock
+                conn.backup(dest, pages=COPY_PAGES, progress=_stopper(stop))
         finally:
             dest.close()
         files.replace(partial, target)
@@ -116,7 +121,13 @@ _NAME = re.compile(r"^(?P<stem>.+?)-(?P<reason>manual|before-import|before-resto
 def take(workspace_path: Path, reason: str, key: bytes | None = None) -> Path:
     """A backup of the workspace as committed now, read by a connection of its own (the
     caller may be inside a write transaction that is not committed yet); then prune."""
-    return BatchBackup(workspace_path, key, reason)()
+    conn = connect(workspace_path, key)
+    try:
+        target = backup_workspace(conn, workspace_path, reason, key)
+    finally:
+        conn.close()
+    prune(workspace_path)
+    return target
 
 
 class BatchBackup:
@@ -124,7 +135,8 @@ class BatchBackup:
     workspace as committed before the first import that changes anything.
 
     `start()`, called once that import's write transaction has begun (nothing else can
-    commit until it ends), copies in a thread of its own: SQLite's backup runs outside
+    commit until it ends, so the stepped copy never starts over), copies in a thread of
+    its own: SQLite's backup runs outside
     Python's lock, so on a laptop's second core the copy costs the import no time (it was
     an eighth of a county's first sync). `__call__()` waits for the copy (starting it if
     need be) just before that commit and prunes old copies; `abandon()` stops and removes

@@ -46,13 +46,20 @@ def my_public_keys(ws: Workspace) -> crypto.PublicKeys:
     return my_keys(ws).public()
 
 
-def note_document_key(ws: Workspace, device_id: str, text: str | None) -> None:
+def note_document_key(ws: Workspace, device_id: str, text: Any) -> bool:
     """At the hub: the public document key (crypto.document_key) a device announced in
-    its enrolment request or a package, checked (KeyFormatError), kept in local state
-    until the hub certifies it (services/certificates.ensure_issued)."""
-    if text and text != announced_document_key(ws, device_id):
+    its enrolment request or a package, kept in local state until the hub certifies it
+    (services/certificates.ensure_issued). A key this version cannot read (malformed, or
+    of a kind a later version may use) is left aside: the device goes on signing with
+    the certificate it has, and its package or request is not refused for it."""
+    if not isinstance(text, str) or not text or text == announced_document_key(ws, device_id):
+        return False
+    try:
         crypto.document_public(text)
-        ws.set_state(f"document_key:{device_id}", text)
+    except crypto.KeyFormatError:
+        return False
+    ws.set_state(f"document_key:{device_id}", text)
+    return True
 
 
 def announced_document_key(ws: Workspace, device_id: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -32,7 +33,6 @@ from wushan_desk.sync import (
     accounts_sync,
     bulk,
     container,
-    crypto,
     identity,
     payload,
     receipts,
@@ -238,14 +238,27 @@ def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a package is read and merged: a first sync
     makes millions of small objects that live until the end, which the collector would
     walk again and again for nothing (7 % of an import of 20,000 students). Whatever
-    cyclic garbage the import leaves is collected once it is switched back on."""
-    was_on = gc.isenabled()
-    gc.disable()
+    cyclic garbage the import leaves is collected once it is switched back on. The
+    switch is the whole process's: counted, so that of two imports at once (the GUI's
+    worker and another) the last to finish turns it back on."""
+    global _pauses, _was_on
+    with _pause_lock:
+        if _pauses == 0:
+            _was_on = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_on:
+                gc.enable()
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_was_on = True
 
 
 def _upgraded(line: str, steps: range) -> str:
@@ -474,9 +487,6 @@ def _manifest(opened: container.OpenedPackage) -> dict[str, Any]:
                  manifest.get("made"))
         stamps = (receipt.get("incarnation"), receipt.get("stamp"), manifest.get("incarnation"),
                   head.get("stamp"), manifest.get("made"))
-        document_key = manifest.get("document_key")
-        if document_key is not None:
-            crypto.document_public(document_key)  # ValueError (KeyFormatError) if not one
         if all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
                 and all(isinstance(t, str | None) and len(t or "") <= 200 for t in texts) \
                 and all(s is None or Stamp.parse(s) for s in stamps) \

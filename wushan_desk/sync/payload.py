@@ -199,9 +199,15 @@ def _author(value: Any) -> str | None:
     return value
 
 
+#: Longest stamp text: 13 + 5 digits, two hyphens and a device id (a UUID: 36).
+MAX_STAMP = 80
+
+
 def _stamp(value: Any) -> str:
     try:
-        return _canonical_stamp(value) if isinstance(value, str) else _bad_stamp()
+        if isinstance(value, str) and len(value) <= MAX_STAMP:  # nothing huge is cached
+            return _canonical_stamp(value)
+        return _bad_stamp()
     except ValueError:
         return _bad_stamp()
 
