@@ -61,7 +61,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
-    """A whole module skipped while collecting (`pytest.importorskip` at its top)."""
+    """A whole module skipped while collecting (an import-or-skip call at its top)."""
     if report.skipped:
         _skipped.append(report.nodeid)
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wushan_desk.store import changes
 from wushan_desk.store.driver import sqlite3
 
 
@@ -56,7 +57,6 @@ def schema_insert_rate(path: Path, rows: int = 20_000) -> float:
     """Rows/s of plain `executemany` of new students, with their change-log entries, into
     a fresh workspace: the app's own tables, indexes and triggers, none of its Python.
     What an import of new students can at best approach."""
-    from wushan_desk.store import changes
     from wushan_desk.store.workspace import open_workspace
 
     ws = open_workspace(path, new=True)
@@ -110,7 +110,6 @@ def same_rows_insert_rate(done: Any, before: Path, key: bytes | None,
     itself does in bulk: the full-text index filled once at the end (from
     `defer_search_from` log entries on, as the import does), and a row the copy already
     holds updated in place, not deleted and inserted again. `before` is changed."""
-    from wushan_desk.store import changes
     from wushan_desk.store.workspace import open_workspace
 
     ws = open_workspace(before, create=False, key=key)  # the workspace's own settings
@@ -141,10 +140,9 @@ def _rows_named(conn: Any, log: list[Any], tbl: int, row_id: int
     for table, named in ids.items():
         columns, unique = _columns(conn, table), list(named)
         values = []
-        for i in range(0, len(unique), 500):
-            chunk = unique[i:i + 500]
-            values += conn.execute(f'SELECT * FROM "{table}" WHERE id IN '
-                                   f'({", ".join("?" * len(chunk))})', chunk).fetchall()
+        for chunk, marks in changes.id_chunks(unique):
+            values += conn.execute(f'SELECT * FROM "{table}" WHERE id IN ({marks})',
+                                   chunk).fetchall()
         out[table] = (columns, values)
     return out
 

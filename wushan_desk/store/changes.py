@@ -386,15 +386,20 @@ def logged_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]
 
 def _found(ws: Workspace, query: str, params: tuple[Any, ...],
            row_ids: Collection[str]) -> set[str]:
-    """The ids `query` ("... IN", completed here) returns: one query per 500 ids, below
-    SQLite's limit on parameters."""
+    """The ids `query` ("... IN", completed here) returns."""
     found: set[str] = set()
+    for chunk, marks in id_chunks(row_ids):
+        found |= {r[0] for r in ws.conn.execute(f"{query} ({marks})", (*params, *chunk))}
+    return found
+
+
+def id_chunks(row_ids: Collection[str]) -> Iterator[tuple[list[str], str]]:
+    """The ids in lists of at most 500, each with its "?, ?, ..." for an `IN (...)`: one
+    query per list stays below SQLite's limit on parameters."""
     ids = list(row_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        cur = ws.conn.execute(f"{query} ({', '.join('?' * len(chunk))})", (*params, *chunk))
-        found |= {r[0] for r in cur}
-    return found
+        yield chunk, ", ".join("?" * len(chunk))
 
 
 @contextmanager
