@@ -58,6 +58,9 @@ class Kind:
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]
 
+    def field_or_none(self, name: str) -> FieldSpec | None:
+        return self._by_name.get(name)
+
     @cached_property
     def _by_name(self) -> dict[str, FieldSpec]:
         return {spec.name: spec for spec in self.fields}
@@ -65,6 +68,15 @@ class Kind:
     @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
+
+    @cached_property
+    def field_name_set(self) -> frozenset[str]:
+        return frozenset(self.field_names)
+
+    @cached_property
+    def reference_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields that name other records (`ref`, or lists of them)."""
+        return tuple(spec for spec in self.fields if spec.ref)
 
 
 class RecordInvalid(ValidationError):
@@ -143,7 +155,7 @@ def check_record(kind_name: str, record: Mapping[str, Any], lookup: Lookup) -> N
     required fields and the kind's cross-record rules, without cleaning every value
     again. A package's judge runs this for each of thousands of rows."""
     spec_kind = kind(kind_name)
-    unknown = set(record) - set(spec_kind.field_names) - {"id"}
+    unknown = record.keys() - spec_kind.field_name_set - {"id"}
     errors = [ValidationError(f"未知字段“{name}”", name) for name in sorted(unknown)]
     errors += [ValidationError(f"{spec.label}：不能为空", spec.name) for spec in spec_kind.fields
                if spec.required and record.get(spec.name) in (None, "", [])]

@@ -44,19 +44,44 @@ def synced_tables(ws: Workspace) -> list[str]:
 
 
 def table_kind(table: str) -> entities.Kind:
-    for k in entities.KINDS.values():
-        if k.table == table:
-            return k
-    raise KeyError(table)
+    """The kind stored in `table` (KeyError if none is)."""
+    found = _KIND_OF_TABLE.get(table)
+    if found is None:
+        found = next((k for k in entities.KINDS.values() if k.table == table), None)
+        if found is None:
+            raise KeyError(table)
+        _KIND_OF_TABLE[table] = found
+    return found
+
+
+#: Kinds by table, as looked up (kinds register at import and never change).
+_KIND_OF_TABLE: dict[str, entities.Kind] = {}
 
 
 def to_sql(kind: entities.Kind, field: str, value: Any) -> Any:
     """A logical value as stored in its column."""
-    if field == "deleted" or kind.field(field).type == "bool":
+    kind_of_value = "bool" if field == "deleted" else kind.field(field).type
+    if kind_of_value == "bool":
         return int(bool(value))
-    if kind.field(field).type == "list":
+    if kind_of_value == "list":
         return json.dumps(value or [], ensure_ascii=False)
     return value
+
+
+def log_json(values: Mapping[str, Any]) -> str:
+    """A change's data as the log stores it: keys sorted, characters as they are."""
+    return _LOG_JSON(values) if values else "{}"
+
+
+def stamps_json(stamps: Mapping[str, str]) -> str:
+    """A row's field versions, or a change's bases, as stored: keys sorted."""
+    return _STAMPS_JSON(stamps) if stamps else "{}"
+
+
+# Built once: json.dumps with options builds an encoder per call (a first sync makes
+# half a million of these texts).
+_LOG_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_STAMPS_JSON = json.JSONEncoder(sort_keys=True).encode
 
 
 def from_sql(kind: entities.Kind, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,8 +201,8 @@ def log_change(ws: Workspace, change: Change, source: str | None = None) -> int 
             change.stamp,
             change.device,
             change.op,
-            json.dumps(change.data, ensure_ascii=False, sort_keys=True),
-            json.dumps(change.base, sort_keys=True),
+            log_json(change.data),
+            stamps_json(change.base),
             source,
             change.author,
         ),
@@ -218,7 +243,7 @@ def write_fields(
             "origin_device": origin,
             "created_hlc": created,
             "hlc": max(newest, created),
-            "versions": json.dumps(versions, sort_keys=True),
+            "versions": stamps_json(versions),
             "seq": seq,
         }
         names = ", ".join(columns)
@@ -230,7 +255,7 @@ def write_fields(
     columns |= derived_columns(table, {**stored, **columns})
     columns |= {
         "hlc": max(stored["hlc"], newest),
-        "versions": json.dumps(versions, sort_keys=True),
+        "versions": stamps_json(versions),
         "seq": seq,
     }
     sets = ", ".join(f"{c} = ?" for c in columns)
@@ -269,7 +294,7 @@ def insert_many(ws: Workspace, table: str, records: Iterable[Mapping[str, Any]])
                     stamp,
                     ws.device_id,
                     "upsert",
-                    json.dumps(data, ensure_ascii=False, sort_keys=True),
+                    log_json(data),
                 )
             )
             columns = {f: to_sql(kind, f, v) for f, v in data.items()}
@@ -346,23 +371,23 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
              *fields, *extra]
     log_rows: list[tuple[Any, ...]] = []
     row_rows: list[tuple[Any, ...]] = []
+    converted = {f for f in fields if kind.field(f).type in ("bool", "list")}
     seq = _next_seq(ws) - 1
     for new in rows:
-        for change in sorted(new.log, key=lambda c: c.stamp):
+        for change in sorted(new.log, key=_stamp_of) if len(new.log) > 1 else new.log:
             seq += 1
             log_rows.append((seq, table, new.row_id, change.stamp, change.device, change.op,
-                             json.dumps(change.data, ensure_ascii=False, sort_keys=True),
-                             json.dumps(change.base, sort_keys=True), source,
+                             log_json(change.data), stamps_json(change.base), source,
                              change.author))
-        stamps = [stamp for _, stamp in new.fields.values()]
-        versions = {f: stamp for f, (_, stamp) in new.fields.items() if stamp != new.created}
-        columns = {f: to_sql(kind, f, new.fields[f][0]) if f in new.fields else None
-                   for f in fields}
+        values = {f: value for f, (value, _) in new.fields.items()}
+        columns = {f: to_sql(kind, f, values[f]) if f in converted and f in values
+                   else values.get(f) for f in fields}
         columns |= derived_columns(table, columns)
-        deleted = bool(new.fields.get("deleted", (False, ""))[0])
-        row_rows.append((new.row_id, new.origin, new.created, max([*stamps, new.created]),
-                         json.dumps(versions, sort_keys=True), seq, int(deleted),
-                         *(columns[n] for n in [*fields, *extra])))
+        versions = {f: stamp for f, (_, stamp) in new.fields.items() if stamp != new.created}
+        newest = max(new.created, *versions.values()) if versions else new.created
+        row_rows.append((new.row_id, new.origin, new.created, newest,
+                         stamps_json(versions), seq, int(bool(values.get("deleted"))),
+                         *columns.values()))
     with ws.transaction(join=True):
         ws.conn.executemany(
             "INSERT INTO change_log (seq, tbl, row_id, hlc, device_id, op, data, base, source, "
@@ -371,6 +396,10 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             row_rows)
     return len(row_rows)
+
+
+def _stamp_of(change: Change) -> str:
+    return change.stamp
 
 
 def present_rows(ws: Workspace, table: str, row_ids: Collection[str]) -> set[str]:

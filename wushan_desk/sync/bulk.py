@@ -17,6 +17,7 @@ from wushan_desk.domain import inspection as rules
 from wushan_desk.store import changes
 from wushan_desk.store.changes import Change, NewRow
 from wushan_desk.store.workspace import Workspace
+from wushan_desk.sync.judge import Judge
 from wushan_desk.sync.merge import MergeStats, merge_change, merge_snapshot
 from wushan_desk.sync.payload import Snapshot
 
@@ -43,7 +44,7 @@ class CreationBatch:
     source: str
     package_id: str
     stats: MergeStats
-    staged: dict[tuple[str, str], dict[str, Any]]  # the judge's view of waiting rows
+    judge: Judge  # its `staged` is the judge's view of the waiting rows
     table: str | None = None
     entries: dict[str, Change | Snapshot] = field(default_factory=dict)
 
@@ -57,7 +58,7 @@ class CreationBatch:
         self.entries[entry.row_id] = entry
         values = _values(entry)
         if not values.get("deleted"):
-            self.staged[(entry.table, entry.row_id)] = {
+            self.judge.staged[(entry.table, entry.row_id)] = {
                 k: v for k, v in values.items() if k != "deleted"}
 
     def flush(self) -> None:
@@ -66,7 +67,8 @@ class CreationBatch:
             return
         table, entries = self.table, self.entries
         self.table, self.entries = None, {}
-        self.staged.clear()
+        self.judge.staged.clear()
+        self.judge.written(table, entries)
         logged = changes.logged_rows(self.ws, table, entries)
         rows = [_new_row(e) for row_id, e in entries.items() if row_id not in logged]
         changes.insert_incoming(self.ws, table, rows, self.source)

@@ -312,7 +312,7 @@ def _apply(
                 # package carries it from the hub's present log.
                 lines = []
                 summary.status = "outdated"
-            batch = CreationBatch(ws, header.sender, header.package_id, stats, judge.staged)
+            batch = CreationBatch(ws, header.sender, header.package_id, stats, judge)
             judge.note_absent(line.entry for line in lines)
             with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
                 for done, line in enumerate(lines, start=1):

@@ -37,7 +37,7 @@ from wushan_desk.domain import dropout as dropout_rules
 from wushan_desk.domain import entities, schema
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
-from wushan_desk.domain.hlc import Stamp, wall_clock_ms
+from wushan_desk.domain.hlc import MS_DIGITS, Stamp, wall_clock_ms
 from wushan_desk.store import changes, sync_state
 from wushan_desk.store.changes import Change
 from wushan_desk.store.workspace import Workspace
@@ -50,7 +50,6 @@ from wushan_desk.sync.scope import (
     BY_SCHOOL,
     HUB_AUTHORED,
     PARENTS,
-    REFERENCE_TABLES,
     Scope,
     device_scope,
     in_zone,
@@ -64,6 +63,8 @@ MAX_DRIFT_MS = 30 * 24 * 3600 * 1000
 AMENDMENT_WINDOW_MS = 60_000
 #: Screened values remembered at most (memory: a few tens of MB).
 SCREENED_MAX = 200_000
+#: Rows looked up remembered at most (memory: a few hundred bytes each).
+KNOWN_MAX = 100_000
 
 
 class Conflicted(Exception):
@@ -99,7 +100,10 @@ class Judge:
     staged: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: status events this package creates, by id: a case's move needs one of them
     new_events: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: reference rows looked up (a school, for each of its thousand children)
+    #: rows looked up (a school for each of its thousand children, a roster for each of
+    #: its payments). Safe to keep while the import lasts: it holds the write lock, and
+    #: every write of the loop is to the row just judged (forgotten when the next one is
+    #: judged) or to rows of a creation batch (forgotten by `written`)
     _known: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     _last: tuple[str, str] = ("", "")
     #: rows known absent before their first entry is judged (see `note_absent`)
@@ -118,7 +122,8 @@ class Judge:
 
     def screen(self, entry: Change | Snapshot) -> None:
         """Values, stamps and authorship of one line; raises PayloadError-like ValueError."""
-        newest = Stamp.parse(max(_stamps_of(entry))).ms  # stamps sort as text
+        # stamps sort as text, and each was written as `str(Stamp)` (payload._stamp)
+        newest = int(max(_stamps_of(entry))[:MS_DIGITS])
         if newest > self.now_ms + MAX_DRIFT_MS:
             days = (newest - self.now_ms) // 86_400_000
             raise ValueError(
@@ -202,7 +207,7 @@ class Judge:
         if not incoming:
             return current  # nothing would change: the merge only notes the conflicts
         after = {"id": entry.row_id, **(logical or {}), **incoming}
-        if current is None and set(kind.field_names) - set(after):
+        if current is None and not after.keys() >= kind.field_name_set:
             if isinstance(entry, Snapshot):
                 raise Conflicted()  # part of a row another device wrote: it resends it
             return current  # an edit of a row we do not hold: logged, not applied (merge)
@@ -256,9 +261,9 @@ class Judge:
         """Every record a changed field names exists here (and is not deleted)."""
         if after.get("deleted"):
             return
-        for name, value in incoming.items():
-            spec = kind.field(name) if name != "deleted" else None
-            if spec is None or not spec.ref or not value:
+        for spec in kind.reference_fields:
+            value = incoming.get(spec.name)
+            if not value:
                 continue
             for target in value if isinstance(value, list) else [value]:
                 if self._lookup(spec.ref, str(target)) is None:
@@ -500,9 +505,16 @@ class Judge:
             return None if found is None else dict(found)
         row = changes.read_row(self.ws, kind.table, record_id)
         record = None if row is None or row["deleted"] else changes.from_sql(kind, row)
-        if kind.table in REFERENCE_TABLES:
-            self._known[key] = record
+        if len(self._known) >= KNOWN_MAX:
+            self._known.clear()
+        self._known[key] = record
         return None if record is None else dict(record)
+
+    def written(self, table: str, row_ids: Iterable[str]) -> None:
+        """These rows were written behind the judge (a creation batch): look them up
+        again. (While they waited, `staged` answered for them, and was never cached.)"""
+        for row_id in row_ids:
+            self._known.pop((table, row_id), None)
 
     def _reject(self, code: str, message: str) -> None:
         who = identity.device_name(self.ws, self.sender)
@@ -512,12 +524,16 @@ class Judge:
 def _winning(entry: Change | Snapshot, current: Mapping[str, Any] | None
              ) -> tuple[dict[str, Any], str]:
     """The fields of `entry` newer than what is stored, and the newest of their stamps."""
+    if current is None:  # (a first sync: every row, every field)
+        if isinstance(entry, Change):
+            return dict(entry.data), entry.stamp
+        return ({f: v for f, (v, _) in entry.fields.items()},
+                max((s for _, s in entry.fields.values()), default=""))
     if isinstance(entry, Change):
         pairs = {f: (v, entry.stamp) for f, v in entry.data.items()}
     else:
         pairs = dict(entry.fields)
-    won = {f: (v, s) for f, (v, s) in pairs.items()
-           if current is None or s > changes.field_version(current, f)}
+    won = {f: (v, s) for f, (v, s) in pairs.items() if s > changes.field_version(current, f)}
     stamp = max((s for _, s in won.values()), default="")
     return {f: v for f, (v, _) in won.items()}, stamp
 
