@@ -262,13 +262,13 @@ class Judge:
         if after.get("deleted"):
             return
         for spec in kind.reference_fields:
-            value = incoming.get(spec.name)
+            value, target_kind = incoming.get(spec.name), str(spec.ref)
             if not value:
                 continue
             for target in value if isinstance(value, list) else [value]:
-                if self._lookup(spec.ref, str(target)) is None:
+                if self._lookup(target_kind, str(target)) is None:
                     self._broken(kind, after, stamp, ValidationError(
-                        f"“{spec.label}”指向的{entities.kind(spec.ref).label}不存在或已删除"))
+                        f"“{spec.label}”指向的{entities.kind(target_kind).label}不存在或已删除"))
 
     def _authority(self, kind: entities.Kind, entry: Change | Snapshot,
                    before: Mapping[str, Any] | None, after: Mapping[str, Any],
