@@ -121,16 +121,10 @@ def import_package(
     try:
         # the decrypted payload never leaves the workspace's side
         with ws.scratch() as tmp, _collector_paused():
-            opened = _open(ws, path, tmp, enrolment)
-            _check_header(ws, opened.header, summary, enrolment)
-            if sync_state.package_seen(ws, summary.package_id or ""):
-                summary.status = "unchanged"
-                return summary
-            manifest = _manifest(opened)
-            lines, judge = _screened_lines(ws, opened, manifest, progress, cancelled)
-            backup_once = backup_once or backup.BatchBackup(ws.path, ws.key)
-            _apply(ws, opened, manifest, lines, judge, summary, dry_run, progress, cancelled,
-                   on_applied, backup_once)
+            # (the package's parsed lines are freed when this returns, before the
+            # collector is back: its first pass would otherwise walk every one of them)
+            _read_and_apply(ws, path, tmp, summary, dry_run, enrolment, progress, cancelled,
+                            on_applied, backup_once)
     except PackageRejected as exc:
         summary.status, summary.rejected, summary.code = (
             "rejected",
@@ -138,6 +132,24 @@ def import_package(
             exc.code,
         )
     return summary
+
+
+def _read_and_apply(
+    ws: Workspace, path: Path, tmp: Path, summary: ImportSummary, dry_run: bool,
+    enrolment: bool, progress: ProgressFn, cancelled: CancelledFn,
+    on_applied: Callable[[Workspace, Any], None] | None,
+    backup_once: backup.BatchBackup | None,
+) -> None:
+    opened = _open(ws, path, tmp, enrolment)
+    _check_header(ws, opened.header, summary, enrolment)
+    if sync_state.package_seen(ws, summary.package_id or ""):
+        summary.status = "unchanged"
+        return
+    manifest = _manifest(opened)
+    lines, judge = _screened_lines(ws, opened, manifest, progress, cancelled)
+    backup_once = backup_once or backup.BatchBackup(ws.path, ws.key)
+    _apply(ws, opened, manifest, lines, judge, summary, dry_run, progress, cancelled,
+           on_applied, backup_once)
 
 
 def _explain(ws: Workspace, path: Path, exc: PackageRejected) -> str:
@@ -312,6 +324,8 @@ def _apply(
                 # package carries it from the hub's present log.
                 lines = []
                 summary.status = "outdated"
+            if lines:  # later local stamps (a restatement here, a lock) sort after them
+                ws.clock.observe(judge.newest)
             batch = CreationBatch(ws, header.sender, header.package_id, stats, judge)
             judge.note_absent(line.entry for line in lines)
             with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
@@ -385,7 +399,6 @@ def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes
         current = judge.judge(entry)
         if fast and current is None:
             batch.add(entry)
-            _observe(ws, entry)
             return
         batch.flush()
     except (Conflicted, Restate):
@@ -396,16 +409,6 @@ def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes
         merge_snapshot(ws, entry, header.sender, stats, header.package_id)
     else:
         merge_change(ws, entry, header.sender, header.package_id, stats)
-    _observe(ws, entry)
-
-
-def _observe(ws: Workspace, entry: payload.Snapshot | changes.Change) -> None:
-    """Later local stamps sort after every stamp received."""
-    if isinstance(entry, payload.Snapshot):
-        if entry.fields:
-            ws.clock.observe(max(stamp for _, stamp in entry.fields.values()))
-    else:
-        ws.clock.observe(entry.stamp)
 
 
 def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
@@ -415,8 +418,7 @@ def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Chang
     try:
         judge.judge(entry)
     except Withdraw:
-        if isinstance(entry, changes.Change):
-            _observe(ws, entry)  # the locked content restated after the laptop's stamp
+        if isinstance(entry, changes.Change):  # (stamped after the laptop's: observed)
             withdraw(ws, entry, header.sender, header.package_id, stats)
         return
     except Conflicted:
@@ -426,13 +428,11 @@ def _settle(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Chang
     except Restate:
         assert isinstance(entry, payload.Snapshot)
         restate_snapshot(ws, entry, header.sender, header.package_id, stats)
-        _observe(ws, entry)
         return
     if isinstance(entry, payload.Snapshot):  # the batch written, it may merge after all
         merge_snapshot(ws, entry, header.sender, stats, header.package_id)
     else:
         merge_change(ws, entry, header.sender, header.package_id, stats)
-    _observe(ws, entry)
 
 
 def _accounts_and_audit(ws: Workspace, opened: container.OpenedPackage,

@@ -112,6 +112,8 @@ class Judge:
     #: students share their schools, grades and villages, each checked once
     _clean: set[tuple[str, str, Any]] = field(default_factory=set)
     at_hub: bool = False
+    #: the newest stamp of the lines screened
+    newest: str = ""
 
     def __post_init__(self) -> None:
         self.at_hub = identity.role(self.ws) == "hub"
@@ -123,9 +125,10 @@ class Judge:
     def screen(self, entry: Change | Snapshot) -> None:
         """Values, stamps and authorship of one line; raises PayloadError-like ValueError."""
         # stamps sort as text, and each was written as `str(Stamp)` (payload._stamp)
-        newest = int(max(_stamps_of(entry))[:MS_DIGITS])
-        if newest > self.now_ms + MAX_DRIFT_MS:
-            days = (newest - self.now_ms) // 86_400_000
+        newest = max(_stamps_of(entry))
+        newest_ms = int(newest[:MS_DIGITS])
+        if newest_ms > self.now_ms + MAX_DRIFT_MS:
+            days = (newest_ms - self.now_ms) // 86_400_000
             raise ValueError(
                 f"版本号比本机时钟快 {days} 天（超过允许的 {MAX_DRIFT_MS // 86_400_000} 天）："
                 "发送方电脑的日期可能设错了，请校正日期后重新导出"
@@ -139,20 +142,23 @@ class Judge:
             if isinstance(entry, Change) and entry.device != self.sender:
                 raise ValueError("设备只能发送本机所做的修改")
         kind = changes.table_kind(entry.table)
-        values = entry.data if isinstance(entry, Change) else {
-            f: v for f, (v, _) in entry.fields.items()}
-        for name, value in values.items():
-            if name != "deleted":
-                self._screen_value(kind, name, value)
-        if isinstance(entry, Change) and entry.table == "visit_amendments" and "visit_id" in values:
-            self.amendments.add((str(values["visit_id"]), entry.device))
+        values = entry.data.items() if isinstance(entry, Change) else (
+            (f, v) for f, (v, _) in entry.fields.items())
+        for name, value in values:
+            # (not bools: True == 1 would let a bool pass as an int field's value)
+            key = (kind.table, name, value) if type(value) in (str, int) else None
+            if value is not None and name != "deleted" and key not in self._clean:
+                self._screen_value(kind, name, value, key)
+        if isinstance(entry, Change) and entry.table == "visit_amendments" \
+                and "visit_id" in entry.data:
+            self.amendments.add((str(entry.data["visit_id"]), entry.device))
+        if newest > self.newest:
+            self.newest = newest
 
-    def _screen_value(self, kind: entities.Kind, name: str, value: Any) -> None:
-        """One value passes its field's rules and is in the form the app stores."""
-        # (not bools: True == 1 would let a bool pass as an int field's value)
-        key = (kind.table, name, value) if type(value) in (str, int, type(None)) else None
-        if key is not None and key in self._clean:
-            return
+    def _screen_value(self, kind: entities.Kind, name: str, value: Any,
+                      key: tuple[str, str, Any] | None) -> None:
+        """One value passes its field's rules and is in the form the app stores (`key`:
+        remembered as such)."""
         spec = kind.field(name)
         try:
             clean = schema.clean_value(spec, value)
