@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wushan_desk.services import browse, records, workspace
+from wushan_desk.store.derived import pinyin_key
 from wushan_desk.store.workspace import Workspace
 
 
@@ -91,6 +94,21 @@ def test_sorts_by_pinyin_and_by_teaching_order(county) -> None:
     assert by_grade == ["王小明", "王芳", "李四", "欧阳娜娜"]
     by_school = names(ws, browse.StudentQuery(order_by="school"))
     assert by_school == ["李四", "欧阳娜娜", "王小明", "王芳"]
+
+
+#: surnames and phrases pypinyin reads as words, polyphones, rare and non-Chinese characters
+NAME_CHARS = ("王李张欧阳司马诸葛曾单解仇朴区伟芳秀长乐重阳行朝藏了着地得"
+              "中国人民银行重庆巫山𫖯𬌗·A1 ")
+
+
+@settings(max_examples=300)
+@given(name=st.text(alphabet=NAME_CHARS, max_size=8) | st.text(max_size=6))
+def test_the_sort_key_is_pypinyins_reading_of_the_whole_name(name: str) -> None:
+    """Read word by word (and remembered), as pypinyin reads the name at once."""
+    from pypinyin import Style, lazy_pinyin
+
+    whole = " ".join(lazy_pinyin(name, style=Style.TONE3, errors="default")) if name else ""
+    assert pinyin_key(name) == whole
 
 
 @pytest.mark.parametrize("order_by", ["name", "grade", "school", "birth_date", "guardian_phone"])

@@ -57,9 +57,8 @@ class CreationBatch:
         self.table = entry.table
         self.entries[entry.row_id] = entry
         values = _values(entry)
-        if not values.get("deleted"):
-            self.judge.staged[(entry.table, entry.row_id)] = {
-                k: v for k, v in values.items() if k != "deleted"}
+        if not values.pop("deleted", False):
+            self.judge.staged[(entry.table, entry.row_id)] = values
 
     def flush(self) -> None:
         """Write every waiting row (any already in the log goes the ordinary way)."""
@@ -92,5 +91,4 @@ def _new_row(entry: Change | Snapshot) -> NewRow:
     if isinstance(entry, Change):
         fields = {f: (v, entry.stamp) for f, v in entry.data.items()}
         return NewRow(entry.row_id, entry.device, entry.stamp, fields, [entry])
-    return NewRow(entry.row_id, entry.origin, entry.created, dict(entry.fields),
-                  entry.as_changes())
+    return NewRow(entry.row_id, entry.origin, entry.created, entry.fields, entry.as_changes())

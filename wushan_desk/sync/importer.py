@@ -215,11 +215,12 @@ def _screened_lines(
     from_device = identity.role(ws) == "hub"
     judge = Judge(ws, header.sender, from_device, full=bool(manifest.get("full")))
     authors = {header.sender, ws.device_id}
-    steps = range(header.schema_version, ws.schema_version)
+    upgrades = [UPGRADES[v] for v in range(header.schema_version, ws.schema_version)
+                if v in UPGRADES]
     lines: list[payload.Line] = []
     for number, text in enumerate(opened.iter_lines("changes.jsonl"), start=1):
         try:
-            line = payload.parse_line(_upgraded(text, steps), tables)
+            line = payload.parse_line(_upgraded(text, upgrades) if upgrades else text, tables)
             if from_device and isinstance(line.entry, payload.Snapshot):
                 # a device's full resend: only what it or we wrote (of what only the hub
                 # writes, only ours: what this hub lost to a restore comes back); other
@@ -273,11 +274,8 @@ _pauses = 0
 _was_on = True
 
 
-def _upgraded(line: str, steps: range) -> str:
-    """A line of an older package rewritten to this schema (unchanged when none apply)."""
-    upgrades = [UPGRADES[v] for v in steps if v in UPGRADES]
-    if not upgrades:
-        return line
+def _upgraded(line: str, upgrades: list[Callable[[dict[str, Any]], dict[str, Any]]]) -> str:
+    """A line of an older package rewritten to this schema by `upgrades`."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError:

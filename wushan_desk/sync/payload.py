@@ -18,8 +18,8 @@ fields before anything is applied; values are checked against the field types.
 
 from __future__ import annotations
 
-import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,13 +65,18 @@ class Snapshot:
                 self.table,
                 self.row_id,
                 stamp,
-                Stamp.parse(stamp).device,
+                stamp_device(stamp),
                 "delete" if data.get("deleted") else "upsert",
                 data,
                 {f: self.bases[f] for f in data if f in self.bases},
             )
             for stamp, data in sorted(groups.items())
         ]
+
+
+def stamp_device(stamp: str) -> str:
+    """The device of a stamp as `str(Stamp)` writes it (as every parsed line holds it)."""
+    return stamp.split("-", 2)[2]
 
 
 def change_entry(change: Change, seq: int | None = None) -> dict[str, Any]:
@@ -196,8 +201,8 @@ def _snapshot_fields(kind: entities.Kind, raw: Any
         if type(item) is not list or len(item) not in (2, 3):
             raise PayloadError("快照字段格式不对")
         value, text = item[0], item[1]
-        if not (value is None or (name in texts and type(value) is str
-                                  and len(value) <= MAX_TEXT)):
+        if not (name in texts and (value is None or (type(value) is str
+                                                     and len(value) <= MAX_TEXT))):
             _check_field(kind, name, value)  # (the common case above, inline)
         stamp = stamps.get(text) if type(text) is str else None
         if stamp is None:
@@ -224,20 +229,19 @@ MAX_STAMP = 80
 
 
 def _stamp(value: Any) -> str:
-    try:
-        if isinstance(value, str) and len(value) <= MAX_STAMP:  # nothing huge is cached
-            return _canonical_stamp(value)
+    """A stamp's text as `str(Stamp)` writes it (PayloadError if it is none)."""
+    if not isinstance(value, str) or len(value) > MAX_STAMP:
         return _bad_stamp()
+    if _CANONICAL_STAMP.fullmatch(value):
+        return value  # (as every stamp a package holds: parsing it would give it back)
+    try:
+        return str(Stamp.parse(value))
     except ValueError:
         return _bad_stamp()
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _canonical_stamp(text: str) -> str:
-    """`text` as `str(Stamp)` writes it, or ValueError (not cached). A snapshot gives
-    each field a stamp, and a row's fields mostly share one: a first sync's hundred
-    thousand rows parsed a million stamps, an eighth of its time."""
-    return str(Stamp.parse(text))
+#: A stamp written by `str(Stamp)`: ASCII digits of fixed width, then a device.
+_CANONICAL_STAMP = re.compile(r"[0-9]{13}-[0-9]{5}-.+")
 
 
 def _bad_stamp() -> str:
