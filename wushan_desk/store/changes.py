@@ -15,7 +15,9 @@ import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from wushan_desk.domain import entities
 from wushan_desk.store.derived import derived_columns
@@ -69,19 +71,12 @@ def to_sql(kind: entities.Kind, field: str, value: Any) -> Any:
 
 
 def log_json(values: Mapping[str, Any]) -> str:
-    """A change's data as the log stores it: keys sorted, characters as they are."""
-    return _LOG_JSON(values) if values else "{}"
-
-
-def stamps_json(stamps: Mapping[str, str]) -> str:
-    """A row's field versions, or a change's bases, as stored: keys sorted."""
-    return _STAMPS_JSON(stamps) if stamps else "{}"
-
-
-# Built once: json.dumps with options builds an encoder per call (a first sync makes
-# half a million of these texts).
-_LOG_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-_STAMPS_JSON = json.JSONEncoder(sort_keys=True).encode
+    """A change's data, a row's field versions or a change's bases as the log and the
+    rows store them: compact, keys sorted, characters as they are (orjson: a first sync
+    writes half a million of these texts; the standard library took five times longer).
+    Every text is read back with a JSON parser, never compared as text: entries written
+    by earlier versions, spaced out, read the same."""
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode() if values else "{}"
 
 
 def from_sql(kind: entities.Kind, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,7 +197,7 @@ def log_change(ws: Workspace, change: Change, source: str | None = None) -> int 
             change.device,
             change.op,
             log_json(change.data),
-            stamps_json(change.base),
+            log_json(change.base),
             source,
             change.author,
         ),
@@ -243,7 +238,7 @@ def write_fields(
             "origin_device": origin,
             "created_hlc": created,
             "hlc": max(newest, created),
-            "versions": stamps_json(versions),
+            "versions": log_json(versions),
             "seq": seq,
         }
         names = ", ".join(columns)
@@ -255,7 +250,7 @@ def write_fields(
     columns |= derived_columns(table, {**stored, **columns})
     columns |= {
         "hlc": max(stored["hlc"], newest),
-        "versions": stamps_json(versions),
+        "versions": log_json(versions),
         "seq": seq,
     }
     sets = ", ".join(f"{c} = ?" for c in columns)
@@ -346,10 +341,10 @@ def changes_since(ws: Workspace, after_seq: int, limit: int = 10_000) -> list[tu
     ]
 
 
-@dataclass(frozen=True)
-class NewRow:
+class NewRow(NamedTuple):
     """A row this workspace does not hold yet, arriving whole (a creation or a snapshot):
-    its field values with their versions and the log entries that made them."""
+    its field values with their versions and the log entries that made them. (A named
+    tuple: made for each row of a first sync, four times faster than a dataclass.)"""
 
     row_id: str
     origin: str
@@ -377,7 +372,7 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
         for change in sorted(new.log, key=_stamp_of) if len(new.log) > 1 else new.log:
             seq += 1
             log_rows.append((seq, table, new.row_id, change.stamp, change.device, change.op,
-                             log_json(change.data), stamps_json(change.base), source,
+                             log_json(change.data), log_json(change.base), source,
                              change.author))
         values = {f: value for f, (value, _) in new.fields.items()}
         columns = {f: to_sql(kind, f, values[f]) if f in converted and f in values
@@ -386,7 +381,7 @@ def insert_incoming(ws: Workspace, table: str, rows: list[NewRow], source: str) 
         versions = {f: stamp for f, (_, stamp) in new.fields.items() if stamp != new.created}
         newest = max(new.created, *versions.values()) if versions else new.created
         row_rows.append((new.row_id, new.origin, new.created, newest,
-                         stamps_json(versions), seq, int(bool(values.get("deleted"))),
+                         log_json(versions), seq, int(bool(values.get("deleted"))),
                          *columns.values()))
     with ws.transaction(join=True):
         ws.conn.executemany(
