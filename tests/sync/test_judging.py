@@ -150,6 +150,29 @@ def test_hub_refuses_what_a_user_could_not_write(net: Network, case: str, capsys
     assert not list((net.path(HUB).parent / "backups").glob("hub-*"))
 
 
+def test_each_change_is_judged_against_what_the_package_changed_before_it(
+        net: Network, capsys) -> None:
+    """The judge remembers the records it looked up, but not past a change to them: a
+    school made a 初中 earlier in the package has no 一年级, for a student edited after
+    (while one edited before, in the same school, was judged against the 小学)."""
+    with net.open("dev0") as ws:
+        pupils = sorted((s for s in records.iter_records(ws, "student")
+                         if s["grade"] == "一年级"), key=lambda s: s["id"])
+        school = records.get(ws, "school", pupils[0]["school_id"])
+        first, last = [s for s in pupils if s["school_id"] == school["id"]][:2]
+    assert school["type"] == "小学"
+    tamper(net, "dev0", "students", first["id"], {"class_name": "7班"})
+    tamper(net, "dev0", "schools", school["id"], {"type": "初中"})
+    tamper(net, "dev0", "students", last["id"], {"class_name": "8班"})
+    (package,) = net.export("dev0")
+    before = digest(net.path(HUB))
+    assert main(["sync", "import", str(package), "--db", str(net.path(HUB))]) == 3
+    (summary,) = json.loads(capsys.readouterr()[0])["packages"]
+    assert summary["code"] == "rule-broken" and last["name"] in summary["rejected"]
+    assert "一年级" in summary["rejected"], summary["rejected"]
+    assert digest(net.path(HUB)) == before
+
+
 def test_one_bad_change_refuses_the_good_ones_with_it(net: Network, capsys) -> None:
     me = own_student(net)
     with net.open("dev0") as ws:

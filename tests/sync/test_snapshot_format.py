@@ -70,7 +70,7 @@ stamps_and_near_misses = st.builds(
     | st.text(alphabet=DIGITISH, min_size=4, max_size=6),
     st.sampled_from(["", "a", "a-b", "\n", str(uuid.UUID(int=7))])
     | st.text(alphabet="ab-\n", max_size=4))
-MUTATIONS = ("none", "drop", "extra", "shape", "type", "stamp", "deleted", "base")
+MUTATIONS = ("none", "drop", "extra", "shape", "type", "long", "stamp", "deleted", "base")
 
 
 def mutated(entry: dict, how: str, data: st.DataObject) -> dict:
@@ -88,6 +88,8 @@ def mutated(entry: dict, how: str, data: st.DataObject) -> dict:
     elif how == "type":
         fields[name] = [data.draw(st.sampled_from([{}, [1], 1.5]), label="value"),
                         fields[name][1]]
+    elif how == "long":  # longer than any text a package may hold
+        fields["name"] = ["校" * (payload.MAX_TEXT + 1), fields["name"][1]]
     elif how == "stamp":
         fields[name] = [fields[name][0], data.draw(st.sampled_from([None, 5, "", "x" * 81]))]
     elif how == "deleted":

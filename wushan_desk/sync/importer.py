@@ -322,18 +322,19 @@ def _apply(
                 # package carries it from the hub's present log.
                 lines = []
                 summary.status = "outdated"
-            if lines:  # later local stamps (a restatement here, a lock) sort after them
-                ws.clock.observe(judge.newest)
             batch = CreationBatch(ws, header.sender, header.package_id, stats, judge)
             judge.note_absent(line.entry for line in lines)
             with changes.search_index_deferred(ws, enabled=len(lines) >= BULK_LINES):
                 for done, line in enumerate(lines, start=1):
-                    _judged_merge(ws, judge, line.entry, header, stats, batch)
+                    _judged_merge(ws, judge, line.entry, header, stats, batch,
+                                  judge.newest_by_line[done - 1])
                     if done % 2000 == 0:
                         progress(done, len(lines), "正在合并修改…")
                         if cancelled():
                             raise Cancelled()
                 batch.flush()
+            if lines:  # later local stamps sort after every stamp received
+                ws.clock.observe(judge.newest)
             if judge.restated and manifest.get("full"):
                 seen = {(line.entry.table, line.entry.row_id) for line in lines}
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,
@@ -386,20 +387,23 @@ def _apply(
 
 
 def _judged_merge(ws: Workspace, judge: Judge, entry: payload.Snapshot | changes.Change,
-                  header: Any, stats: MergeStats, batch: CreationBatch) -> None:
+                  header: Any, stats: MergeStats, batch: CreationBatch, newest: str) -> None:
     """Judge one entry as a local write would be, then merge it (or keep it for review).
     A new whole row waits in `batch`; anything else is merged after the batch is written,
-    so that the log keeps the package's order."""
+    so that the log keeps the package's order. `newest`: the newest stamp of the package
+    up to this entry, which a local write made now (a lock restated) must sort after."""
     fast = bulk.batchable(entry) and not batch.holds(entry.table, entry.row_id)
     if not fast or batch.table not in (None, entry.table):
         batch.flush()
     try:
         current = judge.judge(entry)
         if fast and current is None:
-            batch.add(entry)
+            batch.add(entry)  # (nothing stamped here: observed at the next other entry)
             return
         batch.flush()
+        ws.clock.observe(newest)
     except (Conflicted, Restate):
+        ws.clock.observe(newest)
         batch.flush()
         _settle(ws, judge, entry, header, stats)
         return

@@ -63,8 +63,8 @@ MAX_DRIFT_MS = 30 * 24 * 3600 * 1000
 AMENDMENT_WINDOW_MS = 60_000
 #: Screened values remembered at most (memory: a few tens of MB).
 SCREENED_MAX = 200_000
-#: Rows looked up remembered at most (memory: a few hundred bytes each).
-KNOWN_MAX = 100_000
+#: Rows looked up remembered at most (memory: about 1.6 kB for a student, so ~30 MB).
+KNOWN_MAX = 20_000
 
 
 class Conflicted(Exception):
@@ -112,8 +112,9 @@ class Judge:
     #: students share their schools, grades and villages, each checked once
     _clean: set[tuple[str, str, Any]] = field(default_factory=set)
     at_hub: bool = False
-    #: the newest stamp of the lines screened
+    #: the newest stamp of the lines screened, and of the first n lines at [n - 1]
     newest: str = ""
+    newest_by_line: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.at_hub = identity.role(self.ws) == "hub"
@@ -154,6 +155,7 @@ class Judge:
             self.amendments.add((str(entry.data["visit_id"]), entry.device))
         if newest > self.newest:
             self.newest = newest
+        self.newest_by_line.append(self.newest)
 
     def _screen_value(self, kind: entities.Kind, name: str, value: Any,
                       key: tuple[str, str, Any] | None) -> None:
