@@ -14,10 +14,11 @@ import pytest
 from support import file_digest, new_workspace, open_workspace
 
 from wushan_desk.domain import codes, entities, ids
+from wushan_desk.domain import doc_numbers as number_rules
 from wushan_desk.domain import inspection as rules
 from wushan_desk.domain.errors import ValidationError
 from wushan_desk.progress import Cancelled
-from wushan_desk.services import demo_inspections, inspection, records, workspace
+from wushan_desk.services import demo_inspections, doc_numbers, inspection, records, workspace
 from wushan_desk.services.demo import DEMO_NAME, DemoSummary, build_demo
 from wushan_desk.store import changes
 from wushan_desk.store.errors import WorkspaceError
@@ -310,6 +311,25 @@ def test_inspection_history_is_valid_and_realistic(ws: Workspace) -> None:
     assert {v["status"] for v in visits} == {rules.DRAFT, rules.FINAL}
     closed = [f for f in records.iter_records(ws, "finding") if f["status"] == rules.FIXED]
     assert closed and all(f["closed_on"] for f in closed)
+
+
+def test_finalized_visits_carry_the_numbers_finalizing_gives(ws: Workspace) -> None:
+    """Each 督导意见书 has its 发文字号, each 整改通知书 (a visit with problems) the next;
+    numbered in the order they were finalized, from 1 each year, none twice."""
+    visits = [v for v in records.iter_records(ws, "visit") if v["status"] == rules.FINAL]
+    with_problems = {f["visit_id"] for f in records.iter_records(ws, "finding")}
+    assert visits and all(v["opinion_no"] for v in visits)
+    assert all(bool(v["notice_no"]) == (v["id"] in with_problems) for v in visits)
+    assert any(v["notice_no"] for v in visits)
+    assert doc_numbers.duplicates(ws) == []
+    for year in {v["finalized_on"][:4] for v in visits}:
+        numbered = sorted((v for v in visits if v["finalized_on"][:4] == year),
+                          key=lambda v: (v["finalized_on"], v["date"], v["id"]))
+        parsed = [number_rules.parse(n) for v in numbered
+                  for n in (v["opinion_no"], v["notice_no"]) if n]
+        assert {p[:2] for p in parsed if p} == {("巫督", int(year))}
+        given = [p[2] for p in parsed if p]
+        assert given == list(range(1, len(parsed) + 1)), year
 
 
 def test_recognitions_follow_their_steps_over_three_years(ws: Workspace) -> None:

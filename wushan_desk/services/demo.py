@@ -42,6 +42,7 @@ from wushan_desk.services import (
     demo_aid_rosters,
     demo_dropout,
     demo_inspections,
+    doc_numbers,
     records,
     templates,
     workspace,
@@ -347,6 +348,8 @@ class _Builder:
                 school, inspectors.get(centre_of.get(s.township.id) or "", [])
             ):
                 out[kind].append(record)
+        demo_inspections.number_documents(out["visit"], out["finding"],
+                                          doc_numbers.issuer_code(self.ws))
         return out
 
     def write(

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wushan_desk.domain import doc_numbers
 from wushan_desk.domain import inspection as rules
 from wushan_desk.services import attachments
 from wushan_desk.store import blobs
@@ -326,6 +327,24 @@ class History:
         if not weak:
             return "学校办学行为规范，各项工作落实较好。"
         return f"学校办学总体规范。{'、'.join(weak[:2])}方面需进一步加强。"
+
+
+def number_documents(visits: Sequence[dict[str, Any]], findings: Sequence[Mapping[str, Any]],
+                     code: str) -> None:
+    """Give the finalized visits the 发文字号 定稿 gives (services/inspection.finalize):
+    the 督导意见书 a number, and the 整改通知书 the next when the visit found problems,
+    under this computer's `code`, in the order they were finalized, from 1 each year."""
+    with_problems = {f["visit_id"] for f in findings}
+    last: dict[int, int] = {}
+    for visit in sorted((v for v in visits if v["status"] == rules.FINAL),
+                        key=lambda v: (v["finalized_on"], v["date"], v["id"])):
+        year = int(visit["finalized_on"][:4])
+        wanted = 2 if visit["id"] in with_problems else 1
+        first = last.get(year, 0) + 1
+        last[year] = first + wanted - 1
+        visit["opinion_no"] = doc_numbers.format_number(code, year, first)
+        visit["notice_no"] = (doc_numbers.format_number(code, year, first + 1)
+                              if wanted == 2 else None)
 
 
 def _is_low(item: Mapping[str, Any], answer: Mapping[str, Any] | None) -> bool:
