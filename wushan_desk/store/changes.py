@@ -74,8 +74,8 @@ def log_json(values: Mapping[str, Any]) -> str:
     """A change's data, a row's field versions or a change's bases as the log and the
     rows store them: compact, keys sorted, characters as they are (orjson: a first sync
     writes half a million of these texts; the standard library took five times longer).
-    Every text is read back with a JSON parser, never compared as text: entries written
-    by earlier versions, spaced out, read the same."""
+    Every text is read back with a JSON parser, never compared as text (but for the empty
+    "{}", written as before): entries of earlier versions, spaced out, read the same."""
     return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode() if values else "{}"
 
 
