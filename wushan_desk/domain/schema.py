@@ -74,6 +74,12 @@ class Kind:
         return frozenset(self.field_names)
 
     @cached_property
+    def text_field_names(self) -> frozenset[str]:
+        """The fields whose values are text (dates, choices and record ids too)."""
+        return frozenset(s.name for s in self.fields if s.type in ("text", "date", "choice",
+                                                                     "ref"))
+
+    @cached_property
     def reference_fields(self) -> tuple[FieldSpec, ...]:
         """The fields that name other records (`ref`, or lists of them)."""
         return tuple(spec for spec in self.fields if spec.ref)

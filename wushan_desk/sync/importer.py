@@ -334,7 +334,7 @@ def _apply(
                             raise Cancelled()
                 batch.flush()
             if lines:  # later local stamps sort after every stamp received
-                ws.clock.observe(judge.newest)
+                ws.clock.observe(judge.newest_by_line[-1])
             if judge.restated and manifest.get("full"):
                 seen = {(line.entry.table, line.entry.row_id) for line in lines}
                 retract_unsigned_parts(ws, judge.restated, seen, header.sender,

@@ -112,8 +112,7 @@ class Judge:
     #: students share their schools, grades and villages, each checked once
     _clean: set[tuple[str, str, Any]] = field(default_factory=set)
     at_hub: bool = False
-    #: the newest stamp of the lines screened, and of the first n lines at [n - 1]
-    newest: str = ""
+    #: the newest stamp of the first n lines screened, at [n - 1]
     newest_by_line: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -153,9 +152,8 @@ class Judge:
         if isinstance(entry, Change) and entry.table == "visit_amendments" \
                 and "visit_id" in entry.data:
             self.amendments.add((str(entry.data["visit_id"]), entry.device))
-        if newest > self.newest:
-            self.newest = newest
-        self.newest_by_line.append(self.newest)
+        before = self.newest_by_line[-1] if self.newest_by_line else ""
+        self.newest_by_line.append(max(newest, before))
 
     def _screen_value(self, kind: entities.Kind, name: str, value: Any,
                       key: tuple[str, str, Any] | None) -> None:
@@ -532,16 +530,12 @@ class Judge:
 def _winning(entry: Change | Snapshot, current: Mapping[str, Any] | None
              ) -> tuple[dict[str, Any], str]:
     """The fields of `entry` newer than what is stored, and the newest of their stamps."""
-    if current is None:  # (a first sync: every row, every field)
-        if isinstance(entry, Change):
-            return dict(entry.data), entry.stamp
-        return ({f: v for f, (v, _) in entry.fields.items()},
-                max((s for _, s in entry.fields.values()), default=""))
     if isinstance(entry, Change):
         pairs = {f: (v, entry.stamp) for f, v in entry.data.items()}
     else:
         pairs = dict(entry.fields)
-    won = {f: (v, s) for f, (v, s) in pairs.items() if s > changes.field_version(current, f)}
+    won = {f: (v, s) for f, (v, s) in pairs.items()
+           if current is None or s > changes.field_version(current, f)}
     stamp = max((s for _, s in won.values()), default="")
     return {f: v for f, (v, _) in won.items()}, stamp
 

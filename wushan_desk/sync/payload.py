@@ -180,7 +180,7 @@ def _entry(obj: Any, tables: frozenset[str]) -> Change | Snapshot:
         op = obj.get("op")
         if op not in ("upsert", "delete") or not data:
             raise PayloadError("变更类型不对")
-        if Stamp.parse(stamp).device != obj.get("dev"):
+        if stamp_device(stamp) != obj.get("dev"):
             raise PayloadError("变更的设备与版本不符")
         return Change(table, row_id, stamp, obj["dev"], op, data, base, _author(obj.get("by")))
     fields, bases = _snapshot_fields(kind, obj.get("fields"))
@@ -199,7 +199,7 @@ def _snapshot_fields(kind: entities.Kind, raw: Any
         raise PayloadError("快照字段格式不对")
     fields: dict[str, tuple[Any, str]] = {}
     bases: dict[str, str] = {}
-    texts = _text_fields(kind)
+    texts = kind.text_field_names
     stamps: dict[str, str] = {}  # a row's fields mostly share one stamp
     for name, item in raw.items():
         if type(item) is not list or len(item) not in (2, 3):
@@ -276,9 +276,8 @@ def _check_field(kind: entities.Kind, name: Any, value: Any) -> None:
 
 def _value_problem(spec: entities.FieldSpec, value: Any) -> str | None:
     """Why `value` cannot be a value of `spec` at all (None: its type is right)."""
-    if value is None or (type(value) is str and spec.type in _TEXTUAL
-                         and len(value) <= MAX_TEXT):
-        return None  # (the common case first)
+    if value is None:
+        return None
     if spec.type == "bool":
         ok = isinstance(value, bool)
     elif spec.type == "int":
@@ -290,19 +289,3 @@ def _value_problem(spec: entities.FieldSpec, value: Any) -> str | None:
     else:  # the characters are the receiver's judge's to check (sync/judge.py screen)
         ok = isinstance(value, str) and len(value) <= MAX_TEXT
     return None if ok else "取值类型不对"
-
-
-#: Field types whose values are text (their characters: the judge's screen).
-_TEXTUAL = frozenset({"text", "date", "choice", "ref"})
-
-
-def _text_fields(kind: entities.Kind) -> frozenset[str]:
-    """The names of the kind's fields whose values are text."""
-    found = _TEXT_FIELDS.get(kind.name)
-    if found is None:
-        found = _TEXT_FIELDS[kind.name] = frozenset(
-            spec.name for spec in kind.fields if spec.type in _TEXTUAL)
-    return found
-
-
-_TEXT_FIELDS: dict[str, frozenset[str]] = {}
